@@ -1,0 +1,235 @@
+"""Database schema as SQLAlchemy 2.0 typed models. The schema itself is built by Alembic migrations.
+
+People are kept as each source knew them ("source persons") and joined by recorded merges, so any
+match can be undone without losing which agency said what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, so BigInteger falls back to Integer there.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ImportBatch(Base):
+    """One file imported (or refused). The report a data officer reads afterwards lives here."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    format: Mapped[str] = mapped_column(String(40))
+    agency: Mapped[str | None] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))  # completed | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    imported_by: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    events_imported: Mapped[int] = mapped_column(Integer, default=0)
+    events_undated: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    relationships_imported: Mapped[int] = mapped_column(Integer, default=0)
+    warnings_count: Mapped[int] = mapped_column(Integer, default=0)
+    covers_from: Mapped[dt.date | None] = mapped_column(Date)
+    covers_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ImportIssue(Base):
+    """A rejected row or a warning, with file, row and field, kept with its batch."""
+
+    __tablename__ = "import_issues"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # rejected | warning
+    row: Mapped[int | None] = mapped_column(Integer)
+    path: Mapped[str | None] = mapped_column(String(500))
+    field: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Person(Base):
+    """A person as one source system knew them. ``merged_into_id`` joins them into one real person."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_system: Mapped[str] = mapped_column(String(200))
+    is_child: Mapped[bool] = mapped_column(Boolean, default=False)
+    display_name: Mapped[str | None] = mapped_column(String(300))
+    surname: Mapped[str | None] = mapped_column(String(200))
+    forenames: Mapped[str | None] = mapped_column(String(200))
+    name_key: Mapped[str | None] = mapped_column(String(300), index=True)  # normalised, for suggestions
+    dob: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    dob_precision: Mapped[str | None] = mapped_column(String(10))
+    sex: Mapped[str | None] = mapped_column(String(20))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    created_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PersonIdentifier(Base):
+    """An identifier a source gave for a person, with whether it passed its check."""
+
+    __tablename__ = "person_identifiers"
+    __table_args__ = (
+        UniqueConstraint("person_id", "kind", "scope", "value", name="uq_person_identifier"),
+        Index("ix_identifier_lookup", "kind", "value", "scope"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(200), default="")
+    value: Mapped[str] = mapped_column(String(200))
+    valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    problem: Mapped[str | None] = mapped_column(String(500))
+    source_system: Mapped[str] = mapped_column(String(200))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+
+class PersonMerge(Base):
+    """How two people were found to be one: the rule or the person who decided. Undone, not deleted."""
+
+    __tablename__ = "person_merges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    into_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    method: Mapped[str] = mapped_column(String(40))  # nhs_number | upn | former_upn | la_child_id | ...
+    evidence: Mapped[str] = mapped_column(Text)
+    made_by: Mapped[str] = mapped_column(String(200))
+    made_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_by: Mapped[str | None] = mapped_column(String(200))
+    undo_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class MatchSuggestion(Base):
+    """A possible match (name + date of birth) that a person must confirm or reject."""
+
+    __tablename__ = "match_suggestions"
+    __table_args__ = (UniqueConstraint("person_a_id", "person_b_id", name="uq_suggestion_pair"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_a_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    person_b_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | confirmed | rejected
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    merge_id: Mapped[int | None] = mapped_column(ForeignKey("person_merges.id"))
+
+
+class Relationship(Base):
+    """An adult or sibling in a child's life and who they are to the child, as a source said."""
+
+    __tablename__ = "relationships"
+    __table_args__ = (UniqueConstraint("natural_key", name="uq_relationship_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    natural_key: Mapped[str] = mapped_column(String(400))
+    child_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    relationship: Mapped[str] = mapped_column(String(60))
+    parental_responsibility: Mapped[bool | None] = mapped_column(Boolean)
+    lives_with_child: Mapped[bool | None] = mapped_column(Boolean)
+    from_date: Mapped[dt.date | None] = mapped_column(Date)
+    to_date: Mapped[dt.date | None] = mapped_column(Date)
+    source_system: Mapped[str] = mapped_column(String(200))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Event(Base):
+    """The canonical event as stored. What the agency recorded is never altered after import."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("natural_key", name="uq_event_natural_key"),
+        Index("ix_events_subject_date", "subject_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    natural_key: Mapped[str] = mapped_column(String(400))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    date: Mapped[dt.date | None] = mapped_column(Date)  # earliest day; None for an undated event
+    date_precision: Mapped[str] = mapped_column(String(10))
+    date_uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    date_text: Mapped[str | None] = mapped_column(String(200))
+    time: Mapped[dt.time | None] = mapped_column(Time)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_precision: Mapped[str | None] = mapped_column(String(10))
+    end_uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    end_time: Mapped[dt.time | None] = mapped_column(Time)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(200), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    event_type: Mapped[str] = mapped_column(String(60), index=True)
+    categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    themes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text)
+    impact_on_child: Mapped[str | None] = mapped_column(Text)
+    action_outcome: Mapped[str | None] = mapped_column(Text)
+    analysis: Mapped[str | None] = mapped_column(Text)
+    significant: Mapped[bool] = mapped_column(Boolean, default=False)
+    child_voice: Mapped[str | None] = mapped_column(Text)
+    child_seen_alone: Mapped[bool | None] = mapped_column(Boolean)
+    persons: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{name, role, person_id}]
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    source_system: Mapped[str] = mapped_column(String(200))
+    source_file: Mapped[str] = mapped_column(String(500))
+    source_row: Mapped[int | None] = mapped_column(Integer)
+    source_path: Mapped[str | None] = mapped_column(String(500))
+    source_sheet: Mapped[str | None] = mapped_column(String(200))
+    source_record_id: Mapped[str | None] = mapped_column(String(300))
+
+
+class AccessLog(Base):
+    """Every view and export of a child's record. Append-only: database triggers refuse change."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))  # view | export | search | ...
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    detail: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,407 @@
+"""Loading a stream of canonical items into the store: one transaction per file, batched inserts.
+
+The importer (which knows the file format) produces the items; this module knows nothing of
+formats. Every item ends as an imported event, a duplicate skipped, a relationship, or a rejected
+row with its reason, and the report's counts add up. Any error rolls the whole file back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from chronology.db.models import Event, ImportBatch, ImportIssue, Relationship, utcnow
+from chronology.events import (
+    CanonicalEvent,
+    ImportItem,
+    ImportWarning,
+    PartialDate,
+    Precision,
+    RejectedRow,
+)
+from chronology.events import Relationship as RelationshipItem
+from chronology.people import PersonResolver, find_suggestions
+from chronology.vocabulary import family_relationship, themes_for
+
+events_t = Event.__table__
+batches_t = ImportBatch.__table__
+issues_t = ImportIssue.__table__
+relationships_t = Relationship.__table__
+
+BATCH_SIZE = 2000
+KEY_LOOKUP_CHUNK = 500
+ISSUES_KEPT_IN_REPORT = 50
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What happened to every record of one file. ``rows_read`` = imported + duplicates + rejected."""
+
+    file_name: str
+    format: str
+    batch_id: int | None = None
+    status: str = "completed"
+    error: str | None = None
+    rows_read: int = 0
+    events_imported: int = 0
+    events_undated: int = 0
+    relationships_imported: int = 0
+    duplicates_skipped: int = 0
+    rows_rejected: int = 0
+    warnings: int = 0
+    new_people: int = 0
+    merges: int = 0
+    suggestions: int = 0
+    first_issues: list[str] = field(default_factory=list)
+
+    def adds_up(self) -> bool:
+        return self.rows_read == (
+            self.events_imported + self.relationships_imported + self.duplicates_skipped + self.rows_rejected
+        )
+
+    def lines(self) -> list[str]:
+        """The report as a data officer reads it."""
+        if self.status == "failed":
+            return [f"{self.file_name}: FAILED, nothing imported — {self.error}"]
+        out = [
+            f"{self.file_name} ({self.format}), import {self.batch_id}:",
+            f"  records read        {self.rows_read}",
+            f"  events imported     {self.events_imported} (of which undated: {self.events_undated})",
+        ]
+        if self.relationships_imported:
+            out.append(f"  relationships       {self.relationships_imported}")
+        out += [
+            f"  duplicates skipped  {self.duplicates_skipped}",
+            f"  rows rejected       {self.rows_rejected}",
+            f"  warnings            {self.warnings}",
+            f"  people: {self.new_people} new records, {self.merges} joined across agencies, "
+            f"{self.suggestions} new match suggestions to review",
+        ]
+        out += [f"  - {issue}" for issue in self.first_issues]
+        hidden = self.rows_rejected + self.warnings - len(self.first_issues)
+        if hidden > 0:
+            out.append(f"  ... and {hidden} more (see `chronology imports show {self.batch_id}`)")
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    name: str
+    format: str
+    agency: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    covers_from: dt.date | None = None
+    covers_to: dt.date | None = None
+
+
+class _Loader:
+    """Buffers rows and writes them in batches inside the caller's transaction."""
+
+    def __init__(self, conn: Connection, batch_id: int, actor: str, report: ImportReport) -> None:
+        self.conn = conn
+        self.batch_id = batch_id
+        self.report = report
+        self.people = PersonResolver(conn, batch_id, actor)
+        self.events: dict[str, dict] = {}
+        self.issues: list[dict] = []
+        self.relationship_rows: dict[str, dict] = {}
+        self.counted_relationships: set[str] = set()  # keys that came from relationship records
+
+    def add(self, item: ImportItem) -> None:
+        if isinstance(item, CanonicalEvent):
+            self.report.rows_read += 1
+            self._add_event(item)
+        elif isinstance(item, RelationshipItem):
+            self.report.rows_read += 1
+            self._add_relationship(item)
+        elif isinstance(item, RejectedRow):
+            self.report.rows_read += 1
+            self.report.rows_rejected += 1
+            self._issue("rejected", item.row, item.path, item.field, item.reason, item.raw, item.location())
+        elif isinstance(item, ImportWarning):
+            self.report.warnings += 1
+            self._issue("warning", item.row, item.path, item.field, item.message, None, item.location())
+        else:  # a programming error in an importer, not bad input
+            raise TypeError(f"importer produced {type(item).__name__}, not an import item")
+        if len(self.events) + len(self.issues) + len(self.relationship_rows) >= BATCH_SIZE:
+            self.flush()
+
+    def _issue(
+        self,
+        kind: str,
+        row: int | None,
+        path: str | None,
+        field_name: str | None,
+        message: str,
+        raw: dict | None,
+        location: str,
+    ) -> None:
+        self.issues.append(
+            {
+                "batch_id": self.batch_id,
+                "kind": kind,
+                "row": row,
+                "path": path,
+                "field": field_name,
+                "message": message,
+                "raw": raw,
+            }
+        )
+        if len(self.report.first_issues) < ISSUES_KEPT_IN_REPORT:
+            label = "rejected" if kind == "rejected" else "warning"
+            self.report.first_issues.append(f"{label}: {location}: {message}")
+
+    def _add_event(self, event: CanonicalEvent) -> None:
+        key = event.natural_key()
+        if key in self.events:
+            self.report.duplicates_skipped += 1
+            return
+        system = event.provenance.source_system
+        subject_id = self.people.resolve(event.subject, system)
+        persons = []
+        for ref in event.persons:
+            person_id = self.people.resolve_named_person(subject_id, ref, system)
+            relationship = family_relationship(ref.role)
+            persons.append(
+                {
+                    "name": ref.display_name(),
+                    "role": ref.role,
+                    "relationship": relationship,
+                    "person_id": person_id,
+                }
+            )
+            if person_id is not None and relationship:
+                self._relationship_row(subject_id, person_id, relationship, system, None, None, None, None)
+        self.events[key] = event_row(event, key, subject_id, persons, self.batch_id)
+
+    def _add_relationship(self, item: RelationshipItem) -> None:
+        system = item.provenance.source_system
+        child_id = self.people.resolve(item.child, system)
+        person_id = self.people.resolve(item.person, system, is_child=False)
+        relationship = family_relationship(item.relationship) or item.relationship.strip().lower()
+        added = self._relationship_row(
+            child_id,
+            person_id,
+            relationship,
+            system,
+            item.parental_responsibility,
+            item.lives_with_child,
+            item.from_date.earliest() if item.from_date else None,
+            item.to_date.latest() if item.to_date else None,
+            item.attributes or None,
+        )
+        if added:
+            self.report.relationships_imported += 1
+            self.counted_relationships.add(added)
+        else:
+            self.report.duplicates_skipped += 1
+
+    def _relationship_row(
+        self,
+        child_id: int,
+        person_id: int,
+        relationship: str,
+        system: str,
+        responsibility: bool | None,
+        lives_with: bool | None,
+        start: dt.date | None,
+        end: dt.date | None,
+        attributes: dict | None = None,
+    ) -> str | None:
+        """Buffer a relationship row; its key, or None when this file already gave it."""
+        key = f"{system}|{child_id}|{person_id}|{relationship}"
+        if key in self.relationship_rows:
+            return None
+        self.relationship_rows[key] = {
+            "natural_key": key,
+            "child_id": child_id,
+            "person_id": person_id,
+            "relationship": relationship,
+            "parental_responsibility": responsibility,
+            "lives_with_child": lives_with,
+            "from_date": start,
+            "to_date": end,
+            "source_system": system,
+            "batch_id": self.batch_id,
+            "attributes": attributes,
+        }
+        return key
+
+    def flush(self) -> None:
+        if self.events:
+            fresh = _drop_existing(self.conn, events_t.c.natural_key, self.events)
+            self.report.duplicates_skipped += len(self.events) - len(fresh)
+            if fresh:
+                self.conn.execute(insert(events_t), fresh)
+                self.report.events_imported += len(fresh)
+                self.report.events_undated += sum(1 for row in fresh if row["date"] is None)
+            self.events = {}
+        if self.relationship_rows:
+            fresh = _drop_existing(self.conn, relationships_t.c.natural_key, self.relationship_rows)
+            fresh_keys = {row["natural_key"] for row in fresh}
+            already = len(self.counted_relationships - fresh_keys)
+            self.report.relationships_imported -= already
+            self.report.duplicates_skipped += already
+            if fresh:
+                self.conn.execute(insert(relationships_t), fresh)
+            self.relationship_rows = {}
+            self.counted_relationships = set()
+        if self.issues:
+            self.conn.execute(insert(issues_t), self.issues)
+            self.issues = []
+
+
+def _drop_existing(conn: Connection, key_column, rows: dict[str, dict]) -> list[dict]:  # type: ignore[no-untyped-def]
+    keys = list(rows)
+    existing: set[str] = set()
+    for start in range(0, len(keys), KEY_LOOKUP_CHUNK):
+        chunk = keys[start : start + KEY_LOOKUP_CHUNK]
+        existing.update(conn.execute(select(key_column).where(key_column.in_(chunk))).scalars())
+    return [row for key, row in rows.items() if key not in existing]
+
+
+@lru_cache(maxsize=4096)
+def _themes(categories: tuple[str, ...], event_type: str) -> tuple[str, ...]:
+    return tuple(themes_for([*categories, event_type.replace("_", " ")]))
+
+
+def _date_columns(value: PartialDate | None) -> tuple[dt.date | None, str, bool]:
+    if value is None:
+        return None, Precision.UNKNOWN.value, False
+    return value.earliest(), value.precision.value, value.uncertain
+
+
+def event_row(event: CanonicalEvent, key: str, subject_id: int, persons: list[dict], batch_id: int) -> dict:
+    """The events-table row for a canonical event."""
+    date, precision, uncertain = _date_columns(event.date)
+    end, end_precision, end_uncertain = _date_columns(event.end)
+    provenance = event.provenance
+    return {
+        "natural_key": key,
+        "subject_id": subject_id,
+        "date": date,
+        "date_precision": precision,
+        "date_uncertain": uncertain,
+        "date_text": event.date_text,
+        "time": event.time,
+        "end_date": end,
+        "end_precision": end_precision if event.end else None,
+        "end_uncertain": end_uncertain,
+        "end_time": event.end_time,
+        "seq": event.seq,
+        "agency": event.agency,
+        "source": event.source,
+        "event_type": event.event_type,
+        "categories": list(event.categories),
+        "themes": list(_themes(tuple(event.categories), event.event_type)),
+        "summary": event.summary,
+        "impact_on_child": event.impact_on_child,
+        "action_outcome": event.action_outcome,
+        "analysis": event.analysis,
+        "significant": event.significant,
+        "child_voice": event.child_voice,
+        "child_seen_alone": event.child_seen_alone,
+        "persons": persons,
+        "attributes": dict(event.attributes),
+        "batch_id": batch_id,
+        "source_system": provenance.source_system,
+        "source_file": provenance.file,
+        "source_row": provenance.row,
+        "source_path": provenance.path,
+        "source_sheet": provenance.sheet,
+        "source_record_id": provenance.source_record_id,
+    }
+
+
+def import_items(
+    engine: Engine,
+    items: Iterable[ImportItem],
+    info: FileInfo,
+    *,
+    actor: str,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Load one file's items in one transaction. On any error nothing is kept but a record of the failure."""
+    report = ImportReport(file_name=info.name, format=info.format)
+    try:
+        with engine.begin() as conn:
+            batch_id = _start_batch(conn, info, actor, "completed")
+            report.batch_id = batch_id
+            loader = _Loader(conn, batch_id, actor, report)
+            seen = 0
+            for item in items:
+                loader.add(item)
+                seen += 1
+                if progress is not None and seen % BATCH_SIZE == 0:
+                    progress(BATCH_SIZE)
+            loader.flush()
+            if progress is not None:
+                progress(seen % BATCH_SIZE)
+            report.new_people = loader.people.new_persons
+            report.merges = loader.people.merges
+            report.suggestions = find_suggestions(conn) if loader.people.new_persons else 0
+            _finish_batch(conn, batch_id, report)
+    except Exception as exc:  # the file failed as a whole: roll back, then record that it failed
+        report.status = "failed"
+        report.error = str(exc) or type(exc).__name__
+        report.batch_id = _record_failure(engine, info, actor, report.error)
+        if not _is_input_error(exc):
+            raise
+    return report
+
+
+def _is_input_error(exc: Exception) -> bool:
+    from chronology.events import ImportFileError
+
+    return isinstance(exc, ImportFileError)
+
+
+def _start_batch(conn: Connection, info: FileInfo, actor: str, status: str) -> int:
+    result = conn.execute(
+        insert(batches_t)
+        .values(
+            format=info.format,
+            agency=info.agency,
+            file_name=info.name,
+            file_sha256=info.sha256,
+            file_size=info.size,
+            status=status,
+            imported_by=actor,
+            started_at=utcnow(),
+            covers_from=info.covers_from,
+            covers_to=info.covers_to,
+        )
+        .returning(batches_t.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def _finish_batch(conn: Connection, batch_id: int, report: ImportReport) -> None:
+    conn.execute(
+        update(batches_t)
+        .where(batches_t.c.id == batch_id)
+        .values(
+            finished_at=utcnow(),
+            rows_read=report.rows_read,
+            events_imported=report.events_imported,
+            events_undated=report.events_undated,
+            rows_rejected=report.rows_rejected,
+            duplicates_skipped=report.duplicates_skipped,
+            relationships_imported=report.relationships_imported,
+            warnings_count=report.warnings,
+        )
+    )
+
+
+def _record_failure(engine: Engine, info: FileInfo, actor: str, error: str) -> int:
+    with engine.begin() as conn:
+        batch_id = _start_batch(conn, info, actor, "failed")
+        conn.execute(
+            update(batches_t).where(batches_t.c.id == batch_id).values(error=error, finished_at=utcnow())
+        )
+    return batch_id

@@ -1,0 +1,574 @@
+"""People and identity: one child across agencies, by rules a data officer can read and undo.
+
+Each source's view of a person is kept as its own row ("source person"). Deterministic matches join
+them by pointing one group's root at the person whose identifier matched (``merged_into_id``), and
+every join is a ``PersonMerge`` row saying how it was made. Undoing a merge detaches that subtree
+and records the pair as rejected so a re-import does not join them again.
+
+Order of trust (import spec, "Identifiers"): a valid NHS number, then a valid UPN or former UPN,
+then the LA child ID. Invalid identifiers are kept, flagged, and never used to join on their own.
+Name + date of birth only ever *suggests* a match for a person to confirm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, insert, or_, select, text, update
+
+from chronology.db.models import MatchSuggestion, Person, PersonIdentifier, PersonMerge, utcnow
+from chronology.events import Identifier, IdentifierKind, PersonRef
+from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
+
+persons_t = Person.__table__
+identifiers_t = PersonIdentifier.__table__
+merges_t = PersonMerge.__table__
+suggestions_t = MatchSuggestion.__table__
+
+# Kinds that join people across agencies, in order of trust. UPN and former UPN match each other.
+MATCH_ORDER: tuple[tuple[IdentifierKind, ...], ...] = (
+    (IdentifierKind.NHS_NUMBER,),
+    (IdentifierKind.UPN, IdentifierKind.FORMER_UPN),
+    (IdentifierKind.LA_CHILD_ID,),
+)
+METHOD_WORDS = {
+    IdentifierKind.NHS_NUMBER: "NHS number",
+    IdentifierKind.UPN: "UPN",
+    IdentifierKind.FORMER_UPN: "former UPN",
+    IdentifierKind.LA_CHILD_ID: "LA child ID",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedIdentifier:
+    kind: IdentifierKind
+    scope: str
+    value: str
+    valid: bool
+    problem: str | None
+
+
+def check_identifier(identifier: Identifier) -> CheckedIdentifier:
+    """Normalise an identifier and say whether it passes its check (NHS modulus 11, UPN check letter)."""
+    kind = IdentifierKind(identifier.kind)
+    raw = identifier.value.strip()
+    if kind is IdentifierKind.NHS_NUMBER:
+        value = normalise_nhs_number(raw) or raw
+        problem = nhs_number_problem(raw)
+    elif kind in (IdentifierKind.UPN, IdentifierKind.FORMER_UPN):
+        value = normalise_upn(raw) or raw
+        problem = upn_problem(raw)
+    else:
+        value, problem = raw, None if raw else "blank"
+    return CheckedIdentifier(kind, identifier.scope or "", value, problem is None, problem)
+
+
+def name_key(name: str | None) -> str | None:
+    """Lower-case, accent-free, punctuation-free name for comparing ("O'Brien-Smith" ~ "obrien smith")."""
+    if not name:
+        return None
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    folded = re.sub(r"[^a-z ]+", " ", folded.replace("'", ""))
+    return " ".join(folded.split()) or None
+
+
+def root_of(conn: Connection, person_id: int) -> int:
+    """The person a chain of merges ends at (the group's representative)."""
+    seen = set()
+    current = person_id
+    while True:
+        parent = conn.execute(select(persons_t.c.merged_into_id).where(persons_t.c.id == current)).scalar()
+        if parent is None or current in seen:
+            return current
+        seen.add(current)
+        current = parent
+
+
+def group_members(conn: Connection, person_id: int) -> list[int]:
+    """Every source person joined to ``person_id``'s group (its root and all below it)."""
+    root = root_of(conn, person_id)
+    query = text(
+        """
+        WITH RECURSIVE grp(id) AS (
+            SELECT id FROM persons WHERE id = :root
+            UNION
+            SELECT p.id FROM persons p JOIN grp ON p.merged_into_id = grp.id
+        )
+        SELECT id FROM grp
+        """
+    )
+    return sorted(int(row[0]) for row in conn.execute(query, {"root": root}))
+
+
+class PersonResolver:
+    """Finds or creates the source person behind a ``PersonRef`` and joins it to other agencies' records.
+
+    Used inside one import transaction; caches what it has resolved so a million rows about a few
+    thousand children cost a few thousand queries, not millions.
+    """
+
+    def __init__(self, conn: Connection, batch_id: int | None, actor: str) -> None:
+        self.conn = conn
+        self.batch_id = batch_id
+        self.actor = actor
+        self._cache: dict[tuple, int] = {}
+        self.new_persons = 0
+        self.merges = 0
+
+    # --- subjects -------------------------------------------------------------------------------
+    def resolve(self, ref: PersonRef, source_system: str, *, is_child: bool = True) -> int:
+        """The id of this source's record of the person, created if new, joined to matches."""
+        checked = [check_identifier(i) for i in ref.identifiers if i.value and i.value.strip()]
+        key = self._cache_key(ref, source_system, checked, is_child)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        person_id = self._find_in_source(ref, source_system, checked, is_child)
+        if person_id is None:
+            person_id = self._create(ref, source_system, is_child)
+            added = checked
+        else:
+            added = self._missing_identifiers(person_id, checked)
+        if added:
+            self._add_identifiers(person_id, added, source_system)
+            self._join_matches(person_id, [c for c in added if c.valid])
+        self._cache[key] = person_id
+        return person_id
+
+    def resolve_named_person(self, child_id: int, ref: PersonRef, source_system: str) -> int | None:
+        """A person named in an event (an adult or sibling): found by their identifiers where given,
+        otherwise by name within this child's record at this source. Role-only names ("Dad") are not
+        people and are resolved when the chronology is read, against the child's known family."""
+        from chronology.vocabulary import is_role_only_name
+
+        name = ref.display_name()
+        if not ref.identifiers:
+            if not name or is_role_only_name(name):
+                return None
+            local = Identifier(IdentifierKind.SOURCE_PERSON_ID, f"{child_id}/{name_key(name)}", source_system)
+            ref = PersonRef(
+                name=ref.name,
+                surname=ref.surname,
+                forenames=ref.forenames,
+                dob=ref.dob,
+                sex=ref.sex,
+                postcode=ref.postcode,
+                role=ref.role,
+                identifiers=[local],
+            )
+        return self.resolve(ref, source_system, is_child=False)
+
+    # --- internals ------------------------------------------------------------------------------
+    @staticmethod
+    def _cache_key(
+        ref: PersonRef, source_system: str, checked: list[CheckedIdentifier], is_child: bool
+    ) -> tuple:
+        if checked:
+            return (source_system, is_child, tuple(sorted((c.kind, c.scope, c.value) for c in checked)))
+        dob = ref.dob.iso() if ref.dob else None
+        return (source_system, is_child, "name", name_key(ref.display_name()), dob)
+
+    def _find_in_source(
+        self, ref: PersonRef, source_system: str, checked: list[CheckedIdentifier], is_child: bool
+    ) -> int | None:
+        """A person this same source already gave us, by any identifier it used (valid or not: a
+        source's own mistyped number still names the same record within that source)."""
+        if checked:
+            clauses = [
+                and_(
+                    identifiers_t.c.kind == c.kind.value,
+                    identifiers_t.c.scope == c.scope,
+                    identifiers_t.c.value == c.value,
+                )
+                for c in checked
+            ]
+            query = (
+                select(identifiers_t.c.person_id)
+                .join(persons_t, persons_t.c.id == identifiers_t.c.person_id)
+                .where(
+                    identifiers_t.c.source_system == source_system,
+                    persons_t.c.is_child == is_child,
+                    or_(*clauses),
+                )
+                .order_by(identifiers_t.c.person_id)
+                .limit(1)
+            )
+            return self.conn.execute(query).scalar()
+        key = name_key(ref.display_name())
+        if key is None:
+            return None
+        dob = ref.dob.earliest() if ref.dob else None
+        query = (
+            select(persons_t.c.id)
+            .where(
+                persons_t.c.source_system == source_system,
+                persons_t.c.name_key == key,
+                persons_t.c.is_child == is_child,
+                persons_t.c.dob == dob if dob else persons_t.c.dob.is_(None),
+            )
+            .order_by(persons_t.c.id)
+            .limit(1)
+        )
+        return self.conn.execute(query).scalar()
+
+    def _create(self, ref: PersonRef, source_system: str, is_child: bool) -> int:
+        display = ref.display_name()
+        result = self.conn.execute(
+            insert(persons_t)
+            .values(
+                source_system=source_system,
+                is_child=is_child,
+                display_name=display,
+                surname=ref.surname,
+                forenames=ref.forenames,
+                name_key=name_key(display),
+                dob=ref.dob.earliest() if ref.dob else None,
+                dob_precision=ref.dob.precision.value if ref.dob else None,
+                sex=ref.sex,
+                postcode=ref.postcode,
+                created_batch_id=self.batch_id,
+                created_at=utcnow(),
+            )
+            .returning(persons_t.c.id)
+        )
+        self.new_persons += 1
+        return int(result.scalar_one())
+
+    def _missing_identifiers(
+        self, person_id: int, checked: list[CheckedIdentifier]
+    ) -> list[CheckedIdentifier]:
+        held = {
+            (row.kind, row.scope, row.value)
+            for row in self.conn.execute(
+                select(identifiers_t.c.kind, identifiers_t.c.scope, identifiers_t.c.value).where(
+                    identifiers_t.c.person_id == person_id
+                )
+            )
+        }
+        return [c for c in checked if (c.kind.value, c.scope, c.value) not in held]
+
+    def _add_identifiers(self, person_id: int, checked: list[CheckedIdentifier], source_system: str) -> None:
+        unique = {(c.kind, c.scope, c.value): c for c in checked}
+        self.conn.execute(
+            insert(identifiers_t),
+            [
+                {
+                    "person_id": person_id,
+                    "kind": c.kind.value,
+                    "scope": c.scope,
+                    "value": c.value,
+                    "valid": c.valid,
+                    "problem": c.problem,
+                    "source_system": source_system,
+                    "batch_id": self.batch_id,
+                }
+                for c in unique.values()
+            ],
+        )
+
+    def _join_matches(self, person_id: int, valid: list[CheckedIdentifier]) -> None:
+        for kinds in MATCH_ORDER:
+            for ident in (c for c in valid if c.kind in kinds):
+                for other in self._holders(kinds, ident, person_id):
+                    self._try_join(person_id, other, ident)
+
+    def _holders(
+        self, kinds: tuple[IdentifierKind, ...], ident: CheckedIdentifier, person_id: int
+    ) -> list[int]:
+        query = (
+            select(identifiers_t.c.person_id)
+            .distinct()
+            .where(
+                identifiers_t.c.kind.in_([k.value for k in kinds]),
+                identifiers_t.c.value == ident.value,
+                identifiers_t.c.scope == ident.scope,
+                identifiers_t.c.valid.is_(True),
+                identifiers_t.c.person_id != person_id,
+            )
+            .order_by(identifiers_t.c.person_id)
+        )
+        return [int(x) for x in self.conn.execute(query).scalars()]
+
+    def _try_join(self, person_id: int, other: int, ident: CheckedIdentifier) -> None:
+        mine, theirs = root_of(self.conn, person_id), root_of(self.conn, other)
+        if mine == theirs:
+            return
+        mine_members, their_members = group_members(self.conn, mine), group_members(self.conn, theirs)
+        if _blocked(self.conn, mine_members, their_members):
+            return
+        conflict = _conflicting_nhs(self.conn, mine_members, their_members)
+        if conflict:
+            suggest(
+                self.conn,
+                person_id,
+                other,
+                f"share {METHOD_WORDS[ident.kind]} {ident.value} but hold different NHS numbers "
+                f"({conflict}): not joined automatically",
+                0.5,
+            )
+            return
+        # Join the younger group under the older one's matching person, so the oldest record leads.
+        if mine < theirs:
+            merged, into = theirs, person_id
+        else:
+            merged, into = mine, other
+        evidence = f"{METHOD_WORDS[ident.kind]} {ident.value} held by both records"
+        record_merge(self.conn, merged, into, ident.kind.value, evidence, self.actor)
+        self.merges += 1
+
+
+def record_merge(conn: Connection, merged: int, into: int, method: str, evidence: str, actor: str) -> int:
+    """Join root ``merged`` (and everything under it) to ``into``'s group, and say how."""
+    conn.execute(update(persons_t).where(persons_t.c.id == merged).values(merged_into_id=into))
+    result = conn.execute(
+        insert(merges_t)
+        .values(
+            merged_id=merged, into_id=into, method=method, evidence=evidence, made_by=actor, made_at=utcnow()
+        )
+        .returning(merges_t.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def _blocked(conn: Connection, group_a: list[int], group_b: list[int]) -> bool:
+    """A person rejected a match (or undid a merge) between these two groups."""
+    query = (
+        select(suggestions_t.c.id)
+        .where(
+            suggestions_t.c.status == "rejected",
+            or_(
+                and_(suggestions_t.c.person_a_id.in_(group_a), suggestions_t.c.person_b_id.in_(group_b)),
+                and_(suggestions_t.c.person_a_id.in_(group_b), suggestions_t.c.person_b_id.in_(group_a)),
+            ),
+        )
+        .limit(1)
+    )
+    return conn.execute(query).first() is not None
+
+
+def _valid_nhs(conn: Connection, members: list[int]) -> set[str]:
+    query = select(identifiers_t.c.value).where(
+        identifiers_t.c.person_id.in_(members),
+        identifiers_t.c.kind == IdentifierKind.NHS_NUMBER.value,
+        identifiers_t.c.valid.is_(True),
+    )
+    return set(conn.execute(query).scalars())
+
+
+def _conflicting_nhs(conn: Connection, group_a: list[int], group_b: list[int]) -> str | None:
+    a, b = _valid_nhs(conn, group_a), _valid_nhs(conn, group_b)
+    if a and b and not a & b:
+        return f"{', '.join(sorted(a))} and {', '.join(sorted(b))}"
+    return None
+
+
+# --- suggestions: name + date of birth -------------------------------------------------------------
+def suggest(conn: Connection, a: int, b: int, reason: str, score: float) -> int | None:
+    """Record a suggested match between two people unless one is already recorded for the pair."""
+    a, b = min(a, b), max(a, b)
+    existing = conn.execute(
+        select(suggestions_t.c.id).where(suggestions_t.c.person_a_id == a, suggestions_t.c.person_b_id == b)
+    ).scalar()
+    if existing is not None:
+        return None
+    result = conn.execute(
+        insert(suggestions_t)
+        .values(
+            person_a_id=a, person_b_id=b, reason=reason, score=score, status="pending", created_at=utcnow()
+        )
+        .returning(suggestions_t.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def find_suggestions(conn: Connection) -> int:
+    """Suggest matches between separate people with the same date of birth and a similar name.
+
+    Blocks on date of birth (never compares everyone with everyone); scores the name similarity and
+    agreement of sex and postcode. Returns how many new suggestions were made.
+    """
+    rows = conn.execute(
+        select(
+            persons_t.c.id,
+            persons_t.c.dob,
+            persons_t.c.name_key,
+            persons_t.c.sex,
+            persons_t.c.postcode,
+            persons_t.c.is_child,
+        )
+        .where(
+            persons_t.c.dob.is_not(None),
+            persons_t.c.name_key.is_not(None),
+            persons_t.c.dob_precision == "day",
+        )
+        .order_by(persons_t.c.dob, persons_t.c.id)
+    ).all()
+    by_dob: dict[tuple[dt.date, bool], list] = defaultdict(list)
+    for row in rows:
+        by_dob[(row.dob, row.is_child)].append(row)
+    roots: dict[int, int] = {}
+    made = 0
+    for block in by_dob.values():
+        if len(block) < 2:
+            continue
+        for i, first in enumerate(block):
+            for second in block[i + 1 :]:
+                score, reason = _score_pair(first, second)
+                if score < 0.85:
+                    continue
+                root_a = roots.setdefault(first.id, root_of(conn, first.id))
+                root_b = roots.setdefault(second.id, root_of(conn, second.id))
+                if root_a == root_b:
+                    continue
+                if _blocked(conn, group_members(conn, root_a), group_members(conn, root_b)):
+                    continue
+                if suggest(conn, root_a, root_b, reason, score) is not None:
+                    made += 1
+    return made
+
+
+def _score_pair(first, second) -> tuple[float, str]:  # type: ignore[no-untyped-def]
+    similarity = difflib.SequenceMatcher(None, first.name_key, second.name_key).ratio()
+    reasons = [
+        f"same date of birth {first.dob.isoformat()}",
+        "same name" if similarity == 1 else f"similar names ({similarity:.0%})",
+    ]
+    score = similarity
+    if first.sex and second.sex:
+        if first.sex.strip().lower()[:1] == second.sex.strip().lower()[:1]:
+            reasons.append("same sex")
+        else:
+            score -= 0.3
+            reasons.append("different sex recorded")
+    if first.postcode and second.postcode:
+        same = first.postcode.replace(" ", "").upper() == second.postcode.replace(" ", "").upper()
+        reasons.append("same postcode" if same else "different postcodes")
+        score += 0.05 if same else -0.05
+    return min(score, 1.0), "; ".join(reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionView:
+    id: int
+    person_a: int
+    person_b: int
+    name_a: str | None
+    name_b: str | None
+    reason: str
+    score: float
+    status: str
+
+
+def list_suggestions(conn: Connection, status: str = "pending") -> list[SuggestionView]:
+    a, b = persons_t.alias("a"), persons_t.alias("b")
+    query = (
+        select(suggestions_t, a.c.display_name.label("name_a"), b.c.display_name.label("name_b"))
+        .join(a, a.c.id == suggestions_t.c.person_a_id)
+        .join(b, b.c.id == suggestions_t.c.person_b_id)
+        .where(suggestions_t.c.status == status)
+        .order_by(suggestions_t.c.score.desc(), suggestions_t.c.id)
+    )
+    return [
+        SuggestionView(r.id, r.person_a_id, r.person_b_id, r.name_a, r.name_b, r.reason, r.score, r.status)
+        for r in conn.execute(query)
+    ]
+
+
+class IdentityError(Exception):
+    """A person-level action that cannot be done (unknown suggestion, merge already undone...)."""
+
+
+def confirm_suggestion(conn: Connection, suggestion_id: int, actor: str) -> int:
+    """A person says the two records are the same child: join them, recording who decided."""
+    row = _pending(conn, suggestion_id)
+    root_a, root_b = root_of(conn, row.person_a_id), root_of(conn, row.person_b_id)
+    if root_a == root_b:
+        raise IdentityError(f"suggestion {suggestion_id}: the two records are already one person")
+    merged, into = max(root_a, root_b), min(root_a, root_b)
+    merge_id = record_merge(
+        conn, merged, into, "confirmed_suggestion", f"confirmed by {actor}: {row.reason}", actor
+    )
+    conn.execute(
+        update(suggestions_t)
+        .where(suggestions_t.c.id == suggestion_id)
+        .values(status="confirmed", decided_by=actor, decided_at=utcnow(), merge_id=merge_id)
+    )
+    return merge_id
+
+
+def reject_suggestion(conn: Connection, suggestion_id: int, actor: str) -> None:
+    """A person says these are different people: never suggest or join them again."""
+    _pending(conn, suggestion_id)
+    conn.execute(
+        update(suggestions_t)
+        .where(suggestions_t.c.id == suggestion_id)
+        .values(status="rejected", decided_by=actor, decided_at=utcnow())
+    )
+
+
+def _pending(conn: Connection, suggestion_id: int):  # type: ignore[no-untyped-def]
+    row = conn.execute(select(suggestions_t).where(suggestions_t.c.id == suggestion_id)).first()
+    if row is None:
+        raise IdentityError(f"there is no suggestion {suggestion_id}")
+    if row.status != "pending":
+        raise IdentityError(f"suggestion {suggestion_id} was already {row.status} by {row.decided_by}")
+    return row
+
+
+def undo_merge(conn: Connection, merge_id: int, actor: str, reason: str) -> None:
+    """Separate a wrongly joined record (and what hangs under it), and keep them apart from now on."""
+    row = conn.execute(select(merges_t).where(merges_t.c.id == merge_id)).first()
+    if row is None:
+        raise IdentityError(f"there is no merge {merge_id}")
+    if row.undone_at is not None:
+        raise IdentityError(f"merge {merge_id} was already undone by {row.undone_by}")
+    conn.execute(update(persons_t).where(persons_t.c.id == row.merged_id).values(merged_into_id=None))
+    conn.execute(
+        update(merges_t)
+        .where(merges_t.c.id == merge_id)
+        .values(undone_at=utcnow(), undone_by=actor, undo_reason=reason)
+    )
+    a, b = min(row.merged_id, row.into_id), max(row.merged_id, row.into_id)
+    existing = conn.execute(
+        select(suggestions_t.c.id).where(suggestions_t.c.person_a_id == a, suggestions_t.c.person_b_id == b)
+    ).scalar()
+    values = {"status": "rejected", "decided_by": actor, "decided_at": utcnow()}
+    if existing is None:
+        conn.execute(
+            insert(suggestions_t).values(
+                person_a_id=a,
+                person_b_id=b,
+                score=0.0,
+                created_at=utcnow(),
+                reason=f"merge {merge_id} undone: {reason}",
+                **values,
+            )
+        )
+    else:
+        conn.execute(update(suggestions_t).where(suggestions_t.c.id == existing).values(**values))
+
+
+def merges_for(conn: Connection, person_id: int) -> list:  # type: ignore[type-arg]
+    """Every merge, current or undone, that touches this person's group."""
+    members = group_members(conn, person_id)
+    query = (
+        select(merges_t)
+        .where(or_(merges_t.c.merged_id.in_(members), merges_t.c.into_id.in_(members)))
+        .order_by(merges_t.c.id)
+    )
+    return list(conn.execute(query))
+
+
+def identifiers_of(conn: Connection, members: Iterable[int]) -> list:  # type: ignore[type-arg]
+    query = (
+        select(identifiers_t)
+        .where(identifiers_t.c.person_id.in_(list(members)))
+        .order_by(identifiers_t.c.kind, identifiers_t.c.value)
+    )
+    return list(conn.execute(query))

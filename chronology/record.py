@@ -1,0 +1,331 @@
+"""One child's record read back: who they are, who is around them, and every event in order.
+
+The same functions serve the command line, the CSV export and (later) the web pages, so what a
+social worker sees and what a panel exports are the same chronology.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from chronology.db.models import AccessLog, Event, Person, PersonIdentifier, Relationship, utcnow
+from chronology.events import IdentifierKind, PartialDate
+from chronology.identifiers import normalise_nhs_number, normalise_upn
+from chronology.people import group_members, name_key, root_of
+from chronology.vocabulary import family_relationship, is_role_only_name
+
+events_t = Event.__table__
+persons_t = Person.__table__
+identifiers_t = PersonIdentifier.__table__
+relationships_t = Relationship.__table__
+
+
+@dataclass(slots=True)
+class FamilyMember:
+    """An adult or sibling around the child, named once however many agencies know them."""
+
+    person_ids: list[int]
+    name: str
+    relationship: str
+    sources: list[str]
+    parental_responsibility: bool | None = None
+    lives_with_child: bool | None = None
+
+    def label(self) -> str:
+        return f"{self.name} ({self.relationship})"
+
+
+@dataclass(slots=True)
+class PersonMention:
+    name: str | None
+    role: str | None
+    relationship: str | None
+    person_id: int | None
+    display: str  # unambiguous text for the chronology: "Mark Jones (father)"
+    ambiguous: bool = False
+
+
+@dataclass(slots=True)
+class Entry:
+    """One event as the chronology shows it."""
+
+    id: int
+    date: PartialDate | None
+    date_text: str | None
+    time: dt.time | None
+    end: PartialDate | None
+    end_time: dt.time | None
+    seq: int | None
+    agency: str
+    source: str
+    event_type: str
+    categories: list[str]
+    themes: list[str]
+    summary: str
+    impact_on_child: str | None
+    action_outcome: str | None
+    analysis: str | None
+    significant: bool
+    child_voice: str | None
+    child_seen_alone: bool | None
+    persons: list[PersonMention]
+    attributes: dict[str, Any]
+    source_system: str
+    source_file: str
+    source_row: int | None
+    source_path: str | None
+    source_sheet: str | None
+    source_record_id: str | None
+    batch_id: int
+    age_at_event: str | None = None
+    incident_cluster: str | None = None
+    episode: str | None = None
+
+
+@dataclass(slots=True)
+class ChildRecord:
+    person_id: int  # the group's representative
+    members: list[int]
+    name: str | None
+    dob: PartialDate | None
+    sex: str | None
+    identifiers: dict[str, list[str]]  # valid identifiers by kind
+    invalid_identifiers: list[tuple[str, str, str]]  # (kind, value, problem)
+    family: list[FamilyMember] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+
+    def first(self, kind: IdentifierKind) -> str | None:
+        values = self.identifiers.get(kind.value)
+        return values[0] if values else None
+
+
+def find_child(conn: Connection, identifier: str) -> int | None:
+    """The child an LA child ID, NHS number or UPN names (any agency's), as the group's representative."""
+    raw = identifier.strip()
+    candidates = {(IdentifierKind.LA_CHILD_ID.value, raw)}
+    nhs = normalise_nhs_number(raw)
+    if nhs and len(nhs) == 10:
+        candidates.add((IdentifierKind.NHS_NUMBER.value, nhs))
+    upn = normalise_upn(raw)
+    if upn:
+        candidates |= {(IdentifierKind.UPN.value, upn), (IdentifierKind.FORMER_UPN.value, upn)}
+    for kind, value in sorted(candidates):
+        person_id = conn.execute(
+            select(identifiers_t.c.person_id)
+            .join(persons_t, persons_t.c.id == identifiers_t.c.person_id)
+            .where(
+                identifiers_t.c.kind == kind, identifiers_t.c.value == value, persons_t.c.is_child.is_(True)
+            )
+            .order_by(identifiers_t.c.valid.desc(), identifiers_t.c.person_id)
+            .limit(1)
+        ).scalar()
+        if person_id is not None:
+            return root_of(conn, int(person_id))
+    return None
+
+
+def load_child(conn: Connection, person_id: int, *, with_events: bool = True) -> ChildRecord:
+    """The child's whole record: identity, family, and (optionally) every event, oldest first."""
+    root = root_of(conn, person_id)
+    members = group_members(conn, root)
+    people = conn.execute(select(persons_t).where(persons_t.c.id.in_(members)).order_by(persons_t.c.id)).all()
+    record = ChildRecord(
+        person_id=root,
+        members=members,
+        name=_best_name(people),
+        dob=_best_dob(people),
+        sex=next((p.sex for p in people if p.sex), None),
+        identifiers={},
+        invalid_identifiers=[],
+    )
+    for ident in conn.execute(
+        select(identifiers_t).where(identifiers_t.c.person_id.in_(members)).order_by(identifiers_t.c.id)
+    ):
+        if ident.kind == IdentifierKind.SOURCE_PERSON_ID.value:
+            continue
+        if ident.valid:
+            values = record.identifiers.setdefault(ident.kind, [])
+            if ident.value not in values:
+                values.append(ident.value)
+        else:
+            record.invalid_identifiers.append((ident.kind, ident.value, ident.problem or "invalid"))
+    record.family = load_family(conn, members)
+    if with_events:
+        record.entries = load_entries(conn, record)
+    return record
+
+
+def _best_name(people: list[Any]) -> str | None:
+    named = [p.display_name for p in people if p.display_name]
+    return max(set(named), key=named.count) if named else None
+
+
+def _best_dob(people: list[Any]) -> PartialDate | None:
+    order = {"day": 0, "month": 1, "year": 2}
+    dated = sorted((p for p in people if p.dob), key=lambda p: order.get(p.dob_precision or "year", 3))
+    if not dated:
+        return None
+    return PartialDate.from_stored(dated[0].dob, dated[0].dob_precision or "day", False)
+
+
+def load_family(conn: Connection, members: list[int]) -> list[FamilyMember]:
+    """Adults and siblings around the child, one entry per person and relationship."""
+    rows = conn.execute(
+        select(relationships_t, persons_t.c.display_name)
+        .join(persons_t, persons_t.c.id == relationships_t.c.person_id)
+        .where(relationships_t.c.child_id.in_(members))
+        .order_by(relationships_t.c.id)
+    ).all()
+    grouped: dict[tuple[Any, str], FamilyMember] = {}
+    for row in rows:
+        root = root_of(conn, row.person_id)
+        # Same real person (joined by identifiers) or, lacking identifiers, same name in this child's life.
+        identity: Any = root if root != row.person_id else (name_key(row.display_name) or root)
+        key = (identity, row.relationship)
+        member = grouped.get(key)
+        if member is None:
+            member = FamilyMember([], row.display_name or "(name not recorded)", row.relationship, [])
+            grouped[key] = member
+        if row.person_id not in member.person_ids:
+            member.person_ids.append(row.person_id)
+        if row.source_system not in member.sources:
+            member.sources.append(row.source_system)
+        if row.parental_responsibility is not None:
+            member.parental_responsibility = row.parental_responsibility
+        if row.lives_with_child is not None:
+            member.lives_with_child = row.lives_with_child
+    return sorted(grouped.values(), key=lambda m: (_relationship_order(m.relationship), m.name))
+
+
+def _relationship_order(relationship: str) -> int:
+    order = [
+        "mother",
+        "father",
+        "step-father",
+        "step-mother",
+        "mother's partner",
+        "father's partner",
+        "sibling",
+        "half-sibling",
+        "grandparent",
+    ]
+    return order.index(relationship) if relationship in order else len(order)
+
+
+def describe_mention(mention: dict[str, Any], family: list[FamilyMember]) -> PersonMention:
+    """Name a person mentioned on an event unambiguously, resolving role words against the family."""
+    name, role = mention.get("name"), mention.get("role")
+    relationship = mention.get("relationship") or family_relationship(role)
+    person_id = mention.get("person_id")
+    if name and not is_role_only_name(name):
+        display = f"{name} ({role})" if role else name
+        return PersonMention(name, role, relationship, person_id, display)
+    wanted = family_relationship(name) or relationship
+    matches = [m for m in family if wanted and m.relationship == wanted]
+    names = sorted({m.name for m in matches})
+    if len(names) == 1:
+        return PersonMention(name, role, wanted, matches[0].person_ids[0], f"{names[0]} ({wanted})")
+    said = name or role or "unnamed person"
+    if len(names) > 1:
+        options = " or ".join(f"{n} ({wanted})" for n in names)
+        return PersonMention(name, role, wanted, None, f"{said} — ambiguous: {options}", ambiguous=True)
+    suffix = f" ({role})" if role and role != said else ""
+    return PersonMention(name, role, wanted, None, f"{said}{suffix} — not identified", ambiguous=True)
+
+
+def age_at(dob: PartialDate | None, when: PartialDate | None) -> str | None:
+    """Age in years and months, '~' when either date is only partly known."""
+    if dob is None or when is None:
+        return None
+    born, then = dob.earliest(), when.earliest()
+    if then < born:
+        return "before birth"
+    months = (then.year - born.year) * 12 + then.month - born.month - (then.day < born.day)
+    approx = "~" if dob.precision != "day" or when.precision != "day" else ""
+    return f"{approx}{months // 12}y {months % 12}m"
+
+
+def load_entries(conn: Connection, record: ChildRecord) -> list[Entry]:
+    rows = conn.execute(select(events_t).where(events_t.c.subject_id.in_(record.members))).all()
+    entries = [_entry(row, record) for row in rows]
+    far_future = dt.date.max
+    entries.sort(
+        key=lambda e: (
+            e.date is None,
+            e.date.earliest() if e.date else far_future,
+            e.seq if e.seq is not None else 0,
+            e.time or dt.time.min,
+            e.id,
+        )
+    )
+    return entries
+
+
+def _stored_date(value: dt.date | None, precision: str | None, uncertain: bool) -> PartialDate | None:
+    if value is None or precision in (None, "unknown"):
+        return None
+    return PartialDate.from_stored(value, precision, uncertain)
+
+
+def _entry(row: Any, record: ChildRecord) -> Entry:
+    date = _stored_date(row.date, row.date_precision, row.date_uncertain)
+    return Entry(
+        id=row.id,
+        date=date,
+        date_text=row.date_text,
+        time=row.time,
+        end=_stored_date(row.end_date, row.end_precision, row.end_uncertain),
+        end_time=row.end_time,
+        seq=row.seq,
+        agency=row.agency,
+        source=row.source,
+        event_type=row.event_type,
+        categories=list(row.categories or []),
+        themes=list(row.themes or []),
+        summary=row.summary,
+        impact_on_child=row.impact_on_child,
+        action_outcome=row.action_outcome,
+        analysis=row.analysis,
+        significant=row.significant,
+        child_voice=row.child_voice,
+        child_seen_alone=row.child_seen_alone,
+        persons=[describe_mention(m, record.family) for m in row.persons or []],
+        attributes=dict(row.attributes or {}),
+        source_system=row.source_system,
+        source_file=row.source_file,
+        source_row=row.source_row,
+        source_path=row.source_path,
+        source_sheet=row.source_sheet,
+        source_record_id=row.source_record_id,
+        batch_id=row.batch_id,
+        age_at_event=age_at(record.dob, date),
+    )
+
+
+def log_access(
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    person_id: int | None,
+    detail: str,
+    reason: str | None = None,
+) -> None:
+    """Append to the access log (who, when, what, why). The database refuses edits to it."""
+    conn.execute(
+        insert(AccessLog.__table__).values(
+            at=utcnow(), actor=actor, action=action, person_id=person_id, detail=detail, reason=reason
+        )
+    )
+
+
+def events_by_agency(record: ChildRecord) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for entry in record.entries:
+        counts[entry.agency] += 1
+    return dict(counts)

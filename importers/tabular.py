@@ -1,0 +1,783 @@
+"""Reading CSV and XLSX tables for every tabular importer (template, police, school log, ...).
+
+One module decides encodings, delimiters, header names and row numbers, so every tabular format
+treats a file the same way and reports problems in the same words: the file, the row number a
+person sees when they open the file in Excel, and the column as its header is written.
+
+Decisions, made once here for every importer:
+
+- **Encoding** (CSV): the whole file is checked before any row is read, so an import never yields
+  some rows and then fails on a bad byte near the end. UTF-8 (a BOM is stripped) is tried first,
+  then Windows-1252 (what Excel writes for "CSV" in the UK). A file starting with a UTF-16 BOM is
+  read as UTF-16. Bytes that are not even Windows-1252 (0x81, 0x8D, 0x8F, 0x90, 0x9D) make the file
+  unreadable: ``ImportFileError`` names the file, the byte, its offset and the line. A file that is
+  UTF-8 at first and Windows-1252 later is read as Windows-1252 with a notice, since accented
+  letters before that point may then look garbled.
+- **Delimiter** (CSV): comma, semicolon or tab, whichever splits the first rows into the most
+  consistent number of columns (an Excel ``sep=;`` first line is obeyed and counts as row 1).
+- **Header**: the first non-blank row, unless the importer gives a test for its own header, in
+  which case the first of the first ``header_search_rows`` non-blank rows that passes it (so a
+  title line above the header does not stop an import; the skipped rows are listed). Header
+  names are normalised for matching: lower case, surrounding spaces stripped, inner runs of
+  spaces and hyphens turned into ``_``. Each column keeps its header as written, for messages and
+  attribute names. A blank header becomes ``column F``; a repeated one gets ``(column F)`` added.
+- **Rows**: numbered as the person sees them: in a CSV the header is row 1 and a cell spanning
+  several lines is still one row; in a workbook, the sheet's own row numbers. Fully blank rows
+  are skipped and listed in ``Table.blank_rows`` for the importer to report. A row with values
+  beyond the last header column, or a cell over ``MAX_CELL_CHARS`` characters (usually a stray
+  quote that swallowed the rest of the file), carries the problem in ``TableRow.errors`` so the
+  importer rejects that row and goes on. NUL characters are removed with a note in
+  ``TableRow.warnings``.
+- **Workbooks** are read with openpyxl in read-only, values-only mode (formulas are never
+  evaluated, only their cached results read). Date cells stay ``datetime`` objects in
+  ``TableRow.native`` and appear in ``TableRow.cells`` as ISO text (``2021-03-04``, or
+  ``2021-03-04 10:30`` with a time), never in a locale's month-first form. Whole numbers appear
+  without ``.0`` (so an NHS number typed as a number reads back as typed).
+- **Size**: files over ``max_bytes`` are refused before reading; a workbook whose parts would
+  unpack to more than ``XLSX_UNPACKED_FACTOR`` times that is refused too (a zip bomb guard).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Self
+
+from openpyxl.utils import get_column_letter
+
+from chronology.events import ImportFileError
+
+__all__ = [
+    "CSV_SUFFIXES",
+    "MAX_CELL_CHARS",
+    "TABULAR_SUFFIXES",
+    "XLSX_SUFFIXES",
+    "Column",
+    "HeaderTest",
+    "Table",
+    "TableRow",
+    "aliases_from_config",
+    "cell_text",
+    "estimate_rows",
+    "normalise_header",
+    "open_table",
+    "peek_rows",
+    "read_table",
+    "resolve_columns",
+    "unescape_formula",
+]
+
+CSV_SUFFIXES = frozenset({".csv"})
+XLSX_SUFFIXES = frozenset({".xlsx"})
+TABULAR_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES
+
+MAX_CELL_CHARS = 1_000_000  # one cell longer than this is a broken row, not a record
+HEADER_SEARCH_ROWS = 10  # non-blank rows looked at for a header (title lines above it)
+XLSX_UNPACKED_FACTOR = 8  # sheet XML is bulky: allow this many times max_bytes once unpacked
+_SCAN_CHUNK = 1 << 20
+_SNIFF_BYTES = 64 * 1024
+_SNIFF_LINES = 50
+_DELIMITERS = (",", ";", "\t")
+_CSV_FIELD_LIMIT = 2**31 - 1  # cell size is checked by MAX_CELL_CHARS instead, with a clear message
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MAX_LISTED = 10
+_XLSX_SEARCH_PHYSICAL_ROWS = 1000
+
+HeaderTest = Callable[[Sequence[str]], bool]
+"""An importer's test for its own header row: given the raw header cells, True if it is one."""
+
+
+# --- small helpers every tabular importer uses ---------------------------------------------------
+
+
+def normalise_header(text: str) -> str:
+    """Header as matched: lower case, surrounding spaces stripped, inner spaces/hyphens -> ``_``.
+
+    Matching on this form lets "Date of Event", "date-of-event" and "date_of_event" be one column.
+    """
+    return re.sub(r"[\s\-]+", "_", text.replace("\ufeff", "").strip().lower())
+
+
+def unescape_formula(text: str) -> str:
+    """Undo the export's formula escaping: drop one leading ``'`` before ``= + - @`` tab or CR.
+
+    The chronology export prefixes such cells with ``'`` so a spreadsheet does not run them; taking
+    exactly one away makes export -> import an exact round trip.
+    """
+    if len(text) >= 2 and text[0] == "'" and text[1] in _FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+def cell_text(value: object) -> str:
+    """A cell value as text, the way a person reads it, never a locale-dependent date form."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        if value.second == 0 and value.microsecond == 0:
+            return value.strftime("%Y-%m-%d %H:%M")
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        if value.second == 0 and value.microsecond == 0:
+            return value.strftime("%H:%M")
+        return value.isoformat(timespec="seconds")
+    return str(value)
+
+
+def aliases_from_config(
+    table: Mapping[str, Iterable[str]], fields: Iterable[str] = ()
+) -> dict[str, tuple[str, ...]]:
+    """Field -> normalised header names that mean it (its own name first, then config aliases).
+
+    ``fields`` lists fields that match at least their own name even when the config omits them.
+    """
+    result: dict[str, tuple[str, ...]] = {}
+    for name in [*fields, *table]:
+        names = [normalise_header(name), *(normalise_header(alias) for alias in table.get(name, ()))]
+        result[name] = tuple(dict.fromkeys(names))
+    return result
+
+
+def resolve_columns(keys: Iterable[str], aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Field -> the table key that supplies it. Each column serves at most one field.
+
+    Fields are settled in the order given, each taking the first of its names present, so a
+    field's own name beats another field's alias for the same column.
+    """
+    present = list(dict.fromkeys(keys))
+    taken: set[str] = set()
+    result: dict[str, str] = {}
+    for own in aliases:  # own names first: 'date' as a field beats 'date' as an alias
+        if own in present:
+            result[own] = own
+            taken.add(own)
+    for name, names in aliases.items():
+        if name in result:
+            continue
+        for candidate in names:
+            if candidate in present and candidate not in taken:
+                result[name] = candidate
+                taken.add(candidate)
+                break
+    return result
+
+
+def _listed(numbers: Sequence[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:_MAX_LISTED])
+    if len(numbers) > _MAX_LISTED:
+        shown += f" and {len(numbers) - _MAX_LISTED} more"
+    return shown
+
+
+def _preview(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- table model --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One header cell: where it is, how it is matched, and how it is named to a person."""
+
+    index: int  # 0-based position in the row
+    key: str  # normalised header, unique within the table
+    name: str  # header as written (made unique), for messages and attribute names
+    letter: str  # spreadsheet column letter, A, B, ...
+
+
+@dataclass(slots=True)
+class TableRow:
+    """One non-blank data row: cell text by column key, plus what the importer must know about it."""
+
+    number: int  # the row number a person sees (header is row 1 in a plain CSV)
+    cells: dict[str, str]  # every column's text ('' when empty), NULs removed
+    native: dict[str, object] = field(default_factory=dict)  # workbook values that are not text
+    errors: list[tuple[str | None, str]] = field(default_factory=list)  # (column name, why) -> reject
+    warnings: list[tuple[str | None, str]] = field(default_factory=list)  # (column name, note)
+    extra: list[str] = field(default_factory=list)  # non-empty values beyond the header
+
+    def get(self, key: str | None) -> str:
+        """Text of a column by key ('' when the table has no such column)."""
+        if key is None:
+            return ""
+        return self.cells.get(key, "")
+
+
+RowSource = Generator[tuple[int, Sequence[object]], None, None]
+
+
+class Table:
+    """An open CSV file or worksheet: its columns, then its data rows when iterated (once).
+
+    Use as a context manager so a workbook's file is closed. ``blank_rows`` fills while iterating.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        header_row: int,
+        header_cells: Sequence[object],
+        rows: RowSource,
+        *,
+        sheet: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        notices: Sequence[str] = (),
+        rows_above_header: Sequence[int] = (),
+        closer: Callable[[], None] | None = None,
+    ) -> None:
+        self.path = path
+        self.format = fmt
+        self.sheet = sheet
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.header_row = header_row
+        self.notices: list[str] = list(notices)
+        self.rows_above_header: list[int] = list(rows_above_header)
+        self.blank_rows: list[int] = []
+        self.columns: list[Column] = _make_columns(header_cells)
+        self._rows = rows
+        self._closer = closer
+        self._by_key = {column.key: column for column in self.columns}
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+    @property
+    def keys(self) -> list[str]:
+        return [column.key for column in self.columns]
+
+    @property
+    def header_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def name_of(self, key: str) -> str:
+        """The header as written for a column key (for messages and attributes)."""
+        return self._by_key[key].name
+
+    def where(self) -> str:
+        """File (and sheet) for messages."""
+        return f"{self.file_name}, sheet '{self.sheet}'" if self.sheet else self.file_name
+
+    def __iter__(self) -> Iterator[TableRow]:
+        for number, values in self._rows:
+            row = self._make_row(number, values)
+            if row is None:
+                self.blank_rows.append(number)
+            else:
+                yield row
+
+    def _make_row(self, number: int, values: Sequence[object]) -> TableRow | None:
+        texts = [cell_text(value) for value in values]
+        if not any(text.strip() for text in texts):
+            return None
+        row = TableRow(number=number, cells={})
+        width = len(self.columns)
+        for index, text in enumerate(texts):
+            column = self.columns[index] if index < width else None
+            label = column.name if column else f"column {get_column_letter(index + 1)}"
+            if "\x00" in text:
+                text = text.replace("\x00", "")
+                row.warnings.append((label, "NUL characters removed from the text"))
+            if len(text) > MAX_CELL_CHARS:
+                row.errors.append(
+                    (
+                        label,
+                        f"the cell is {len(text):,} characters long, more than the {MAX_CELL_CHARS:,} "
+                        "allowed; in a CSV this is usually an unmatched double quote (\") that runs "
+                        "on into the rows below",
+                    )
+                )
+                text = _preview(text, 200)
+            if column is None:
+                if text.strip():
+                    row.extra.append(text)
+                continue
+            row.cells[column.key] = text
+            value = values[index]
+            if value is not None and not isinstance(value, str):
+                row.native[column.key] = value
+        for column in self.columns[len(texts) :]:
+            row.cells[column.key] = ""
+        if row.extra:
+            shown = ", ".join(repr(_preview(text)) for text in row.extra[:3])
+            row.errors.append(
+                (
+                    None,
+                    f"the row has {len(row.extra)} value(s) beyond the last of the {width} header "
+                    f"columns ({shown}); in a CSV this is usually an unquoted comma or semicolon "
+                    "inside a cell",
+                )
+            )
+        return row
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer()
+            self._closer = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _make_columns(header_cells: Sequence[object]) -> list[Column]:
+    texts = [cell_text(value).replace("\x00", "").strip() for value in header_cells]
+    while texts and not texts[-1]:
+        texts.pop()
+    columns: list[Column] = []
+    keys: set[str] = set()
+    names: set[str] = set()
+    for index, text in enumerate(texts):
+        letter = get_column_letter(index + 1)
+        key = normalise_header(text) if text else f"column_{letter.lower()}"
+        name = text or f"column {letter}"
+        if key in keys:
+            key = f"{key}__{letter.lower()}"
+        if name in names:
+            name = f"{name} (column {letter})"
+        keys.add(key)
+        names.add(name)
+        columns.append(Column(index=index, key=key, name=name, letter=letter))
+    return columns
+
+
+# --- opening --------------------------------------------------------------------------------------
+
+
+def open_table(
+    path: Path,
+    *,
+    max_bytes: int,
+    is_header: HeaderTest | None = None,
+    header_search_rows: int = HEADER_SEARCH_ROWS,
+) -> Table:
+    """Open a CSV or XLSX file and read its header; raise ``ImportFileError`` if it cannot be read.
+
+    With ``is_header``, the first of the first ``header_search_rows`` non-blank rows that passes it
+    is the header (for a workbook: on the first sheet that has one); without, or when none
+    passes, the first non-blank row is, so a missing-columns message can list what was found.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in TABULAR_SUFFIXES:
+        raise ImportFileError(f"{path.name} is not a CSV or XLSX file")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImportFileError(f"{path.name} cannot be opened: {exc.strerror or exc}") from exc
+    if size > max_bytes:
+        raise ImportFileError(
+            f"{path.name} is {_megabytes(size)}, more than the {_megabytes(max_bytes)} allowed for one "
+            "file; split it into smaller files or raise the limit"
+        )
+    if size == 0:
+        raise ImportFileError(f"{path.name} is empty")
+    if suffix in CSV_SUFFIXES:
+        return _open_csv(path, is_header, header_search_rows)
+    return _open_xlsx(path, max_bytes, is_header, header_search_rows)
+
+
+def read_table(
+    path: Path, *, max_bytes: int, is_header: HeaderTest | None = None
+) -> Iterator[TableRow]:
+    """Data rows of a CSV or XLSX file (see ``open_table``); the file is closed at the end."""
+    with open_table(path, max_bytes=max_bytes, is_header=is_header) as table:
+        yield from table
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MB"
+
+
+def _find_header(
+    rows: RowSource, is_header: HeaderTest | None, search: int
+) -> tuple[int, Sequence[object], list[tuple[int, Sequence[object]]], list[int]] | None:
+    """Header row number and cells, rows after it already read, non-blank rows above it.
+
+    None when the source has no non-blank row at all.
+    """
+    seen: list[tuple[int, Sequence[object]]] = []
+    non_blank = 0
+    chosen: int | None = None
+    for number, values in rows:
+        seen.append((number, values))
+        texts = [cell_text(value) for value in values]
+        if not any(text.strip() for text in texts):
+            continue
+        non_blank += 1
+        if is_header is None or is_header(texts):
+            chosen = len(seen) - 1
+            break
+        if non_blank >= search:
+            break
+    if chosen is None:
+        filled = [i for i, (_, values) in enumerate(seen) if any(cell_text(v).strip() for v in values)]
+        if not filled:
+            return None
+        chosen = filled[0]  # no row passed the test: the first non-blank row, for the error message
+    number, header = seen[chosen]
+    above = [n for n, values in seen[:chosen] if any(cell_text(v).strip() for v in values)]
+    return number, header, seen[chosen + 1 :], above
+
+
+def _chain(buffered: list[tuple[int, Sequence[object]]], rest: RowSource) -> RowSource:
+    yield from buffered
+    yield from rest
+
+
+# --- CSV --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Encoding:
+    codec: str
+    skip: int  # BOM bytes to skip before decoding
+    notice: str | None = None
+
+
+def _scan(path: Path, codec: str, skip: int) -> tuple[int, int, int, bool] | None:
+    """Decode the whole file in chunks; None if it all decodes, else (offset, byte, line, non-ASCII seen).
+
+    Only checks: rows are read later, so nothing is yielded from a file that fails halfway.
+    """
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    offset = skip
+    newlines = 0
+    non_ascii = False
+    with path.open("rb") as handle:
+        handle.seek(skip)
+        while True:
+            chunk = handle.read(_SCAN_CHUNK)
+            pending = decoder.getstate()[0] if codec == "utf-8" else b""
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                data = pending + chunk
+                position = offset - len(pending) + exc.start
+                before = data[: exc.start]
+                line = newlines + before.count(b"\n") + 1
+                return position, data[exc.start], line, non_ascii or not before.isascii()
+            if not chunk:
+                return None
+            non_ascii = non_ascii or not chunk.isascii()
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
+
+
+def _detect_encoding(path: Path) -> _Encoding:
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        failure = _scan(path, "utf-16", 0)
+        if failure is None:
+            return _Encoding("utf-16", 0)
+        offset, _, line, _ = failure
+        raise ImportFileError(
+            f"{path.name} starts as UTF-16 text but is not valid UTF-16 at byte offset {offset} "
+            f"(line {line}); save it again as 'CSV UTF-8' and import it again"
+        )
+    bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    utf8_failure = _scan(path, "utf-8", bom)
+    if utf8_failure is None:
+        return _Encoding("utf-8", bom)
+    cp_failure = _scan(path, "cp1252", bom)
+    if cp_failure is not None:
+        offset, byte, line, _ = cp_failure
+        raise ImportFileError(
+            f"{path.name} cannot be read as text: byte 0x{byte:02X} at byte offset {offset} (line {line}) "
+            "is neither UTF-8 nor Windows-1252; save the file as 'CSV UTF-8' and import it again"
+        )
+    notice = None
+    _, _, line, non_ascii = utf8_failure
+    if bom or non_ascii:
+        notice = (
+            f"{path.name} is partly UTF-8 and partly Windows-1252 (the first byte that is not UTF-8 "
+            f"is on line {line}); it was read as Windows-1252, so accented letters and symbols "
+            "written as UTF-8 may look garbled (e.g. 'Ã©' for 'é'); check them"
+        )
+    return _Encoding("cp1252", bom, notice)
+
+
+def _open_text(path: Path, encoding: _Encoding) -> io.TextIOWrapper:
+    raw: BinaryIO = path.open("rb")
+    raw.seek(encoding.skip)
+    return io.TextIOWrapper(raw, encoding=encoding.codec, errors="strict", newline="")
+
+
+def _sniff_delimiter(sample: str) -> tuple[str, bool]:
+    """The delimiter that splits the sample's rows most consistently; True if ``sep=`` line gave it."""
+    first_line = sample.split("\n", 1)[0].strip().strip('"')
+    if first_line.lower().startswith("sep=") and len(first_line) == 5:
+        return first_line[4], True
+    lines = sample.splitlines(keepends=True)
+    if len(lines) > 1 and len(sample) >= _SNIFF_BYTES:
+        lines = lines[:-1]  # the sample cut the last line short
+    text = "".join(lines[:_SNIFF_LINES])
+    best, best_score = ",", (0, 0)
+    for delimiter in _DELIMITERS:
+        counts = Counter(
+            len(cells)
+            for cells in csv.reader(io.StringIO(text), delimiter=delimiter)
+            if len(cells) > 1 and any(cell.strip() for cell in cells)
+        )
+        if not counts:
+            continue
+        width, frequency = max(counts.items(), key=lambda item: (item[1], item[0]))
+        score = (frequency, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best, False
+
+
+def _csv_rows(path: Path, encoding: _Encoding, delimiter: str, skip_sep_line: bool) -> RowSource:
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+    number = 0
+    with _open_text(path, encoding) as handle:
+        if skip_sep_line:
+            handle.readline()
+            number = 1
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            for number, cells in enumerate(reader, start=number + 1):  # noqa: B007 (used below)
+                yield number, cells
+        except (csv.Error, UnicodeDecodeError) as exc:  # checked up front; only if the file changed
+            raise ImportFileError(f"{path.name}, row {number + 1}: cannot be read: {exc}") from exc
+
+
+def _open_csv(path: Path, is_header: HeaderTest | None, search: int) -> Table:
+    encoding = _detect_encoding(path)
+    with _open_text(path, encoding) as handle:
+        sample = handle.read(_SNIFF_BYTES)
+    delimiter, sep_line = _sniff_delimiter(sample)
+    rows = _csv_rows(path, encoding, delimiter, sep_line)
+    try:
+        found = _find_header(rows, is_header, search)
+    except BaseException:
+        rows.close()
+        raise
+    if found is None:
+        rows.close()
+        raise ImportFileError(f"{path.name} is empty: it has no header row and no data")
+    number, header, buffered, above = found
+    return Table(
+        path,
+        "csv",
+        number,
+        header,
+        _chain(buffered, rows),
+        encoding=encoding.codec,
+        delimiter=delimiter,
+        notices=[encoding.notice] if encoding.notice else [],
+        rows_above_header=above,
+        closer=rows.close,
+    )
+
+
+# --- XLSX ---------------------------------------------------------------------------------------------
+
+
+def _load_workbook(path: Path, max_bytes: int) -> Any:
+    """The workbook in read-only, values-only mode; ImportFileError for anything that is not one."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(
+            f"{path.name} is not a valid .xlsx workbook (it cannot be opened as one: {exc}); "
+            "if it is an old .xls file, save it as .xlsx or CSV"
+        ) from exc
+    if unpacked > max_bytes * XLSX_UNPACKED_FACTOR:
+        raise ImportFileError(
+            f"{path.name} would unpack to {_megabytes(unpacked)}, more than "
+            f"{_megabytes(max_bytes * XLSX_UNPACKED_FACTOR)} allowed; split it into smaller files"
+        )
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for damaged files; all mean "unreadable"
+        raise ImportFileError(f"{path.name} could not be opened as an Excel workbook: {exc}") from exc
+
+
+def _sheet_rows(path: Path, sheet: Any, start: int = 1, limit: int | None = None) -> RowSource:
+    """(row number, values) for a worksheet, numbered as the sheet numbers them."""
+    number = start - 1
+    try:
+        for number, values in enumerate(  # noqa: B007 (used in the error message)
+            sheet.iter_rows(min_row=start, values_only=True), start=start
+        ):
+            if limit is not None and number >= start + limit:
+                return
+            yield number, values
+    except Exception as exc:  # a damaged sheet part: name where it broke
+        raise ImportFileError(
+            f"{path.name}, sheet '{sheet.title}': cannot be read after row {number}: {exc}"
+        ) from exc
+
+
+def _open_xlsx(path: Path, max_bytes: int, is_header: HeaderTest | None, search: int) -> Table:
+    workbook = _load_workbook(path, max_bytes)
+    try:
+        sheets = list(workbook.worksheets)
+        for sheet in sheets:
+            sheet.reset_dimensions()  # some writers record a wrong size; read every row present
+        chosen: tuple[Any, int, Sequence[object], list[int]] | None = None
+        fallback: tuple[Any, int, Sequence[object], list[int]] | None = None
+        for sheet in sheets:
+            rows = _sheet_rows(path, sheet, limit=_XLSX_SEARCH_PHYSICAL_ROWS)
+            found = _find_header(rows, is_header, search)
+            rows.close()
+            if found is None:
+                continue
+            number, header, _, above = found
+            if is_header is None or is_header([cell_text(value) for value in header]):
+                chosen = (sheet, number, header, above)
+                break
+            if fallback is None:  # no header of ours here: keep its first row for the error message
+                fallback = (sheet, number, header, above)
+        chosen = chosen or fallback
+        if chosen is None:
+            raise ImportFileError(f"{path.name} is empty: no sheet has any cells")
+        sheet, number, header, above = chosen
+        data_rows = _sheet_rows(path, sheet, start=number + 1)
+    except BaseException:
+        workbook.close()
+        raise
+
+    def close() -> None:
+        data_rows.close()
+        workbook.close()
+
+    return Table(
+        path,
+        "xlsx",
+        number,
+        header,
+        data_rows,
+        sheet=sheet.title,
+        rows_above_header=above,
+        closer=close,
+    )
+
+
+# --- cheap looks for can_read and progress bars ------------------------------------------------------
+
+
+def peek_rows(path: Path, limit: int = HEADER_SEARCH_ROWS) -> list[list[str]]:
+    """The first ``limit`` non-blank rows as text (every sheet's, for a workbook), read cheaply.
+
+    For ``can_read``: reads at most 64 KB of a CSV, decoding leniently; never raises for bad
+    content, only returns fewer rows. OSError (unreadable file) is left to the caller.
+    """
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        with path.open("rb") as handle:
+            data = handle.read(_SNIFF_BYTES)
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            sample = data.decode("utf-16", errors="replace")
+        else:
+            try:
+                sample = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                if exc.start >= len(data) - 3:  # a character cut by the 64 KB sample
+                    sample = data[: exc.start].decode("utf-8-sig")
+                else:
+                    sample = data.decode("cp1252", errors="replace")
+        delimiter, sep_line = _sniff_delimiter(sample)
+        if sep_line:
+            sample = sample.split("\n", 1)[1] if "\n" in sample else ""
+        rows: list[list[str]] = []
+        try:
+            for cells in csv.reader(io.StringIO(sample.replace("\x00", "")), delimiter=delimiter):
+                if any(cell.strip() for cell in cells):
+                    rows.append(cells)
+                    if len(rows) >= limit:
+                        break
+        except csv.Error:
+            pass
+        return rows
+    if suffix in XLSX_SUFFIXES:
+        with path.open("rb") as handle:
+            if handle.read(4) != b"PK\x03\x04":
+                return []
+        try:
+            workbook = _load_workbook(path, max_bytes=1 << 40)
+        except ImportFileError:
+            return []
+        try:
+            found: list[list[str]] = []
+            for sheet in workbook.worksheets:
+                sheet.reset_dimensions()
+                count = 0
+                for _, values in _sheet_rows(path, sheet, limit=_XLSX_SEARCH_PHYSICAL_ROWS):
+                    texts = [cell_text(value) for value in values]
+                    if any(text.strip() for text in texts):
+                        found.append(texts)
+                        count += 1
+                        if count >= limit:
+                            break
+            return found
+        except ImportFileError:
+            return found
+        finally:
+            workbook.close()
+    return []
+
+
+def estimate_rows(path: Path) -> int | None:
+    """Rough number of data rows: CSV size / mean length of the first 100 lines; XLSX max_row - 1."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in CSV_SUFFIXES:
+            size = path.stat().st_size
+            with path.open("rb") as handle:
+                data = handle.read(_SNIFF_BYTES)
+            lines = data.splitlines(keepends=True)[:100]
+            if not lines:
+                return 0
+            if len(data) == size and len(lines) < 100:
+                return max(0, len(lines) - 1)
+            mean = sum(len(line) for line in lines) / len(lines)
+            return max(0, round(size / mean) - 1)
+        if suffix in XLSX_SUFFIXES:
+            workbook = _load_workbook(path, max_bytes=1 << 40)
+            try:
+                sheets = workbook.worksheets
+                max_row = sheets[0].max_row if sheets else None
+            finally:
+                workbook.close()
+            return None if max_row is None else max(0, max_row - 1)
+    except (OSError, ImportFileError):
+        return None
+    return None

@@ -1,0 +1,128 @@
+"""The store: migrations, one transaction per file, re-imports that add nothing, counts that add up."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from chronology.db.models import AccessLog, Base, Event, ImportBatch, ImportIssue, Person, PersonIdentifier
+from chronology.events import ImportFileError, ImportWarning, PartialDate, RejectedRow
+from chronology.ingest import BATCH_SIZE, FileInfo, import_items
+from chronology.record import log_access
+from tests.factories import child, event
+
+NHS = "9434765919"
+
+
+def count(engine, model) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_migrations_build_exactly_the_models(engine):
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diffs == []
+
+
+def test_import_counts_add_up_and_undated_events_are_kept(engine):
+    subject = child(la_id="LA1")
+    items = [
+        event(subject, record_id="1"),
+        event(subject, record_id="2", when=None),
+        RejectedRow("police.csv", 4, "event", "the event description is blank"),
+        ImportWarning("police.csv", 3, "start_date", "'31/04/2021' is not a real date"),
+    ]
+    report = import_items(engine, items, FileInfo("police.csv", "template"), actor="t")
+    assert (report.rows_read, report.events_imported, report.events_undated) == (3, 2, 1)
+    assert (report.rows_rejected, report.warnings, report.duplicates_skipped) == (1, 1, 0)
+    assert report.adds_up()
+    assert count(engine, Event) == 2
+    with engine.connect() as conn:
+        issues = conn.execute(select(ImportIssue.kind, ImportIssue.row, ImportIssue.field)).all()
+        batch = conn.execute(select(ImportBatch.__table__)).one()
+    assert sorted(issues) == [("rejected", 4, "event"), ("warning", 3, "start_date")]
+    assert (batch.rows_read, batch.events_undated, batch.rows_rejected) == (3, 1, 1)
+
+
+def test_reimporting_the_same_records_adds_nothing(engine):
+    def items():
+        subject = child(la_id="LA1", nhs=NHS)
+        return [event(subject, record_id=str(i)) for i in range(5)] + [event(subject, record_id=None)]
+
+    first = import_items(engine, items(), FileInfo("a.csv", "template"), actor="t")
+    before = (count(engine, Event), count(engine, Person), count(engine, PersonIdentifier))
+    second = import_items(engine, items(), FileInfo("a.csv", "template"), actor="t")
+    assert first.events_imported == 6
+    assert (second.events_imported, second.duplicates_skipped, second.new_people) == (0, 6, 0)
+    assert second.adds_up()
+    assert (count(engine, Event), count(engine, Person), count(engine, PersonIdentifier)) == before
+
+
+def test_duplicate_rows_within_a_file_are_counted_not_lost(engine):
+    subject = child(la_id="LA1")
+    rows = [event(subject, record_id="same", row=2), event(subject, record_id="same", row=3)]
+    report = import_items(engine, rows, FileInfo("a.csv", "template"), actor="t")
+    assert (report.events_imported, report.duplicates_skipped) == (1, 1)
+    assert report.adds_up()
+
+
+def test_a_file_failing_part_way_leaves_the_database_as_it_was(engine):
+    import_items(
+        engine, [event(child(la_id="LA0"), record_id="keep")], FileInfo("ok.csv", "template"), actor="t"
+    )
+    before = (count(engine, Event), count(engine, Person), count(engine, PersonIdentifier))
+
+    def broken():
+        for i in range(BATCH_SIZE * 2 + 10):  # several batches are flushed before the failure
+            yield event(child(la_id=f"LA{i % 50 + 1}"), record_id=str(i))
+        raise ImportFileError("bad.csv, row 4013: the file ends in the middle of a quoted field")
+
+    report = import_items(engine, broken(), FileInfo("bad.csv", "template"), actor="t")
+    assert report.status == "failed" and "row 4013" in report.error
+    assert (count(engine, Event), count(engine, Person), count(engine, PersonIdentifier)) == before
+    with engine.connect() as conn:
+        failed = conn.execute(select(ImportBatch.__table__).where(ImportBatch.status == "failed")).one()
+    assert failed.events_imported == 0 and "row 4013" in failed.error
+
+
+def test_a_programming_error_also_rolls_back_and_is_raised(engine):
+    def broken():
+        yield event(child(la_id="LA1"), record_id="1")
+        yield "not an item"
+
+    with pytest.raises(TypeError):
+        import_items(engine, broken(), FileInfo("x.csv", "template"), actor="t")
+    assert count(engine, Event) == 0
+
+
+def test_events_keep_precision_uncertainty_and_unmapped_fields(engine):
+    ev = event(child(la_id="LA1"), when=PartialDate(2019, 3, None, uncertain=True))
+    ev.attributes = {"Worker team": "East", "odd column": "=1+1"}
+    import_items(engine, [ev], FileInfo("a.csv", "template"), actor="t")
+    with engine.connect() as conn:
+        row = conn.execute(select(Event.__table__)).one()
+    assert (row.date.isoformat(), row.date_precision, row.date_uncertain) == ("2019-03-01", "month", True)
+    assert row.attributes == {"Worker team": "East", "odd column": "=1+1"}
+
+
+def test_category_words_map_to_risk_themes_and_codes_are_kept(engine):
+    ev = event(child(la_id="LA1"), categories=["Domestic abuse", "Parental alcohol misuse", "XYZ"])
+    import_items(engine, [ev], FileInfo("a.csv", "template"), actor="t")
+    with engine.connect() as conn:
+        row = conn.execute(select(Event.__table__)).one()
+    assert row.categories == ["Domestic abuse", "Parental alcohol misuse", "XYZ"]
+    assert set(row.themes) == {"domestic_abuse", "parental_substance_misuse"}
+
+
+def test_access_log_is_append_only(engine):
+    with engine.begin() as conn:
+        log_access(conn, actor="sw1", action="view", person_id=None, detail="opened")
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        conn.execute(update(AccessLog).values(actor="someone else"))
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        conn.execute(text("DELETE FROM access_log"))
+    assert count(engine, AccessLog) == 1
