@@ -117,14 +117,15 @@ def make_nhs_number(rng: random.Random) -> str:
     Real numbers are never issued in that range, so synthetic records cannot collide with a real
     child's.
     """
-    while True:
-        first_nine = "999" + "".join(rng.choice(_DIGITS) for _ in range(6))
+    # Step on from a random start rather than redrawing, so even a degenerate rng finishes:
+    # at most one in eleven prefixes has no check digit, and only 9999999999 is all one digit.
+    start = rng.randrange(1_000_000)
+    for step in range(1_000_000):
+        first_nine = f"999{(start + step) % 1_000_000:06d}"
         check = nhs_check_digit(first_nine)
-        if check is None:
-            continue
-        number = f"{first_nine}{check}"
-        if nhs_number_problem(number) is None:  # 9999999999 passes the check digit but not this
-            return number
+        if check is not None and nhs_number_problem(f"{first_nine}{check}") is None:
+            return f"{first_nine}{check}"
+    raise AssertionError("unreachable: the 999 range holds valid numbers")  # pragma: no cover
 
 
 # --- Unique Pupil Number ----------------------------------------------------------------------
