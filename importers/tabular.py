@@ -67,6 +67,7 @@ __all__ = [
     "TableRow",
     "aliases_from_config",
     "cell_text",
+    "describe_rows",
     "estimate_rows",
     "normalise_header",
     "open_table",
@@ -108,12 +109,13 @@ def normalise_header(text: str) -> str:
 
 
 def unescape_formula(text: str) -> str:
-    """Undo the export's formula escaping: drop one leading ``'`` before ``= + - @`` tab or CR.
+    """Undo the export's formula escaping: drop one leading ``'`` before ``= + - @`` tab, CR or ``'``.
 
-    The chronology export prefixes such cells with ``'`` so a spreadsheet does not run them; taking
-    exactly one away makes export -> import an exact round trip.
+    The chronology export prefixes such cells with ``'`` so a spreadsheet does not run them (and
+    prefixes a text that itself starts with ``'`` before one of those), so taking exactly one away
+    makes export -> import an exact round trip (``exporters/csv_safety.py`` is the other half).
     """
-    if len(text) >= 2 and text[0] == "'" and text[1] in _FORMULA_STARTS:
+    if len(text) >= 2 and text[0] == "'" and (text[1] in _FORMULA_STARTS or text[1] == "'"):
         return text[1:]
     return text
 
@@ -185,7 +187,8 @@ def resolve_columns(keys: Iterable[str], aliases: Mapping[str, Sequence[str]]) -
     return result
 
 
-def _listed(numbers: Sequence[int]) -> str:
+def describe_rows(numbers: Sequence[int]) -> str:
+    """Row numbers for a message: the first ten, then how many more."""
     shown = ", ".join(str(n) for n in numbers[:_MAX_LISTED])
     if len(numbers) > _MAX_LISTED:
         shown += f" and {len(numbers) - _MAX_LISTED} more"
@@ -310,7 +313,7 @@ class Table:
                     (
                         label,
                         f"the cell is {len(text):,} characters long, more than the {MAX_CELL_CHARS:,} "
-                        "allowed; in a CSV this is usually an unmatched double quote (\") that runs "
+                        'allowed; in a CSV this is usually an unmatched double quote (") that runs '
                         "on into the rows below",
                     )
                 )
@@ -407,9 +410,7 @@ def open_table(
     return _open_xlsx(path, max_bytes, is_header, header_search_rows)
 
 
-def read_table(
-    path: Path, *, max_bytes: int, is_header: HeaderTest | None = None
-) -> Iterator[TableRow]:
+def read_table(path: Path, *, max_bytes: int, is_header: HeaderTest | None = None) -> Iterator[TableRow]:
     """Data rows of a CSV or XLSX file (see ``open_table``); the file is closed at the end."""
     with open_table(path, max_bytes=max_bytes, is_header=is_header) as table:
         yield from table
@@ -431,7 +432,7 @@ def _find_header(
     chosen: int | None = None
     for number, values in rows:
         seen.append((number, values))
-        texts = [cell_text(value) for value in values]
+        texts = [cell_text(value).replace("\x00", "") for value in values]
         if not any(text.strip() for text in texts):
             continue
         non_blank += 1
@@ -478,7 +479,7 @@ def _scan(path: Path, codec: str, skip: int) -> tuple[int, int, int, bool] | Non
         handle.seek(skip)
         while True:
             chunk = handle.read(_SCAN_CHUNK)
-            pending = decoder.getstate()[0] if codec == "utf-8" else b""
+            pending = decoder.getstate()[0]  # bytes held back from the last chunk (a split character)
             try:
                 decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
@@ -486,7 +487,8 @@ def _scan(path: Path, codec: str, skip: int) -> tuple[int, int, int, bool] | Non
                 position = offset - len(pending) + exc.start
                 before = data[: exc.start]
                 line = newlines + before.count(b"\n") + 1
-                return position, data[exc.start], line, non_ascii or not before.isascii()
+                byte = data[exc.start] if exc.start < len(data) else -1  # -1: file ends mid-character
+                return position, byte, line, non_ascii or not before.isascii()
             if not chunk:
                 return None
             non_ascii = non_ascii or not chunk.isascii()
@@ -547,7 +549,7 @@ def _sniff_delimiter(sample: str) -> tuple[str, bool]:
     for delimiter in _DELIMITERS:
         counts = Counter(
             len(cells)
-            for cells in csv.reader(io.StringIO(text), delimiter=delimiter)
+            for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
             if len(cells) > 1 and any(cell.strip() for cell in cells)
         )
         if not counts:
@@ -569,7 +571,8 @@ def _csv_rows(path: Path, encoding: _Encoding, delimiter: str, skip_sep_line: bo
             number = 1
         reader = csv.reader(handle, delimiter=delimiter)
         try:
-            for number, cells in enumerate(reader, start=number + 1):  # noqa: B007 (used below)
+            for cells in reader:
+                number += 1
                 yield number, cells
         except (csv.Error, UnicodeDecodeError) as exc:  # checked up front; only if the file changed
             raise ImportFileError(f"{path.name}, row {number + 1}: cannot be read: {exc}") from exc
@@ -634,9 +637,7 @@ def _sheet_rows(path: Path, sheet: Any, start: int = 1, limit: int | None = None
     """(row number, values) for a worksheet, numbered as the sheet numbers them."""
     number = start - 1
     try:
-        for number, values in enumerate(  # noqa: B007 (used in the error message)
-            sheet.iter_rows(min_row=start, values_only=True), start=start
-        ):
+        for number, values in enumerate(sheet.iter_rows(min_row=start, values_only=True), start=start):
             if limit is not None and number >= start + limit:
                 return
             yield number, values
@@ -719,7 +720,7 @@ def peek_rows(path: Path, limit: int = HEADER_SEARCH_ROWS) -> list[list[str]]:
             sample = sample.split("\n", 1)[1] if "\n" in sample else ""
         rows: list[list[str]] = []
         try:
-            for cells in csv.reader(io.StringIO(sample.replace("\x00", "")), delimiter=delimiter):
+            for cells in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
                 if any(cell.strip() for cell in cells):
                     rows.append(cells)
                     if len(rows) >= limit:
@@ -756,7 +757,7 @@ def peek_rows(path: Path, limit: int = HEADER_SEARCH_ROWS) -> list[list[str]]:
 
 
 def estimate_rows(path: Path) -> int | None:
-    """Rough number of data rows: CSV size / mean length of the first 100 lines; XLSX max_row - 1."""
+    """Rough number of data rows: CSV size / mean length of the first 100 lines; XLSX largest max_row - 1."""
     suffix = path.suffix.lower()
     try:
         if suffix in CSV_SUFFIXES:
@@ -772,12 +773,11 @@ def estimate_rows(path: Path) -> int | None:
             return max(0, round(size / mean) - 1)
         if suffix in XLSX_SUFFIXES:
             workbook = _load_workbook(path, max_bytes=1 << 40)
-            try:
-                sheets = workbook.worksheets
-                max_row = sheets[0].max_row if sheets else None
+            try:  # the recorded sizes only; the largest sheet is the one likely to be read
+                sizes = [sheet.max_row for sheet in workbook.worksheets if sheet.max_row]
             finally:
                 workbook.close()
-            return None if max_row is None else max(0, max_row - 1)
+            return max(sizes) - 1 if sizes else None
     except (OSError, ImportFileError):
         return None
     return None

@@ -6,19 +6,18 @@ import csv
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chronology.events import PartialDate, PersonRef
 from chronology.ingest import FileInfo, import_items
 from chronology.record import find_child, load_child
 from exporters.chronology_csv import SPEC_COLUMNS, export_chronology
-from exporters.csv_safety import escape_cell
+from exporters.csv_safety import PLAIN_NUMBER, escape_cell
+from importers.tabular import unescape_formula
 from tests.factories import child, event
 
-SPEC_ORDER = (
-    "date, date_precision, end_date, time, age_at_event, agency, source, event_type, category, significant, "
-    "summary, impact_on_child, action_outcome, analysis, persons, child_voice, incident_cluster, episode, "
-    "source_file, source_record"
-).split(", ")
+SPEC_ORDER = ["date", "date_precision", "end_date", "time", "age_at_event", "agency", "source", "event_type", "category", "significant", "summary", "impact_on_child", "action_outcome", "analysis", "persons", "child_voice", "incident_cluster", "episode", "source_file", "source_record"]
 
 
 @pytest.mark.parametrize(
@@ -68,3 +67,10 @@ def test_export_has_the_spec_columns_in_order_with_bom_oldest_first(engine, tmp_
     assert (rows[2]["date"], rows[2]["date_precision"]) == ("", "unknown")
     assert rows[0]["incident_cluster"] == rows[0]["episode"] == ""
     assert rows[0]["child_id"] == "LA1" and rows[0]["child_name"] == "Kai Jones"
+
+
+@given(st.text(max_size=40))
+def test_escaping_then_the_importers_unescaping_gives_back_any_text(text):
+    escaped = escape_cell(text)
+    assert not escaped.startswith(("=", "+", "@", "\t", "\r")) or PLAIN_NUMBER.match(escaped)
+    assert unescape_formula(escaped) == text

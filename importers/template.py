@@ -1,0 +1,498 @@
+"""The multi-agency chronology template (CSV or XLSX), and the project's own chronology CSV export.
+
+Agencies without a national format (probation, housing, adult social care, Women's Aid, ...) send
+their chronology on the template, one row per event. The chronology export uses the same
+columns under other names (``date``, ``summary``, ``source_record``, ...), so an exported
+chronology imports back to the same events. Header aliases and the category -> event type map
+are data in ``config/template.toml``.
+
+Nothing is lost: a row whose start date cannot be read becomes an undated event with a warning,
+a row that cannot become an event is a rejected row with its reason, and every column the
+template does not define is kept on the event under its header as written. Cell text is only
+ever stored as text: formulas, markup and control characters are never interpreted.
+
+A file with a header but no data rows imports nothing and says so in a warning rather than an
+error: an agency with nothing to report has not sent a broken file. An empty file is an error.
+Reading (encodings, delimiters, workbook dates, row numbers) is ``importers.tabular``'s job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from functools import cache
+from pathlib import Path
+from typing import ClassVar
+
+from chronology.dates import DateParseError, from_excel, parse_date, parse_time
+from chronology.events import (
+    CanonicalEvent,
+    Identifier,
+    IdentifierKind,
+    ImportFileError,
+    ImportItem,
+    ImportWarning,
+    PartialDate,
+    PersonRef,
+    Provenance,
+    RejectedRow,
+)
+from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
+from chronology.settings import load_config
+from chronology.vocabulary import is_event_type
+from importers.base import Importer, ImportOptions, register
+from importers.tabular import (
+    TABULAR_SUFFIXES,
+    Table,
+    TableRow,
+    aliases_from_config,
+    describe_rows,
+    estimate_rows,
+    normalise_header,
+    open_table,
+    peek_rows,
+    resolve_columns,
+    unescape_formula,
+)
+
+FIELDS = (
+    "agency",
+    "record_id",
+    "seq",
+    "start_date",
+    "start_time",
+    "end_date",
+    "end_time",
+    "source",
+    "child_id",
+    "nhs_number",
+    "upn",
+    "child_name",
+    "child_dob",
+    "event",
+    "category",
+    "impact_on_child",
+    "action_outcome",
+    "analysis",
+    "persons",
+    "event_type",
+    "significant",
+    "child_voice",
+    "date_uncertain",
+    "date_precision",
+)
+REQUIRED_COLUMNS = ("start_date", "source", "event")
+SUBJECT_COLUMNS = ("child_id", "nhs_number", "upn", "child_name")
+KEPT_AS_ATTRIBUTES = frozenset({"date_precision"})  # read to check the date, then kept as written
+DEFAULT_EVENT_TYPE = "agency_record"
+_TRUE = frozenset({"y", "yes", "true", "1"})
+_FALSE = frozenset({"n", "no", "false", "0"})
+_PERSON = re.compile(r"^(?P<name>.*?)\s*\((?P<role>[^()]*)\)\s*$", re.DOTALL)
+
+
+@cache
+def _aliases() -> dict[str, tuple[str, ...]]:
+    config = load_config("template")
+    aliases = aliases_from_config(config.get("aliases", {}), FIELDS)
+    return {name: aliases[name] for name in FIELDS}  # fields only, in the template's order
+
+
+@cache
+def _category_types() -> dict[str, str]:
+    table = load_config("template").get("category_event_types", {})
+    return {" ".join(key.lower().split()): value for key, value in table.items()}
+
+
+def _columns_of(cells: Sequence[str]) -> dict[str, str]:
+    return resolve_columns((normalise_header(cell) for cell in cells if cell.strip()), _aliases())
+
+
+def is_template_header(cells: Sequence[str]) -> bool:
+    """True when a row holds the template's required columns (or aliases) and a child column.
+
+    ``agency`` is not needed (it can be given at import); ``source`` is what tells a template
+    apart from a school log or case-notes file, which have dates and descriptions too.
+    """
+    found = _columns_of(cells)
+    return all(name in found for name in REQUIRED_COLUMNS) and any(name in found for name in SUBJECT_COLUMNS)
+
+
+def parse_flag(text: str) -> bool | None:
+    """Y/N, yes/no, true/false, 1/0 in any case; None when blank. Raises ValueError otherwise."""
+    value = text.strip().lower()
+    if not value:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"'{text.strip()}' is not Y or N (yes/no, true/false and 1/0 are also read)")
+
+
+def parse_persons(text: str) -> list[PersonRef]:
+    """``Mark Jones (father); Jane Smith (health visitor)`` -> people with lower-case roles.
+
+    Empty parts and stray spaces are ignored; a comma inside a name is part of the name; the last
+    bracket is the role (``Mark (Mo) Jones (father)``); unbalanced brackets mean no role.
+    """
+    people: list[PersonRef] = []
+    for part in text.split(";"):
+        part = " ".join(part.split())
+        if not part:
+            continue
+        match = _PERSON.match(part)
+        if match:
+            name = match["name"].strip() or None
+            role = " ".join(match["role"].lower().split()) or None
+            people.append(PersonRef(name=name, role=role))
+        else:
+            people.append(PersonRef(name=part))
+    return people
+
+
+def _event_type_name(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+
+class _Row:
+    """Turns one table row into an event (or a rejected row), gathering its warnings."""
+
+    def __init__(self, table: Table, columns: dict[str, str], row: TableRow, options: ImportOptions) -> None:
+        self.table = table
+        self.columns = columns
+        self.row = row
+        self.options = options
+        self.file = table.file_name
+        self.warnings: list[ImportWarning] = []
+        self.attributes: dict[str, str] = {}
+
+    # -- access --
+
+    def header(self, name: str) -> str:
+        """The column's header as written in the file (what a data officer will look for)."""
+        key = self.columns.get(name)
+        return self.table.name_of(key) if key else name
+
+    def text(self, name: str) -> str:
+        """Mapped cell: export escaping undone; stripped unless it was escaped (exact round trip)."""
+        raw = self.row.get(self.columns.get(name))
+        unescaped = unescape_formula(raw)
+        return unescaped if unescaped is not raw else raw.strip()
+
+    def native(self, name: str) -> object | None:
+        key = self.columns.get(name)
+        return self.row.native.get(key) if key else None
+
+    def warn(self, name: str | None, message: str) -> None:
+        field = self.header(name) if name else None
+        self.warnings.append(ImportWarning(self.file, self.row.number, field, message))
+
+    def keep(self, name: str) -> None:
+        """Keep a mapped cell that could not be used, as an attribute under its header: nothing is lost."""
+        key = self.columns.get(name)
+        if key and self.row.get(key).strip():
+            self.attributes[self.table.name_of(key)] = unescape_formula(self.row.get(key))
+
+    def reject(self, name: str | None, reason: str, *, column: str | None = None) -> RejectedRow:
+        """A rejected row with every non-empty cell as written; ``column`` names it directly."""
+        raw = {self.table.name_of(key): value for key, value in self.row.cells.items() if value.strip()}
+        for number, value in enumerate(self.row.extra, start=1):
+            raw[f"(extra value {number})"] = value
+        field = self.header(name) if name else column
+        return RejectedRow(self.file, self.row.number, field, reason, raw)
+
+    # -- conversion --
+
+    def convert(self) -> ImportItem:
+        for column, message in self.row.warnings:
+            self.warnings.append(ImportWarning(self.file, self.row.number, column, message))
+        if self.row.errors:
+            column, reason = self.row.errors[0]
+            return self.reject(None, reason, column=column)
+        agency = self.text("agency") or (self.options.agency or "").strip()
+        if not agency:
+            return self.reject("agency", "no agency: the cell is blank and none was given at import")
+        missing = [name for name in ("event", "source") if not self.text(name)]
+        if missing:
+            names = " and ".join(f"'{self.header(name)}'" for name in missing)
+            return self.reject(missing[0], f"required value missing: {names} is blank")
+        subject = self.subject()
+        if subject is None:
+            names = ", ".join(self.header(name) for name in SUBJECT_COLUMNS if name in self.columns)
+            return self.reject(
+                next((name for name in SUBJECT_COLUMNS if name in self.columns), None),
+                f"no child identified: give at least one of {names}",
+            )
+        date, date_text, time_from_date = self.start_date()
+        record_id = self.text("record_id") or None
+        event = CanonicalEvent(
+            subject=subject,
+            agency=agency,
+            source=self.text("source"),
+            event_type=self.event_type(),
+            summary=self.text("event"),
+            provenance=Provenance(
+                source_system=f"template:{agency}",
+                file=self.file,
+                row=self.row.number,
+                source_record_id=record_id,
+                sheet=self.table.sheet,
+            ),
+            date=date,
+            date_text=date_text,
+            time=self.time("start_time") or time_from_date,
+            end=self.end_date(date),
+            end_time=self.time("end_time"),
+            categories=self.categories(),
+            impact_on_child=self.text("impact_on_child") or None,
+            action_outcome=self.text("action_outcome") or None,
+            analysis=self.text("analysis") or None,
+            significant=bool(self.flag("significant")),
+            child_voice=self.text("child_voice") or None,
+            persons=parse_persons(self.text("persons")),
+            seq=self.seq(),
+        )
+        self.check_precision(date)
+        used = {key for name, key in self.columns.items() if name not in KEPT_AS_ATTRIBUTES}
+        for key, value in self.row.cells.items():
+            if key not in used and value.strip():
+                self.attributes.setdefault(self.table.name_of(key), unescape_formula(value))
+        event.attributes = self.attributes
+        return event
+
+    def subject(self) -> PersonRef | None:
+        identifiers: list[Identifier] = []
+        if child_id := self.text("child_id"):
+            identifiers.append(Identifier(IdentifierKind.LA_CHILD_ID, child_id))
+        if nhs := self.text("nhs_number"):
+            identifiers.append(Identifier(IdentifierKind.NHS_NUMBER, normalise_nhs_number(nhs)))
+            if problem := nhs_number_problem(nhs):
+                self.warn(
+                    "nhs_number",
+                    f"NHS number '{nhs}' is not valid: {problem}; kept, but never used to match records",
+                )
+        if upn := self.text("upn"):
+            identifiers.append(Identifier(IdentifierKind.UPN, normalise_upn(upn)))
+            if problem := upn_problem(upn):
+                self.warn(
+                    "upn", f"UPN '{upn}' is not valid: {problem}; kept, but never used to match records"
+                )
+        name = self.text("child_name") or None
+        dob = self.date_field("child_dob", "date of birth")
+        if not identifiers and not name:
+            return None
+        if not identifiers and dob is None:
+            self.warn(
+                "child_name",
+                "the child is identified by name only (no identifier or date of birth), so this event "
+                "can only be matched to a child by a person",
+            )
+        return PersonRef(name=name, dob=dob, identifiers=identifiers)
+
+    def date_field(self, name: str, what: str) -> PartialDate | None:
+        """An optional date; unreadable text is kept as an attribute with a warning."""
+        value = self.native(name)
+        text = self.text(name)
+        if not text and value is None:
+            return None
+        try:
+            if isinstance(value, dt.date):
+                return from_excel(value)
+            return parse_date(text)
+        except DateParseError as exc:
+            self.warn(name, f"the {what} could not be read: {exc}; the text is kept as written")
+            self.keep(name)
+            return None
+
+    def start_date(self) -> tuple[PartialDate | None, str | None, dt.time | None]:
+        """(date, text as written when undated or uncertain, a time carried in a date cell)."""
+        value = self.native("start_date")
+        text = self.text("start_date")
+        date: PartialDate | None = None
+        time_from_date: dt.time | None = None
+        if isinstance(value, dt.datetime) and value.time() != dt.time(0):
+            time_from_date = value.time()
+        if not text and value is None:
+            self.warn("start_date", "the start date is blank; the event is kept as an undated event")
+        else:
+            try:
+                date = from_excel(value) if isinstance(value, dt.date) else parse_date(text)
+            except DateParseError as exc:
+                self.warn("start_date", f"the start date could not be read: {exc}; kept as an undated event")
+        uncertain = self.flag("date_uncertain")
+        if date is not None and uncertain and not date.uncertain:
+            date = dataclasses.replace(date, uncertain=True)
+        date_text = text if text and (date is None or date.uncertain) else None
+        return date, date_text, time_from_date
+
+    def end_date(self, start: PartialDate | None) -> PartialDate | None:
+        end = self.date_field("end_date", "end date")
+        if end is not None and start is not None and end.latest() < start.earliest():
+            self.warn("end_date", f"the end date {end.marked()} is before the start date {start.marked()}")
+        return end
+
+    def time(self, name: str) -> dt.time | None:
+        value = self.native(name)
+        if isinstance(value, dt.datetime):
+            return value.time()
+        if isinstance(value, dt.time):
+            return value
+        text = self.text(name)
+        if not text:
+            return None
+        try:
+            return parse_time(text)
+        except DateParseError as exc:
+            self.warn(name, f"the time could not be read: {exc}; the text is kept as written")
+            self.keep(name)
+            return None
+
+    def flag(self, name: str) -> bool | None:
+        try:
+            return parse_flag(self.text(name))
+        except ValueError as exc:
+            self.warn(name, f"{exc}; the text is kept as written")
+            self.keep(name)
+            return None
+
+    def seq(self) -> int | None:
+        text = self.text("seq")
+        if not text:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            self.warn("seq", f"'{text}' is not a whole number, so it cannot order events; kept as written")
+            self.keep("seq")
+            return None
+
+    def categories(self) -> list[str]:
+        return [part.strip() for part in self.text("category").split(";") if part.strip()]
+
+    def event_type(self) -> str:
+        """The row's own event_type if known; else the category's mapped type; else agency_record."""
+        given = self.text("event_type")
+        mapping = _category_types()
+        if given:
+            code = _event_type_name(given)
+            if is_event_type(code):
+                return code
+            mapped = mapping.get(" ".join(given.lower().split()))
+            if mapped:
+                return mapped
+            self.warn("event_type", f"'{given}' is not a known event type; the event is recorded as 'other'")
+            self.keep("event_type")
+            return "other"
+        category = self.text("category")
+        for candidate in [category, *category.split(";")]:
+            mapped = mapping.get(" ".join(candidate.lower().split()))
+            if mapped:
+                return mapped
+        return DEFAULT_EVENT_TYPE
+
+    def check_precision(self, date: PartialDate | None) -> None:
+        """An export's date_precision must agree with the date's own form; warn when not."""
+        given = self.text("date_precision").lower()
+        if not given:
+            return
+        actual = date.precision.value if date else "unknown"
+        if given != actual:
+            self.warn(
+                "date_precision",
+                f"date_precision says '{given}' but the date gives {actual} precision; the date is used",
+            )
+
+
+@register
+class TemplateImporter(Importer):
+    """Reads the multi-agency chronology template and the project's chronology CSV export."""
+
+    name: ClassVar[str] = "template"
+    description: ClassVar[str] = (
+        "Multi-agency chronology template (CSV or XLSX, one row per event), and this tool's own "
+        "chronology CSV export"
+    )
+
+    @classmethod
+    def can_read(cls, path: Path) -> bool:
+        """A .csv/.xlsx whose first rows include a header with the template's columns."""
+        if path.suffix.lower() not in TABULAR_SUFFIXES or not path.is_file():
+            return False
+        return any(is_template_header(row) for row in peek_rows(path))
+
+    def estimate_rows(self, path: Path) -> int | None:
+        return estimate_rows(path)
+
+    def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
+        with open_table(path, max_bytes=options.max_bytes, is_header=is_template_header) as table:
+            columns = resolve_columns(table.keys, _aliases())
+            self._check_columns(table, columns, options)
+            for notice in table.notices:
+                yield ImportWarning(table.file_name, None, None, notice)
+            if table.rows_above_header:
+                yield ImportWarning(
+                    table.file_name,
+                    None,
+                    None,
+                    f"row(s) {describe_rows(table.rows_above_header)} above the header "
+                    f"(row {table.header_row}) were taken as a title and not imported",
+                )
+            yield from self._repeated_columns(table, columns)
+            rows = 0
+            for row in table:
+                rows += 1
+                converter = _Row(table, columns, row, options)
+                item = converter.convert()
+                yield from converter.warnings
+                yield item
+            if table.blank_rows:
+                yield ImportWarning(
+                    table.file_name,
+                    None,
+                    None,
+                    f"skipped {len(table.blank_rows)} blank row(s): row(s) {describe_rows(table.blank_rows)}",
+                )
+            if rows == 0:
+                yield ImportWarning(
+                    table.file_name,
+                    None,
+                    None,
+                    f"{table.where()} has a header but no data rows: nothing imported",
+                )
+
+    @staticmethod
+    def _check_columns(table: Table, columns: dict[str, str], options: ImportOptions) -> None:
+        aliases = _aliases()
+
+        def described(name: str) -> str:
+            others = ", ".join(aliases[name][1:4])
+            return f"{name} (or {others})" if others else name
+
+        missing = [described(name) for name in REQUIRED_COLUMNS if name not in columns]
+        if "agency" not in columns and not (options.agency or "").strip():
+            missing.insert(0, "agency (or give the agency when importing)")
+        if not any(name in columns for name in SUBJECT_COLUMNS):
+            missing.append("one of " + ", ".join(SUBJECT_COLUMNS))
+        if missing:
+            found = ", ".join(f"'{name}'" for name in table.header_names) or "none"
+            raise ImportFileError(
+                f"{table.where()} is not a chronology template: missing column(s) "
+                f"{'; '.join(missing)} (header row {table.header_row} has {found})"
+            )
+
+    @staticmethod
+    def _repeated_columns(table: Table, columns: dict[str, str]) -> Iterator[ImportWarning]:
+        """A second column with a mapped field's name is kept as an attribute; say so once."""
+        used = set(columns.values())
+        for column in table.columns:
+            base = column.key.split("__")[0]
+            if column.key not in used and base in used and base != column.key:
+                yield ImportWarning(
+                    table.file_name,
+                    table.header_row,
+                    column.name,
+                    f"column {column.letter} repeats the header '{table.name_of(base)}'; only the first is "
+                    "read, this one is kept as an extra attribute",
+                )
