@@ -25,6 +25,11 @@ identifiers_t = PersonIdentifier.__table__
 relationships_t = Relationship.__table__
 
 
+# Written after a mention that cannot be tied to one known person; the template importer strips them.
+AMBIGUOUS_MARK = "— ambiguous:"
+UNIDENTIFIED_MARK = "— not identified"
+
+
 @dataclass(slots=True)
 class FamilyMember:
     """An adult or sibling around the child, named once however many agencies know them."""
@@ -231,11 +236,11 @@ def describe_mention(mention: dict[str, Any], family: list[FamilyMember]) -> Per
     if len(names) == 1:
         return PersonMention(name, role, wanted, matches[0].person_ids[0], f"{names[0]} ({wanted})")
     said = name or role or "unnamed person"
+    base = f"{said} ({role})" if role and role != said else said
     if len(names) > 1:
         options = " or ".join(f"{n} ({wanted})" for n in names)
-        return PersonMention(name, role, wanted, None, f"{said} — ambiguous: {options}", ambiguous=True)
-    suffix = f" ({role})" if role and role != said else ""
-    return PersonMention(name, role, wanted, None, f"{said}{suffix} — not identified", ambiguous=True)
+        return PersonMention(name, role, wanted, None, f"{base} {AMBIGUOUS_MARK} {options}", ambiguous=True)
+    return PersonMention(name, role, wanted, None, f"{base} {UNIDENTIFIED_MARK}", ambiguous=True)
 
 
 def age_at(dob: PartialDate | None, when: PartialDate | None) -> str | None:

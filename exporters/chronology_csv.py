@@ -39,7 +39,16 @@ SPEC_COLUMNS = [
     "source_record",
 ]
 # After the spec's columns: who the chronology is about, so a re-import finds the same child.
-EXTRA_COLUMNS = ["child_id", "nhs_number", "upn", "child_name", "child_dob", "date_uncertain", "seq"]
+EXTRA_COLUMNS = [
+    "child_id",
+    "nhs_number",
+    "upn",
+    "child_name",
+    "child_dob",
+    "date_uncertain",
+    "seq",
+    "end_time",
+]
 COLUMNS = SPEC_COLUMNS + EXTRA_COLUMNS
 
 
@@ -77,6 +86,7 @@ def entry_row(entry: Entry, record: ChildRecord) -> dict[str, str]:
         "child_dob": record.dob.marked() if record.dob else "",
         "date_uncertain": "Y" if entry.date is not None and entry.date.uncertain else "N",
         "seq": "" if entry.seq is None else str(entry.seq),
+        "end_time": entry.end_time.strftime("%H:%M") if entry.end_time else "",
     }
 
 

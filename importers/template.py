@@ -131,6 +131,11 @@ def parse_flag(text: str) -> bool | None:
     raise ValueError(f"'{text.strip()}' is not Y or N (yes/no, true/false and 1/0 are also read)")
 
 
+# The chronology export notes a role word it could not tie to one person ("Dad (father) — ambiguous:
+# Mark Jones (father) or Paul Green (father)"); on re-import the note is dropped, what was said is kept.
+_EXPORT_NOTE = re.compile(r"\s+—\s+(?:ambiguous:.*|not identified)$")
+
+
 def parse_persons(text: str) -> list[PersonRef]:
     """``Mark Jones (father); Jane Smith (health visitor)`` -> people with lower-case roles.
 
@@ -139,7 +144,7 @@ def parse_persons(text: str) -> list[PersonRef]:
     """
     people: list[PersonRef] = []
     for part in text.split(";"):
-        part = " ".join(part.split())
+        part = _EXPORT_NOTE.sub("", " ".join(part.split()))
         if not part:
             continue
         match = _PERSON.match(part)

@@ -983,3 +983,10 @@ def test_random_damage_gives_file_error_or_accounted_rows(mutations: list[tuple[
             return
         assert all(isinstance(item, CanonicalEvent | RejectedRow | ImportWarning) for item in items)
         assert len(events_of(items)) + len(rejected_of(items)) == _count_data_rows(path)
+
+
+def test_parse_persons_drops_the_exports_note_on_unresolved_role_words() -> None:
+    people = parse_persons(
+        "Dad (father) — ambiguous: Mark Jones (father) or Paul Green (father); Mum (mother) — not identified"
+    )
+    assert [(p.name, p.role) for p in people] == [("Dad", "father"), ("Mum", "mother")]
