@@ -153,6 +153,7 @@ class CanonicalEvent:
     end: PartialDate | None = None
     end_time: dt.time | None = None
     categories: list[str] = field(default_factory=list)  # verbatim codes or labels
+    themes: list[str] = field(default_factory=list)  # risk themes the importer's code lists give the codes
     impact_on_child: str | None = None
     action_outcome: str | None = None
     analysis: str | None = None
@@ -257,6 +258,17 @@ class ImportWarning:
         return where
 
 
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """The period a source's file covers (a census year, the span of a log), so that "no police data
+    before 2019" is never mistaken for "no police incidents before 2019"."""
+
+    agency: str
+    start: dt.date
+    end: dt.date
+    basis: str  # how it is known, e.g. "CIN census reference year 2021-22"
+
+
 class ImportFileError(Exception):
     """The whole file cannot be read (wrong encoding, missing required columns, malformed XML...).
 
@@ -264,4 +276,4 @@ class ImportFileError(Exception):
     """
 
 
-ImportItem = CanonicalEvent | Relationship | RejectedRow | ImportWarning
+ImportItem = CanonicalEvent | Relationship | RejectedRow | ImportWarning | Coverage

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from chronology.db.models import Event, ImportBatch, ImportIssue, Relationship, utcnow
 from chronology.events import (
     CanonicalEvent,
+    Coverage,
     ImportItem,
     ImportWarning,
     PartialDate,
@@ -111,6 +112,9 @@ class _Loader:
         self.issues: list[dict] = []
         self.relationship_rows: dict[str, dict] = {}
         self.counted_relationships: set[str] = set()  # keys that came from relationship records
+        self.coverage: tuple[dt.date, dt.date] | None = None
+        self.coverage_agency: str | None = None
+        self.coverage_basis: str | None = None
 
     def add(self, item: ImportItem) -> None:
         if isinstance(item, CanonicalEvent):
@@ -123,6 +127,8 @@ class _Loader:
             self.report.rows_read += 1
             self.report.rows_rejected += 1
             self._issue("rejected", item.row, item.path, item.field, item.reason, item.raw, item.location())
+        elif isinstance(item, Coverage):
+            self._widen_coverage(item)
         elif isinstance(item, ImportWarning):
             self.report.warnings += 1
             self._issue("warning", item.row, item.path, item.field, item.message, None, item.location())
@@ -270,6 +276,10 @@ def _themes(categories: tuple[str, ...], event_type: str) -> tuple[str, ...]:
     return tuple(themes_for([*categories, event_type.replace("_", " ")]))
 
 
+def _merge_themes(given: list[str], found: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys([*given, *found]))
+
+
 def _date_columns(value: PartialDate | None) -> tuple[dt.date | None, str, bool]:
     if value is None:
         return None, Precision.UNKNOWN.value, False
@@ -342,6 +352,8 @@ def import_items(
             loader.flush()
             if progress is not None:
                 progress(seen % BATCH_SIZE)
+            if loader.coverage and info.covers_from is None:
+                _record_coverage(conn, batch_id, loader)
             report.new_people = loader.people.new_persons
             report.merges = loader.people.merges
             report.suggestions = find_suggestions(conn) if loader.people.new_persons else 0
@@ -396,6 +408,20 @@ def _finish_batch(conn: Connection, batch_id: int, report: ImportReport) -> None
             warnings_count=report.warnings,
         )
     )
+
+
+def _record_coverage(conn: Connection, batch_id: int, loader: _Loader) -> None:
+    assert loader.coverage is not None
+    conn.execute(
+        update(batches_t)
+        .where(batches_t.c.id == batch_id)
+        .values(covers_from=loader.coverage[0], covers_to=loader.coverage[1])
+    )
+    batch_agency = conn.execute(select(batches_t.c.agency).where(batches_t.c.id == batch_id)).scalar()
+    if batch_agency is None:
+        conn.execute(
+            update(batches_t).where(batches_t.c.id == batch_id).values(agency=loader.coverage_agency)
+        )
 
 
 def _record_failure(engine: Engine, info: FileInfo, actor: str, error: str) -> int:

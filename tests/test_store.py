@@ -126,3 +126,25 @@ def test_access_log_is_append_only(engine):
     with pytest.raises(DBAPIError), engine.begin() as conn:
         conn.execute(text("DELETE FROM access_log"))
     assert count(engine, AccessLog) == 1
+
+
+def test_importer_given_themes_and_coverage_are_kept(engine):
+    import datetime as dt
+
+    from chronology.events import Coverage
+
+    ev = event(child(la_id="LA1"), categories=["3B"])
+    ev.themes = ["domestic_abuse"]  # what a CIN code list says factor 3B means
+    items = [
+        Coverage("Childrens social care", dt.date(2021, 4, 1), dt.date(2022, 3, 31), "census 2021-22"),
+        ev,
+        Coverage("Childrens social care", dt.date(2020, 4, 1), dt.date(2021, 3, 31), "census 2020-21"),
+    ]
+    report = import_items(engine, items, FileInfo("cin.xml", "cin-census"), actor="t")
+    assert report.adds_up() and report.events_imported == 1
+    with engine.connect() as conn:
+        row = conn.execute(select(Event.__table__)).one()
+        batch = conn.execute(select(ImportBatch.__table__)).one()
+    assert row.themes == ["domestic_abuse"] and row.categories == ["3B"]
+    assert (batch.covers_from, batch.covers_to) == (dt.date(2020, 4, 1), dt.date(2022, 3, 31))
+    assert batch.agency == "Childrens social care"
