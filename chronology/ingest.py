@@ -137,6 +137,13 @@ class _Loader:
         if len(self.events) + len(self.issues) + len(self.relationship_rows) >= BATCH_SIZE:
             self.flush()
 
+    def _widen_coverage(self, item: Coverage) -> None:
+        """The file says what period it covers; the widest span given is kept on the batch."""
+        start, end = self.coverage or (item.start, item.end)
+        self.coverage = (min(start, item.start), max(end, item.end))
+        self.coverage_agency = self.coverage_agency or item.agency
+        self.coverage_basis = self.coverage_basis or item.basis
+
     def _issue(
         self,
         kind: str,
