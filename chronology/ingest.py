@@ -315,7 +315,7 @@ def event_row(event: CanonicalEvent, key: str, subject_id: int, persons: list[di
         "source": event.source,
         "event_type": event.event_type,
         "categories": list(event.categories),
-        "themes": list(_themes(tuple(event.categories), event.event_type)),
+        "themes": _merge_themes(event.themes, _themes(tuple(event.categories), event.event_type)),
         "summary": event.summary,
         "impact_on_child": event.impact_on_child,
         "action_outcome": event.action_outcome,
