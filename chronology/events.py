@@ -135,6 +135,9 @@ class Provenance:
     path: str | None = None  # XML path or sheet!cell reference when there is no row
     source_record_id: str | None = None
     sheet: str | None = None
+    # When one source record gives several events (a police occurrence linked to two children), what
+    # tells them apart (e.g. the child's nominal ID); part of the natural key, not of the record ID.
+    record_part: str | None = None
 
 
 @dataclass(slots=True)
@@ -172,7 +175,8 @@ class CanonicalEvent:
         file is still the same record).
         """
         if self.provenance.source_record_id:
-            return f"{self.provenance.source_system}|id|{self.provenance.source_record_id}"
+            key = f"{self.provenance.source_system}|id|{self.provenance.source_record_id}"
+            return f"{key}|{self.provenance.record_part}" if self.provenance.record_part else key
         return f"{self.provenance.source_system}|sha|{self.content_hash()}"
 
     def content_hash(self) -> str:
