@@ -219,6 +219,17 @@ class Relationship:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class PersonRecord:
+    """A record that only says who someone is (an SSDA903 Header row, a CTF pupil with no events):
+    no event happened, but its identifiers, name and date of birth join the person's record."""
+
+    person: PersonRef
+    provenance: Provenance
+    is_child: bool = True
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True)
 class RejectedRow:
     """A row the importer could not turn into an event, with the reason in words a data officer reads."""
@@ -280,4 +291,4 @@ class ImportFileError(Exception):
     """
 
 
-ImportItem = CanonicalEvent | Relationship | RejectedRow | ImportWarning | Coverage
+ImportItem = CanonicalEvent | Relationship | PersonRecord | RejectedRow | ImportWarning | Coverage

@@ -21,6 +21,7 @@ from chronology.events import (
     ImportItem,
     ImportWarning,
     PartialDate,
+    PersonRecord,
     Precision,
     RejectedRow,
 )
@@ -51,6 +52,7 @@ class ImportReport:
     events_imported: int = 0
     events_undated: int = 0
     relationships_imported: int = 0
+    person_records: int = 0  # identity-only records (no event), e.g. an SSDA903 Header row
     duplicates_skipped: int = 0
     rows_rejected: int = 0
     warnings: int = 0
@@ -61,7 +63,11 @@ class ImportReport:
 
     def adds_up(self) -> bool:
         return self.rows_read == (
-            self.events_imported + self.relationships_imported + self.duplicates_skipped + self.rows_rejected
+            self.events_imported
+            + self.relationships_imported
+            + self.person_records
+            + self.duplicates_skipped
+            + self.rows_rejected
         )
 
     def lines(self) -> list[str]:
@@ -75,6 +81,8 @@ class ImportReport:
         ]
         if self.relationships_imported:
             out.append(f"  relationships       {self.relationships_imported}")
+        if self.person_records:
+            out.append(f"  identity records    {self.person_records} (who a person is; no event)")
         out += [
             f"  duplicates skipped  {self.duplicates_skipped}",
             f"  rows rejected       {self.rows_rejected}",
@@ -127,6 +135,10 @@ class _Loader:
             self.report.rows_read += 1
             self.report.rows_rejected += 1
             self._issue("rejected", item.row, item.path, item.field, item.reason, item.raw, item.location())
+        elif isinstance(item, PersonRecord):
+            self.report.rows_read += 1
+            self.report.person_records += 1
+            self.people.resolve(item.person, item.provenance.source_system, is_child=item.is_child)
         elif isinstance(item, Coverage):
             self._widen_coverage(item)
         elif isinstance(item, ImportWarning):
@@ -412,6 +424,7 @@ def _finish_batch(conn: Connection, batch_id: int, report: ImportReport) -> None
             rows_rejected=report.rows_rejected,
             duplicates_skipped=report.duplicates_skipped,
             relationships_imported=report.relationships_imported,
+            person_records=report.person_records,
             warnings_count=report.warnings,
         )
     )

@@ -148,3 +148,30 @@ def test_importer_given_themes_and_coverage_are_kept(engine):
     assert row.themes == ["domestic_abuse"] and row.categories == ["3B"]
     assert (batch.covers_from, batch.covers_to) == (dt.date(2020, 4, 1), dt.date(2022, 3, 31))
     assert batch.agency == "Childrens social care"
+
+
+def test_identity_only_records_are_counted_and_join_the_person(engine):
+    from chronology.events import Identifier, IdentifierKind, PersonRecord, PersonRef, Provenance
+
+    header = PersonRecord(
+        PersonRef(
+            identifiers=[
+                Identifier(IdentifierKind.LA_CHILD_ID, "LA1"),
+                Identifier(IdentifierKind.NHS_NUMBER, NHS),
+            ]
+        ),
+        Provenance("ssda903", "header.csv", row=2),
+    )
+    report = import_items(engine, [header], FileInfo("header.csv", "ssda903"), actor="t")
+    assert report.person_records == 1 and report.adds_up() and report.events_imported == 0
+    import_items(
+        engine,
+        [event(child(nhs=NHS), agency="Health", record_id="H1")],
+        FileInfo("h.json", "fhir"),
+        actor="t",
+    )
+    from chronology.record import find_child, load_child
+
+    with engine.connect() as conn:
+        record = load_child(conn, find_child(conn, "LA1"))
+    assert [e.agency for e in record.entries] == ["Health"]

@@ -60,6 +60,7 @@ class ImportBatch(Base):
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     duplicates_skipped: Mapped[int] = mapped_column(Integer, default=0)
     relationships_imported: Mapped[int] = mapped_column(Integer, default=0)
+    person_records: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     warnings_count: Mapped[int] = mapped_column(Integer, default=0)
     covers_from: Mapped[dt.date | None] = mapped_column(Date)
     covers_to: Mapped[dt.date | None] = mapped_column(Date)
