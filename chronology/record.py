@@ -11,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
-from chronology.db.models import AccessLog, Event, Person, PersonIdentifier, Relationship, utcnow
+from chronology.db.models import AccessLog, Event, ImportBatch, Person, PersonIdentifier, Relationship, utcnow
 from chronology.events import IdentifierKind, PartialDate
 from chronology.identifiers import normalise_nhs_number, normalise_upn
 from chronology.people import group_members, name_key, root_of
@@ -92,6 +92,18 @@ class Entry:
     episode: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AgencyCoverage:
+    """The period an agency's imported files cover: outside it, silence means no data, not no events."""
+
+    agency: str
+    start: dt.date
+    end: dt.date
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
 @dataclass(slots=True)
 class ChildRecord:
     person_id: int  # the group's representative
@@ -103,6 +115,7 @@ class ChildRecord:
     invalid_identifiers: list[tuple[str, str, str]]  # (kind, value, problem)
     family: list[FamilyMember] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
+    coverage: list[AgencyCoverage] = field(default_factory=list)
 
     def first(self, kind: IdentifierKind) -> str | None:
         values = self.identifiers.get(kind.value)
@@ -160,6 +173,7 @@ def load_child(conn: Connection, person_id: int, *, with_events: bool = True) ->
         else:
             record.invalid_identifiers.append((ident.kind, ident.value, ident.problem or "invalid"))
     record.family = load_family(conn, members)
+    record.coverage = load_coverage(conn)
     if with_events:
         record.entries = load_entries(conn, record)
     return record
@@ -176,6 +190,20 @@ def _best_dob(people: list[Any]) -> PartialDate | None:
     if not dated:
         return None
     return PartialDate.from_stored(dated[0].dob, dated[0].dob_precision or "day", False)
+
+
+def load_coverage(conn: Connection) -> list[AgencyCoverage]:
+    """Per agency, the span its completed imports said they cover (census years, log spans, --covers)."""
+    batches = ImportBatch.__table__
+    query = (
+        select(batches.c.agency, func.min(batches.c.covers_from), func.max(batches.c.covers_to))
+        .where(
+            batches.c.status == "completed", batches.c.covers_from.is_not(None), batches.c.agency.is_not(None)
+        )
+        .group_by(batches.c.agency)
+        .order_by(batches.c.agency)
+    )
+    return [AgencyCoverage(agency, start, end) for agency, start, end in conn.execute(query)]
 
 
 def load_family(conn: Connection, members: list[int]) -> list[FamilyMember]:

@@ -26,6 +26,10 @@ def print_record(record: ChildRecord, *, limit: int = 0) -> None:
                 extra.append("lives with the child")
             tail = f" — {', '.join(extra)}" if extra else ""
             click.echo(f"  {member.label()}{tail}  [known to: {', '.join(sorted(member.sources))}]")
+    if record.coverage:
+        click.echo("Data held (periods the imported files cover; silence outside them means no data):")
+        for span in record.coverage:
+            click.echo(f"  {span.agency}: {span.start.isoformat()} to {span.end.isoformat()}")
     counts = ", ".join(f"{agency} {n}" for agency, n in sorted(events_by_agency(record).items()))
     click.echo(f"Chronology: {len(record.entries)} events ({counts})")
     shown = record.entries[:limit] if limit else record.entries

@@ -175,3 +175,23 @@ def test_identity_only_records_are_counted_and_join_the_person(engine):
     with engine.connect() as conn:
         record = load_child(conn, find_child(conn, "LA1"))
     assert [e.agency for e in record.entries] == ["Health"]
+
+
+def test_coverage_per_agency_is_part_of_the_childs_record(engine):
+    import datetime as dt
+
+    from chronology.record import find_child, load_child
+
+    info = FileInfo(
+        "police.csv",
+        "police",
+        agency="Police",
+        covers_from=dt.date(2019, 1, 1),
+        covers_to=dt.date(2023, 12, 31),
+    )
+    import_items(engine, [event(child(la_id="LA1"))], info, actor="t")
+    with engine.connect() as conn:
+        record = load_child(conn, find_child(conn, "LA1"))
+    [span] = record.coverage
+    assert (span.agency, span.start, span.end) == ("Police", dt.date(2019, 1, 1), dt.date(2023, 12, 31))
+    assert not span.covers(dt.date(2018, 6, 1)) and span.covers(dt.date(2020, 6, 1))
