@@ -138,7 +138,9 @@ class _Loader:
         elif isinstance(item, PersonRecord):
             self.report.rows_read += 1
             self.report.person_records += 1
-            self.people.resolve(item.person, item.provenance.source_system, is_child=item.is_child)
+            self.people.resolve(
+                item.person, item.provenance.source_system, is_child=item.is_child, attributes=item.attributes
+            )
         elif isinstance(item, Coverage):
             self._widen_coverage(item)
         elif isinstance(item, ImportWarning):

@@ -122,8 +122,18 @@ class PersonResolver:
         self.merges = 0
 
     # --- subjects -------------------------------------------------------------------------------
-    def resolve(self, ref: PersonRef, source_system: str, *, is_child: bool = True) -> int:
-        """The id of this source's record of the person, created if new, joined to matches."""
+    def resolve(
+        self,
+        ref: PersonRef,
+        source_system: str,
+        *,
+        is_child: bool = True,
+        attributes: dict[str, str] | None = None,
+    ) -> int:
+        """The id of this source's record of the person, created if new, joined to matches.
+
+        ``attributes`` (from an identity-only record) are kept on the person, added to what was there.
+        """
         checked = [check_identifier(i) for i in ref.identifiers if i.value and i.value.strip()]
         key = self._cache_key(ref, source_system, checked, is_child)
         cached = self._cache.get(key)
@@ -139,7 +149,18 @@ class PersonResolver:
             self._add_identifiers(person_id, added, source_system)
             self._join_matches(person_id, [c for c in added if c.valid])
         self._cache[key] = person_id
+        if attributes:
+            self._keep_attributes(person_id, attributes)
         return person_id
+
+    def _keep_attributes(self, person_id: int, attributes: dict[str, str]) -> None:
+        held = (
+            self.conn.execute(select(persons_t.c.attributes).where(persons_t.c.id == person_id)).scalar()
+            or {}
+        )
+        merged = {**held, **attributes}
+        if merged != held:
+            self.conn.execute(update(persons_t).where(persons_t.c.id == person_id).values(attributes=merged))
 
     def resolve_named_person(self, child_id: int, ref: PersonRef, source_system: str) -> int | None:
         """A person named in an event (an adult or sibling): found by their identifiers where given,

@@ -161,6 +161,7 @@ def test_identity_only_records_are_counted_and_join_the_person(engine):
             ]
         ),
         Provenance("ssda903", "header.csv", row=2),
+        attributes={"ETHNIC": "WBRI", "MOTHER": "0"},
     )
     report = import_items(engine, [header], FileInfo("header.csv", "ssda903"), actor="t")
     assert report.person_records == 1 and report.adds_up() and report.events_imported == 0
@@ -175,6 +176,11 @@ def test_identity_only_records_are_counted_and_join_the_person(engine):
     with engine.connect() as conn:
         record = load_child(conn, find_child(conn, "LA1"))
     assert [e.agency for e in record.entries] == ["Health"]
+    from chronology.db.models import Person
+
+    with engine.connect() as conn:
+        kept = conn.execute(select(Person.attributes).where(Person.source_system == "ssda903")).scalar_one()
+    assert kept == {"ETHNIC": "WBRI", "MOTHER": "0"}
 
 
 def test_coverage_per_agency_is_part_of_the_childs_record(engine):

@@ -98,6 +98,7 @@ class Person(Base):
     sex: Mapped[str | None] = mapped_column(String(20))
     postcode: Mapped[str | None] = mapped_column(String(20))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what identity-only records said
     created_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -1,0 +1,687 @@
+"""SSDA903 (children looked after) CSV set: Header, Episodes, Missing and Reviews files.
+
+Each file of the set is imported on its own; its kind is told by its header row. What each
+kind becomes:
+
+- **Episodes** (CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER, DEC, REC, ...): an episode
+  whose reason for new episode (RNE) is S starts a period of care (``looked_after_start``); P, T,
+  B and U are changes of placement (``placement_change``); L is a change of legal status only
+  (``other``: the vocabulary has no legal-status type). An episode whose reason ceased (REC) is
+  anything but X1 also ends the period of care: a second event, ``looked_after_end``, from the
+  same record (``record_part = "ceased"``). Codes go into categories verbatim; their labels and
+  themes come from ``config/codes/ssda903.toml``.
+- **Missing** (CHILD, DOB, MISSING, MIS_START, MIS_END): ``missing_episode`` from start to end.
+- **Reviews** (CHILD, DOB, REVIEW, REVIEW_CODE): ``looked_after_review``; when the participation
+  code says the child's views reached the review (PN1, PN2, PN3, PN5, PN6), the participation is
+  recorded as the child's voice.
+- **Header** (CHILD, SEX, DOB, ETHNIC, UPN, MOTHER, MC_DOB): who the child is, not something that
+  happened, so each row is a ``PersonRecord`` (LA child ID, UPN, date of birth, sex). A young
+  mother's child's birth (MOTHER = 1, MC_DOB) is a real event and is also yielded (``other``).
+
+Record IDs are ``<CHILD>/<kind>/<date>`` (``123456/episode/2019-04-01``), so an episode open
+across 31 March, which appears in two yearly returns, is one event; a second record for the
+same child, kind and date in one file gets ``#2`` (so the importer keeps one short key per record
+it has seen: about 10 MB for 100,000 rows). Undated records (a date that cannot be read) have no
+record ID and are keyed on their content.
+
+Telling a new period of care from a placement change needs the child's previous episode, so
+episodes are handled per child in date order. A 903 extract lists each child's episodes
+together; the importer buffers one child's consecutive rows at a time (sorting them by start
+date) and remembers only the latest episode of each child it has seen, so memory grows with the
+number of children, not of rows. If a child's rows are split across the file, each run is
+sorted on its own and checked against the latest episode seen before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from chronology.dates import DateParseError, parse_date
+from chronology.events import (
+    CanonicalEvent,
+    Coverage,
+    Identifier,
+    IdentifierKind,
+    ImportFileError,
+    ImportItem,
+    ImportWarning,
+    PartialDate,
+    PersonRecord,
+    PersonRef,
+    Provenance,
+    RejectedRow,
+)
+from chronology.identifiers import normalise_upn, upn_problem
+from chronology.settings import load_config
+from importers.base import Importer, ImportOptions, register
+from importers.tabular import (
+    CSV_SUFFIXES,
+    Table,
+    TableRow,
+    describe_rows,
+    estimate_rows,
+    open_table,
+    peek_rows,
+)
+
+SOURCE_SYSTEM = "ssda903"
+DEFAULT_AGENCY = "Children's social care"
+CEASED_PART = "ceased"
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One file of the 903 set: the columns that identify it and the ones the DfE defines for it."""
+
+    name: str  # used in record IDs: episode, missing, review, header
+    title: str  # as the DfE names the file
+    required: tuple[str, ...]
+    standard: tuple[str, ...]
+
+
+EPISODES = Kind(
+    "episode",
+    "Episodes",
+    ("CHILD", "DECOM", "RNE"),
+    ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE",
+     "HOME_POST", "PL_POST", "URN"),
+)  # fmt: skip
+MISSING = Kind(
+    "missing",
+    "Missing",
+    ("CHILD", "MISSING", "MIS_START"),
+    ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
+)
+REVIEWS = Kind(
+    "review", "Reviews", ("CHILD", "REVIEW", "REVIEW_CODE"), ("CHILD", "DOB", "REVIEW", "REVIEW_CODE")
+)
+HEADER = Kind(
+    "header",
+    "Header",
+    ("CHILD", "SEX", "DOB", "ETHNIC"),
+    ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
+)
+KINDS = (EPISODES, MISSING, REVIEWS, HEADER)  # most specific first: Header's columns are the commonest
+
+
+def _key(column: str) -> str:
+    """A 903 column name as ``importers.tabular`` keys it (lower case)."""
+    return column.lower()
+
+
+def kind_of(cells: Sequence[str]) -> Kind | None:
+    """The 903 file kind whose identifying columns a header row holds, or None."""
+    present = {cell.replace("\ufeff", "").strip().lower() for cell in cells}
+    for kind in KINDS:
+        if all(_key(column) in present for column in kind.required):
+            return kind
+    return None
+
+
+def is_903_header(cells: Sequence[str]) -> bool:
+    return kind_of(cells) is not None
+
+
+@cache
+def _codes() -> dict[str, dict[str, dict[str, Any]]]:
+    return load_config("codes/ssda903")
+
+
+def code_info(table: str, code: str) -> dict[str, Any] | None:
+    """The code list entry (label, themes, flags) for a code, or None when the DfE list lacks it."""
+    entry = _codes().get(table, {}).get(code)
+    return dict(entry) if entry is not None else None
+
+
+def _ends_care(rec: str) -> bool:
+    """Every reason ceased except X1 ends the period of care; an unknown code is taken to as well."""
+    info = code_info("REC", rec)
+    return bool(rec) and (info is None or info.get("ends_care", True))
+
+
+def collection_year_start(day: dt.date) -> dt.date:
+    """1 April that starts the 903 collection year (1 April to 31 March) holding ``day``."""
+    year = day.year if day.month >= 4 else day.year - 1
+    return dt.date(year, 4, 1)
+
+
+# --- one row ------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Episode:
+    """What the period-of-care check needs of a child's previous episode."""
+
+    start: dt.date
+    end: dt.date | None
+    rec: str
+
+
+@dataclass(slots=True)
+class _Row:
+    """One data row of any kind: its cells, and the warnings and themes gathered while reading it."""
+
+    reader: _Reader
+    row: TableRow
+    warnings: list[ImportWarning] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        return self.reader.table.file_name
+
+    def text(self, column: str) -> str:
+        return self.row.get(_key(column)).strip()
+
+    def warn(self, column: str | None, message: str) -> None:
+        self.warnings.append(ImportWarning(self.file, self.row.number, column, message))
+
+    def reject(self, column: str | None, reason: str) -> RejectedRow:
+        raw = {
+            self.reader.table.name_of(key): value for key, value in self.row.cells.items() if value.strip()
+        }
+        for number, value in enumerate(self.row.extra, start=1):
+            raw[f"(extra value {number})"] = value
+        return RejectedRow(self.file, self.row.number, column, reason, raw)
+
+    def date(
+        self, column: str, what: str, *, required: bool = False
+    ) -> tuple[PartialDate | None, str | None]:
+        """(date, text as written when it could not be read). Blank is (None, None), with a warning
+        when ``required``; unreadable text warns and is returned for ``date_text``."""
+        text = self.text(column)
+        if not text:
+            if required:
+                self.warn(column, f"the {what} ({column}) is blank; the record is kept as an undated event")
+            return None, None
+        try:
+            return parse_date(text), None
+        except DateParseError as exc:
+            self.warn(column, f"the {what} ({column}) could not be read: {exc}; the text is kept as written")
+            return None, text
+
+    def code(self, table: str, column: str | None = None) -> tuple[str, dict[str, Any] | None]:
+        """A coded cell and its code list entry; an unknown code warns and is kept as written."""
+        column = column or table
+        code = self.text(column)
+        if not code:
+            return "", None
+        info = code_info(table, code)
+        if info is None:
+            info = code_info(table, code.upper())
+            if info is not None:
+                self.warn(
+                    column, f"code '{code}' in {column} should be upper case ('{code.upper()}'); read as that"
+                )
+        if info is None:
+            self.warn(
+                column, f"unknown code '{code}' in {column}: not in the DfE SSDA903 list; kept as written"
+            )
+            return code, None
+        for theme in info.get("themes", ()):
+            if theme not in self.themes:
+                self.themes.append(theme)
+        return code, info
+
+    def attributes(self, used: Iterable[str]) -> dict[str, str]:
+        """Every non-empty cell not mapped to the subject or the event's dates, under its header."""
+        skip = {_key(column) for column in used}
+        return {
+            self.reader.table.name_of(key): value
+            for key, value in self.row.cells.items()
+            if key not in skip and value.strip()
+        }
+
+
+def _labelled(code: str, info: dict[str, Any] | None) -> str:
+    if not code:
+        return ""
+    return f"{code} {info['label']}" if info else code
+
+
+# --- the reader ---------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads one open 903 table of a known kind; holds what spans rows (per-child state, dates seen)."""
+
+    def __init__(self, table: Table, kind: Kind, options: ImportOptions) -> None:
+        self.table = table
+        self.kind = kind
+        self.agency = (options.agency or "").strip() or DEFAULT_AGENCY
+        self.latest_episode: dict[str, _Episode] = {}
+        self.record_ids: dict[str, int] = {}
+        self.earliest: dt.date | None = None
+        self.latest: dt.date | None = None
+        self.rows = 0
+
+    # -- whole file --
+
+    def run(self) -> Iterator[ImportItem]:
+        yield from self.file_notices()
+        if self.kind is EPISODES:
+            yield from self.episodes()
+        else:
+            handler = {MISSING: self.missing, REVIEWS: self.review, HEADER: self.header}[self.kind]
+            for row in self.table:
+                self.rows += 1
+                yield from self.checked(row, handler)
+        yield from self.closing_notices()
+
+    def file_notices(self) -> Iterator[ImportWarning]:
+        name = self.table.file_name
+        for notice in self.table.notices:
+            yield ImportWarning(name, None, None, notice)
+        if self.table.rows_above_header:
+            yield ImportWarning(
+                name,
+                None,
+                None,
+                f"row(s) {describe_rows(self.table.rows_above_header)} above the header "
+                f"(row {self.table.header_row}) were taken as a title and not imported",
+            )
+        present = set(self.table.keys)
+        missing = [column for column in self.kind.standard if _key(column) not in present]
+        if missing:
+            yield ImportWarning(
+                name,
+                self.table.header_row,
+                None,
+                f"this SSDA903 {self.kind.title} file has no column(s) {', '.join(missing)}; "
+                "what they would have said is unknown for every row",
+            )
+
+    def closing_notices(self) -> Iterator[ImportItem]:
+        name = self.table.file_name
+        if self.table.blank_rows:
+            yield ImportWarning(
+                name,
+                None,
+                None,
+                f"skipped {len(self.table.blank_rows)} blank row(s): row(s) {describe_rows(self.table.blank_rows)}",
+            )
+        if self.rows == 0:
+            yield ImportWarning(name, None, None, f"{name} has a header but no data rows: nothing imported")
+        if self.latest is not None and self.earliest is not None:
+            start = max(collection_year_start(self.latest), self.earliest)
+            year = collection_year_start(self.latest).year
+            yield Coverage(
+                self.agency,
+                start,
+                self.latest,
+                f"SSDA903 {self.kind.title} file: collection year {year}-{(year + 1) % 100:02d} "
+                f"from {start.isoformat()} to the latest date in the file ({self.latest.isoformat()}); "
+                "earlier records appear only for episodes still open in that year",
+            )
+
+    def checked(self, row: TableRow, handler: Callable[[_Row], Iterable[ImportItem]]) -> Iterator[ImportItem]:
+        """Reject a broken or childless row; otherwise convert it. Warnings come before the items."""
+        context = _Row(self, row)
+        for column, message in row.warnings:
+            context.warn(column, message)
+        items: list[ImportItem]
+        if row.errors:
+            column, reason = row.errors[0]
+            items = [context.reject(column, reason)]
+        elif not context.text("CHILD"):
+            items = [
+                context.reject("CHILD", "CHILD (the child's LA ID) is blank: the row belongs to no child")
+            ]
+        else:
+            items = list(handler(context))
+        yield from context.warnings
+        yield from items
+
+    # -- bookkeeping --
+
+    def seen(self, *days: PartialDate | None) -> None:
+        for day in days:
+            if day is None:
+                continue
+            first, last = day.earliest(), day.latest()
+            self.earliest = first if self.earliest is None else min(self.earliest, first)
+            self.latest = last if self.latest is None else max(self.latest, last)
+
+    def record_id(self, child: str, kind: str, day: PartialDate | None) -> str | None:
+        """``<CHILD>/<kind>/<date>``, ``#2`` on for a repeat within the file; None when undated."""
+        if day is None:
+            return None
+        base = f"{child}/{kind}/{day.iso()}"
+        count = self.record_ids.get(base, 0) + 1
+        self.record_ids[base] = count
+        return base if count == 1 else f"{base}#{count}"
+
+    def event(self, context: _Row, **fields: Any) -> CanonicalEvent:
+        """An event with this file's agency, source and provenance filled in."""
+        record_id = fields.pop("record_id")
+        part = fields.pop("record_part", None)
+        return CanonicalEvent(
+            agency=self.agency,
+            source=f"SSDA903 {self.kind.title}",
+            provenance=Provenance(
+                source_system=SOURCE_SYSTEM,
+                file=self.table.file_name,
+                row=context.row.number,
+                source_record_id=record_id,
+                record_part=part,
+            ),
+            **fields,
+        )
+
+    @staticmethod
+    def subject(context: _Row, dob: PartialDate | None = None, postcode: str | None = None) -> PersonRef:
+        identifier = Identifier(IdentifierKind.LA_CHILD_ID, context.text("CHILD"))
+        return PersonRef(dob=dob, postcode=postcode or None, identifiers=[identifier])
+
+    # -- Episodes --
+
+    def episodes(self) -> Iterator[ImportItem]:
+        """Buffer each child's consecutive rows, then handle them in date order."""
+        run: list[TableRow] = []
+        for row in self.table:
+            self.rows += 1
+            child = row.get("child").strip()
+            if run and child != run[0].get("child").strip():
+                yield from self.episode_run(run)
+                run = []
+            run.append(row)
+        if run:
+            yield from self.episode_run(run)
+
+    def episode_run(self, rows: list[TableRow]) -> Iterator[ImportItem]:
+        for row in sorted(rows, key=_episode_order):
+            yield from self.checked(row, self.episode)
+
+    def episode(self, context: _Row) -> Iterator[ImportItem]:
+        child = context.text("CHILD")
+        start, start_text = context.date("DECOM", "episode start date", required=True)
+        end, _ = context.date("DEC", "episode end date")
+        self.seen(start, end)
+        rne, rne_info = context.code("RNE")
+        event_type = self.episode_type(context, child, rne, rne_info, start)
+        ls, ls_info = context.code("LS")
+        cin, cin_info = context.code("CIN")
+        place, place_info = context.code("PLACE")
+        provider, provider_info = context.code("PLACE_PROVIDER")
+        change, change_info = context.code("REASON_PLACE_CHANGE")
+        rec, rec_info = context.code("REC")
+        if end is not None and start is not None and end.latest() < start.earliest():
+            context.warn("DEC", f"the episode ends ({end.iso()}) before it starts ({start.iso()})")
+        parts = [
+            _episode_headline(event_type, rne, rne_info),
+            _part("legal status", ls, ls_info),
+            _part("placement", place, place_info),
+            _part("provider", provider, provider_info),
+            _part("category of need", cin, cin_info),
+        ]
+        if change:
+            parts.append(f"placement ended: {_labelled(change, change_info)}")
+        categories = [code for code in (rne, ls, cin, place, provider, change) if code]
+        home = context.text("HOME_POST")
+        record_id = self.record_id(child, EPISODES.name, start)
+        yield self.event(
+            context,
+            record_id=record_id,
+            subject=self.subject(context, postcode=home),
+            event_type=event_type,
+            summary="; ".join(part for part in parts if part),
+            date=start,
+            date_text=start_text,
+            end=end,
+            categories=categories,
+            themes=list(context.themes),
+            attributes=context.attributes(("CHILD", "DECOM")),
+        )
+        if rec and _ends_care(rec):
+            yield self.episode_end(context, record_id, rec, rec_info)
+        elif not rec and context.text("DEC"):
+            context.warn(
+                "REC", "the episode has an end date (DEC) but no reason (REC): whether care ended is unknown"
+            )
+        self.remember(child, start, end, rec)
+
+    def episode_type(
+        self, context: _Row, child: str, rne: str, info: dict[str, Any] | None, start: PartialDate | None
+    ) -> str:
+        """The event type RNE gives, corrected when the previous episode already ended care."""
+        if not rne:
+            context.warn(
+                "RNE", "the reason for new episode (RNE) is blank; the episode is recorded as 'other'"
+            )
+        event_type = str(info["event"]) if info else "other"
+        previous = self.latest_episode.get(child)
+        if previous is None or start is None:
+            return event_type
+        begins = start.earliest()
+        if previous.end is None or previous.end > begins:
+            ended = previous.end.isoformat() if previous.end else "not ended"
+            context.warn(
+                "DECOM",
+                f"this episode starts ({begins.isoformat()}) before the child's previous episode "
+                f"({previous.start.isoformat()}, {ended}) ends: episodes overlap",
+            )
+            return event_type
+        if _ends_care(previous.rec) and event_type != "looked_after_start":
+            context.warn(
+                "RNE",
+                f"RNE is '{rne}' but the previous episode ended the period of care on "
+                f"{previous.end.isoformat()} (REC '{previous.rec}'); recorded as the start of a new period of care",
+            )
+            return "looked_after_start"
+        if event_type == "looked_after_start" and previous.rec and not _ends_care(previous.rec):
+            context.warn(
+                "RNE",
+                f"RNE is 'S' (started to be looked after) but the previous episode ended with REC "
+                f"'{previous.rec}' on {previous.end.isoformat()}, which means care went on",
+            )
+        return event_type
+
+    def episode_end(
+        self, context: _Row, record_id: str | None, rec: str, info: dict[str, Any] | None
+    ) -> CanonicalEvent:
+        """``looked_after_end``: the same record's second event (record part ``ceased``); undated,
+        with a warning, when DEC is blank or unreadable."""
+        end, end_text = context.date("DEC", "date the episode ceased", required=True)
+        return self.event(
+            context,
+            record_id=record_id,
+            record_part=CEASED_PART,
+            subject=self.subject(context),
+            event_type="looked_after_end",
+            summary=f"Ceased to be looked after: {_labelled(rec, info)}",
+            date=end,
+            date_text=end_text,
+            categories=[rec],
+            significant=bool(info and info.get("significant")),
+            attributes=context.attributes(("CHILD", "DEC")),
+        )
+
+    def remember(self, child: str, start: PartialDate | None, end: PartialDate | None, rec: str) -> None:
+        if start is None:
+            return
+        previous = self.latest_episode.get(child)
+        if previous is None or start.earliest() >= previous.start:
+            self.latest_episode[child] = _Episode(start.earliest(), end.latest() if end else None, rec)
+
+    # -- Missing --
+
+    def missing(self, context: _Row) -> Iterator[ImportItem]:
+        child = context.text("CHILD")
+        dob, _ = context.date("DOB", "date of birth")
+        start, start_text = context.date("MIS_START", "date the episode started", required=True)
+        end, _ = context.date("MIS_END", "date the episode ended")
+        self.seen(start, end)
+        code, info = context.code("MISSING")
+        if "missing" not in context.themes:
+            context.themes.append("missing")
+        if end is not None and start is not None and end.latest() < start.earliest():
+            context.warn("MIS_END", f"the episode ends ({end.iso()}) before it starts ({start.iso()})")
+        what = info["label"] if info else (f"Missing episode (type '{code}')" if code else "Missing episode")
+        summary = what if end else f"{what}; no end date recorded"
+        yield self.event(
+            context,
+            record_id=self.record_id(child, MISSING.name, start),
+            subject=self.subject(context, dob),
+            event_type="missing_episode",
+            summary=summary,
+            date=start,
+            date_text=start_text,
+            end=end,
+            categories=[code] if code else [],
+            themes=list(context.themes),
+            attributes=context.attributes(("CHILD", "DOB", "MIS_START", "MIS_END")),
+        )
+
+    # -- Reviews --
+
+    def review(self, context: _Row) -> Iterator[ImportItem]:
+        child = context.text("CHILD")
+        dob, _ = context.date("DOB", "date of birth")
+        day, day_text = context.date("REVIEW", "review date", required=True)
+        self.seen(day)
+        code, info = context.code("REVIEW_CODE")
+        participation = _labelled(code, info) if code else "participation not recorded"
+        voice = (
+            f"Child's participation in the review: {info['label']} (SSDA903 {code})"
+            if info and info.get("views")
+            else None
+        )
+        yield self.event(
+            context,
+            record_id=self.record_id(child, REVIEWS.name, day),
+            subject=self.subject(context, dob),
+            event_type="looked_after_review",
+            summary=f"Looked-after child review; child's participation: {participation}",
+            date=day,
+            date_text=day_text,
+            categories=[code] if code else [],
+            child_voice=voice,
+            attributes=context.attributes(("CHILD", "DOB", "REVIEW")),
+        )
+
+    # -- Header --
+
+    def header(self, context: _Row) -> Iterator[ImportItem]:
+        child = context.text("CHILD")
+        dob, _ = context.date("DOB", "date of birth")
+        _, sex_info = context.code("SEX")
+        context.code("ETHNIC")
+        identifiers = [Identifier(IdentifierKind.LA_CHILD_ID, child)]
+        used = ["CHILD", "DOB", "SEX"]
+        upn = context.text("UPN")
+        if upn and code_info("UPN_UNKNOWN", upn.upper()) is None:
+            identifiers.append(Identifier(IdentifierKind.UPN, normalise_upn(upn)))
+            used.append("UPN")
+            if problem := upn_problem(upn):
+                context.warn(
+                    "UPN", f"UPN '{upn}' is not valid: {problem}; kept, but never used to match records"
+                )
+        person = PersonRef(dob=dob, sex=sex_info["sex"] if sex_info else None, identifiers=identifiers)
+        yield PersonRecord(
+            person=person,
+            provenance=Provenance(
+                source_system=SOURCE_SYSTEM,
+                file=self.table.file_name,
+                row=context.row.number,
+                source_record_id=f"{child}/{HEADER.name}",
+            ),
+            attributes=context.attributes(used),
+        )
+        yield from self.own_child(context, child, dob)
+
+    def own_child(self, context: _Row, child: str, dob: PartialDate | None) -> Iterator[ImportItem]:
+        """MOTHER = 1 with MC_DOB: the young person's own child was born (a real chronology event)."""
+        mother = context.text("MOTHER")
+        if mother not in ("", "0", "1"):
+            context.warn(
+                "MOTHER", f"MOTHER is '{mother}', not 1 (is a mother) or 0 (is not); kept as written"
+            )
+        born, born_text = context.date("MC_DOB", "date of birth of the young person's child")
+        if born is None and born_text is None:
+            if mother == "1":
+                context.warn("MC_DOB", "MOTHER is 1 but the date of birth of her child (MC_DOB) is blank")
+            return
+        if mother != "1":
+            context.warn("MOTHER", f"MC_DOB is given but MOTHER is '{mother or 'blank'}', not 1")
+        yield self.event(
+            context,
+            record_id=self.record_id(child, "own-child-born", born),
+            subject=self.subject(context, dob),
+            event_type="other",
+            summary="The young person's own child was born (SSDA903 MOTHER/MC_DOB)",
+            date=born,
+            date_text=born_text,
+            attributes=context.attributes(("CHILD", "MC_DOB")),
+        )
+
+
+def _episode_order(row: TableRow) -> tuple[int, dt.date, int]:
+    """Dated episodes by start date then row; undated ones after them, in file order."""
+    try:
+        start = parse_date(row.get("decom").strip())
+    except DateParseError:
+        return (1, dt.date.min, row.number)
+    return (0, start.earliest(), row.number)
+
+
+def _episode_headline(event_type: str, rne: str, info: dict[str, Any] | None) -> str:
+    if event_type == "looked_after_start":
+        headline = "Started to be looked after"
+        if rne and rne != "S":
+            headline += f" (RNE {_labelled(rne, info)})"
+        return headline
+    if event_type == "placement_change":
+        return f"Change of placement: {_labelled(rne, info)}"
+    if info and info.get("legal_status"):
+        return "Change of legal status while looked after"
+    return f"New looked-after episode (reason for new episode: {rne or 'not given'})"
+
+
+def _part(what: str, code: str, info: dict[str, Any] | None) -> str:
+    return f"{what} {_labelled(code, info)}" if code else ""
+
+
+# --- the plugin ---------------------------------------------------------------------------------------
+
+
+@register
+class SSDA903Importer(Importer):
+    """Reads the DfE SSDA903 looked-after children CSV files: Header, Episodes, Missing, Reviews."""
+
+    name: ClassVar[str] = "ssda903"
+    description: ClassVar[str] = (
+        "DfE SSDA903 children looked after return (CSV set): Header, Episodes, Missing and Reviews files"
+    )
+
+    @classmethod
+    def can_read(cls, path: Path) -> bool:
+        """A .csv whose header row holds the identifying columns of one of the four 903 files."""
+        if path.suffix.lower() not in CSV_SUFFIXES or not path.is_file():
+            return False
+        return any(is_903_header(row) for row in peek_rows(path))
+
+    def estimate_rows(self, path: Path) -> int | None:
+        return estimate_rows(path)
+
+    def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
+        if path.suffix.lower() not in CSV_SUFFIXES:
+            raise ImportFileError(f"{path.name} is not a CSV file: the SSDA903 files are read as CSV")
+        with open_table(path, max_bytes=options.max_bytes, is_header=is_903_header) as table:
+            kind = kind_of(table.header_names)
+            if kind is None:
+                raise ImportFileError(_not_903_message(table))
+            yield from _Reader(table, kind, options).run()
+
+
+def _not_903_message(table: Table) -> str:
+    found = ", ".join(f"'{name}'" for name in table.header_names) or "no columns"
+    needs = "; ".join(f"{kind.title}: {', '.join(kind.required)}" for kind in KINDS)
+    return (
+        f"{table.file_name} is not an SSDA903 file: header row {table.header_row} has {found}, but each "
+        f"903 file needs these columns ({needs})"
+    )

@@ -1,0 +1,479 @@
+"""The Ofsted Annex A workbook importer.
+
+Synthetic workbooks are built in tmp_path with openpyxl; the real public sample is read from
+../shared/samples and its expected counts are worked out here with openpyxl, from the headers
+as the sample writes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chronology.events import (
+    CanonicalEvent,
+    Coverage,
+    IdentifierKind,
+    ImportFileError,
+    ImportItem,
+    ImportWarning,
+    PartialDate,
+    PersonRecord,
+    RejectedRow,
+)
+from chronology.ingest import FileInfo, import_items
+from importers.annex_a import AnnexAImporter, list_number, loose, parse_yes_no, resolve, themes_of
+from importers.base import ImportOptions, detect
+from tests.conftest import SAMPLES
+
+SAMPLE = SAMPLES / "social-care" / "annex-a-sample.xlsx"
+
+# The sample's date columns that become events, by list, as the sample words them.
+SAMPLE_DATES = {
+    "List 1": ["Date of Contact"],
+    "List 2": ["Assessment start date"],
+    "List 3": ["Date of Referral"],
+    "List 4": ["Continuous Assessment Start Date"],
+    "List 5": [
+        "Strategy discussion initiating Section 47 Enquiry Start Date",
+        "Date of Initial Child Protection Conference",
+    ],
+    "List 6": ["CIN Start Date", "Date Child Was Last Seen", "CIN Closure Date"],
+    "List 7": [
+        "Child Protection Plan Start Date",
+        "Date of the Last Statutory Visit",
+        "Date of latest review conference",
+        "Child Protection Plan End Date",
+    ],
+    "List 8": [
+        "Date Started to be Looked After",
+        "Start date of current legal status",
+        "Date of Latest Statutory Review",
+        "Date of Last Social Work Visit",
+        "Date of Last IRO Visit / Contact to the Child",
+        "Date of Last Health Assessment",
+        "Date of Last Dental Check",
+        "Date Ceased to be Looked After",
+        "Start Date of Most Recent Placement",
+    ],
+    "List 10": [
+        "Date the Child Entered Care",
+        "Date of Decision that Child Should be Placed for Adoption",
+        "Date of Placement Order",
+        "Date of Matching Child and Prospective Adopters",
+        "Date Placed for Adoption",
+        "Date of Adoption Order ",
+        "Date of Decision that Child Should No Longer be Placed for Adoption",
+        "Date the child was placed for fostering in FFA or concurrent planning placement",
+    ],
+}
+
+
+def read(path: Path, **options: object) -> list[ImportItem]:
+    return list(AnnexAImporter().read(path, ImportOptions(**options)))  # type: ignore[arg-type]
+
+
+def events_of(items: list[ImportItem]) -> list[CanonicalEvent]:
+    return [item for item in items if isinstance(item, CanonicalEvent)]
+
+
+def warnings_of(items: list[ImportItem]) -> list[ImportWarning]:
+    return [item for item in items if isinstance(item, ImportWarning)]
+
+
+def rejected_of(items: list[ImportItem]) -> list[RejectedRow]:
+    return [item for item in items if isinstance(item, RejectedRow)]
+
+
+def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+# --- the real sample ---------------------------------------------------------------------------------
+
+
+def _sample_sheets() -> dict[str, list[dict[str, object]]]:
+    book = openpyxl.load_workbook(SAMPLE, read_only=True, data_only=True)
+    try:
+        sheets = {}
+        for sheet in book.worksheets:
+            rows = list(sheet.iter_rows(values_only=True))
+            header = [str(cell) for cell in rows[0]]
+            sheets[sheet.title] = [dict(zip(header, row, strict=False)) for row in rows[1:] if any(row)]
+        return sheets
+    finally:
+        book.close()
+
+
+def _expected_events(sheets: dict[str, list[dict[str, object]]]) -> Counter[str]:
+    expected: Counter[str] = Counter()
+    for name, columns in SAMPLE_DATES.items():
+        for row in sheets[name]:
+            filled = [column for column in columns if row[column] is not None]
+            if (
+                name == "List 8"
+                and row["Start Date of Most Recent Placement"] is not None
+                and row["Start Date of Most Recent Placement"] == row["Date Started to be Looked After"]
+            ):
+                filled.remove("Start Date of Most Recent Placement")  # the first placement: one event
+            expected[name] += len(filled)
+    expected["List 9"] = len(sheets["List 9"])  # no dates: one undated event per care leaver
+    return expected
+
+
+def test_real_sample_every_date_becomes_an_event() -> None:
+    sheets = _sample_sheets()
+    assert AnnexAImporter.can_read(SAMPLE)
+    assert detect(SAMPLE) is AnnexAImporter
+    items = read(SAMPLE)
+    events = events_of(items)
+    assert Counter(e.provenance.sheet for e in events) == _expected_events(sheets)
+    assert not rejected_of(items)
+    records = [item for item in items if isinstance(item, PersonRecord)]
+    assert len(records) == len(sheets["List 11"])
+    assert all(not r.is_child and r.person.role == "adopter" for r in records)
+    assert {r.person.identifiers[0].value for r in records} == {
+        str(row["Individual adopter identifier"]) for row in sheets["List 11"]
+    }
+    children = {
+        str(row["Child Unique ID"]) for name, rows in sheets.items() if name != "List 11" for row in rows
+    }
+    assert {e.subject.identifiers[0].value for e in events} == children
+    assert all(e.subject.identifiers[0].kind is IdentifierKind.LA_CHILD_ID for e in events)
+    assert sum(1 for e in events if e.date is None) == len(sheets["List 9"])
+
+
+def test_real_sample_event_details() -> None:
+    sheets = _sample_sheets()
+    events = events_of(read(SAMPLE))
+    visits = [e for e in events if e.provenance.sheet == "List 7" and e.event_type == "statutory_visit"]
+    expected = [
+        (str(row["Child Unique ID"]), str(row["Was the Child Seen Alone?"]).endswith("Yes"))
+        for row in sheets["List 7"]
+        if row["Date of the Last Statutory Visit"] is not None
+    ]
+    assert [(e.subject.identifiers[0].value, e.child_seen_alone) for e in visits] == expected
+    plans = [e for e in events if e.event_type == "cp_plan_start"]
+    assert len(plans) == sum(1 for row in sheets["List 7"] if row["Child Protection Plan Start Date"])
+    first = sheets["List 7"][0]
+    plan = plans[0]
+    assert plan.date == PartialDate.from_date(first["Child Protection Plan Start Date"].date())  # type: ignore[union-attr]
+    assert plan.end == PartialDate.from_date(first["Child Protection Plan End Date"].date())  # type: ignore[union-attr]
+    assert plan.categories == [first["Initial Category of Abuse"]]
+    assert "physical_abuse" in plan.themes
+    assert plan.attributes["Allocated Worker"] == first["Allocated Worker"]
+    assert plan.attributes["Number of Previous Child Protection Plans"] == "0"
+    assert "Child Protection Plan Start Date" not in plan.attributes  # its own date is the event's
+    assert plan.provenance.source_record_id == f"{first['Child Unique ID']}/cp_plan_start/{plan.date.iso()}"
+    contact = next(e for e in events if e.event_type == "contact")
+    assert contact.categories == [sheets["List 1"][0]["Contact Source"]]
+    assert contact.subject.sex == "F" and contact.subject.dob == PartialDate(2015, 1, 25)
+    referrals = [e for e in events if e.provenance.sheet == "List 3"]
+    assert referrals[0].action_outcome == "Referral NFA?: No"
+
+
+def test_real_sample_coverage_runs_from_the_first_contact_or_referral_to_the_latest_date() -> None:
+    sheets = _sample_sheets()
+    period = [
+        row[column]
+        for name, column in (("List 1", "Date of Contact"), ("List 3", "Date of Referral"))
+        for row in sheets[name]
+        if row[column] is not None
+    ]
+    every = [
+        row[column] for name, columns in SAMPLE_DATES.items() for row in sheets[name] for column in columns
+    ]
+    latest = max(value for value in every if isinstance(value, dt.datetime)).date()
+    [coverage] = [item for item in read(SAMPLE) if isinstance(item, Coverage)]
+    assert coverage.start == min(period).date()  # type: ignore[type-var, union-attr]
+    assert coverage.end == latest
+
+
+def test_real_sample_unknown_need_code_is_warned() -> None:
+    items = read(SAMPLE)
+    warning = next(w for w in warnings_of(items) if "PSRMEM" in w.message)
+    assert (
+        warning.field == "Primary Need Code"
+        and warning.path is not None
+        and warning.path.startswith("List 6!")
+    )
+
+
+# --- loose header matching -----------------------------------------------------------------------------
+
+
+def test_loose_forms() -> None:
+    assert loose("Was the Child Seen Alone?") == loose("was child seen alone") == "was child seen alone"
+    assert loose("Child's Legal Status") == loose("Childs legal  status")
+    assert loose("Subject to EPO (Y/N)") == "subject to epo"
+    assert loose("Date of the Last Statutory Visit") == loose("date-of-last-statutory-visit")
+
+
+def test_resolve_uses_the_aliases_of_the_list_fields_only() -> None:
+    headers = [
+        "CHILD UNIQUE ID ",
+        "CPP Start Date",
+        "Was the child seen alone",
+        "Date of Last Statutory Visit",
+    ]
+    found = resolve(headers, ("child_id", "cpp_start", "seen_alone", "last_statutory_visit"))
+    assert found == {"child_id": 0, "cpp_start": 1, "seen_alone": 2, "last_statutory_visit": 3}
+    assert list_number("Child Protection", headers) == 7
+    assert list_number("list_3 referrals", []) == 3
+    assert list_number("Lookups", ["Code", "Label"]) is None
+
+
+def test_yes_no_and_themes() -> None:
+    assert parse_yes_no("a) Yes") is True and parse_yes_no("N") is False and parse_yes_no("Unknown") is None
+    assert themes_of("N2 - Child's disability") == ["disability"]
+    assert themes_of("c) Emotional abuse") == ["emotional_abuse"]
+    assert themes_of("NEG - Neglect") == ["neglect"]
+    assert themes_of("q) 6: Police") == []
+
+
+# --- synthetic workbooks ---------------------------------------------------------------------------------
+
+
+def _odd_workbook(path: Path) -> Path:
+    return workbook(
+        path,
+        {
+            "Cover": [["Annex A return for a synthetic authority"], ["Prepared for testing"]],
+            "Child Protection": [
+                ["Synthetic LA - child protection list"],
+                [],
+                [
+                    "CHILD UNIQUE ID ",
+                    "Sex",
+                    "DOB",
+                    "CPP Start Date",
+                    "Date of Last Statutory Visit",
+                    "Was the child seen alone",
+                    "Sum of Number of Previous Child Protection Plans",
+                    "Latest Category",
+                ],
+                [
+                    "SYN1",
+                    "b) Female",
+                    dt.datetime(2015, 3, 1),
+                    dt.datetime(2021, 1, 4),
+                    "12/02/2021",
+                    "b) No",
+                    1,
+                    "Neglect",
+                ],
+                ["SYN2", "Male", "not known", "31/02/2021", dt.datetime(2021, 3, 1), "maybe", 0, ""],
+                [None, "Male", None, dt.datetime(2021, 1, 4), None, None, None, None],
+                [],
+                ["SYN3", "Male", None, None, None, None, None, None],
+            ],
+            "List 3": [
+                ["Child ID", "Referral Date", "Source of Referral", "Referral NFA"],
+                ["SYN1", dt.datetime(2020, 12, 1), "Police", "N"],
+            ],
+            "List 6": [
+                [
+                    "Child Unique ID",
+                    "CIN Start Date",
+                    "Primary Need Code",
+                    "CIN Closure Date",
+                    "Reason for Closure",
+                ],
+                ["SYN1", dt.datetime(2020, 12, 1), "N1 - Abuse or neglect", None, None],
+            ],
+            "List 8": [
+                [
+                    "Child Unique ID",
+                    "Date Started to be Looked After",
+                    "Placement Type",
+                    "Start Date of Most Recent Placement",
+                ],
+                [
+                    "SYN4",
+                    dt.datetime(2020, 6, 1),
+                    "U4: Foster placement - long term",
+                    dt.datetime(2020, 6, 1),
+                ],
+                ["SYN5", dt.datetime(2020, 6, 1), "K2: Children's home", dt.datetime(2020, 9, 1)],
+            ],
+            "Extra list": [["Child Unique ID", "Something"], ["SYN6", "x"]],
+        },
+    )
+
+
+def test_odd_headers_title_rows_and_named_sheets(tmp_path: Path) -> None:
+    path = _odd_workbook(tmp_path / "annex.xlsx")
+    assert AnnexAImporter.can_read(path)
+    items = read(path)
+    events = events_of(items)
+    cp = [e for e in events if e.provenance.sheet == "Child Protection"]
+    syn1 = [e for e in cp if e.subject.identifiers[0].value == "SYN1"]
+    assert [e.event_type for e in syn1] == ["cp_plan_start", "statutory_visit"]
+    assert syn1[0].subject.sex == "F" and syn1[0].subject.dob == PartialDate(2015, 3, 1)
+    assert syn1[0].attributes["Sum of Number of Previous Child Protection Plans"] == "1"
+    assert syn1[1].date == PartialDate(2021, 2, 12) and syn1[1].child_seen_alone is False
+    assert (
+        syn1[0].provenance.row == 4
+        and syn1[0].source == "Ofsted Annex A, Child Protection (child protection)"
+    )
+    syn2 = [e for e in cp if e.subject.identifiers[0].value == "SYN2"]
+    assert syn2[0].date is None and syn2[0].date_text == "31/02/2021"
+    assert syn2[0].provenance.source_record_id is None
+    assert syn2[1].child_seen_alone is None
+    messages = [(w.row, w.field, w.path) for w in warnings_of(items)]
+    assert (5, "CPP Start Date", "Child Protection!D5") in messages
+    assert (5, "DOB", "Child Protection!C5") in messages
+    assert (5, "Was the child seen alone", "Child Protection!F5") in messages
+    syn3 = [e for e in cp if e.subject.identifiers[0].value == "SYN3"]
+    assert len(syn3) == 1 and syn3[0].date is None and syn3[0].event_type == "cp_plan_start"
+    assert any(w.row == 8 and "none of the list's dates" in w.message for w in warnings_of(items))
+    rejected = rejected_of(items)
+    assert [(r.row, r.path) for r in rejected] == [(6, "Child Protection"), (2, "Extra list")]
+    assert rejected[0].field == "CHILD UNIQUE ID" and rejected[1].raw == {
+        "Child Unique ID": "SYN6",
+        "Something": "x",
+    }
+    assert any("'Cover'" in w.message and "notes" in w.message for w in warnings_of(items))
+    assert any(
+        "'Extra list'" in w.message and "not one of the Annex A lists" in w.message
+        for w in warnings_of(items)
+    )
+    assert any("blank row(s): row(s) 7" in w.message for w in warnings_of(items))
+
+
+def test_same_fact_in_two_lists_has_one_key_and_first_placement_folds(tmp_path: Path) -> None:
+    items = read(_odd_workbook(tmp_path / "annex.xlsx"))
+    events = events_of(items)
+    referral = next(e for e in events if e.provenance.sheet == "List 3")
+    cin_start = next(e for e in events if e.provenance.sheet == "List 6" and e.event_type == "referral")
+    assert referral.natural_key() == cin_start.natural_key()
+    assert referral.action_outcome == "Referral NFA: N" and referral.categories == ["Police"]
+    assert "neglect" in cin_start.themes
+    looked_after = [e for e in events if e.provenance.sheet == "List 8"]
+    assert [(e.subject.identifiers[0].value, e.event_type) for e in looked_after] == [
+        ("SYN4", "looked_after_start"),
+        ("SYN5", "looked_after_start"),
+        ("SYN5", "placement_change"),
+    ]
+    assert looked_after[0].categories == ["U4: Foster placement - long term"]
+    assert "placement" in looked_after[0].summary
+
+
+def test_missing_columns_and_headerless_list_sheets(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "annex.xlsx",
+        {
+            "List 5": [
+                ["Child Unique ID", "Date of Initial Child Protection Conference"],
+                ["S1", dt.datetime(2021, 1, 1)],
+            ],
+            "List 1": [["Contacts this period"], ["ID", "When"], ["S2", dt.datetime(2021, 1, 2)]],
+        },
+    )
+    items = read(path)
+    assert any(
+        "no column for 'Strategy discussion initiating Section 47" in w.message for w in warnings_of(items)
+    )
+    assert [e.event_type for e in events_of(items)] == ["initial_cp_conference"]
+    assert any(
+        "'List 1'" in w.message and "no header row with an ID column" in w.message for w in warnings_of(items)
+    )
+    assert [r.row for r in rejected_of(items)] == [2, 3]
+
+
+def test_an_empty_workbook_imports_nothing_with_a_warning(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "annex.xlsx", {"List 1": [["Child Unique ID", "Date of Contact"]]})
+    items = read(path)
+    assert not events_of(items)
+    assert any("header but no rows" in w.message for w in warnings_of(items))
+    assert any("nothing imported" in w.message for w in warnings_of(items))
+    assert not any(isinstance(item, Coverage) for item in items)
+
+
+def test_unreadable_files_are_refused(tmp_path: Path) -> None:
+    not_zip = tmp_path / "annex.xlsx"
+    not_zip.write_bytes(b"Child Unique ID,Date of Contact\n1,01/01/2021\n")
+    assert not AnnexAImporter.can_read(not_zip)
+    with pytest.raises(ImportFileError, match=r"annex\.xlsx is not a valid \.xlsx workbook"):
+        read(not_zip)
+    truncated = tmp_path / "truncated.xlsx"
+    truncated.write_bytes(SAMPLE.read_bytes()[:3000])
+    with pytest.raises(ImportFileError, match=r"truncated\.xlsx"):
+        read(truncated)
+    with pytest.raises(ImportFileError, match="more than"):
+        read(SAMPLE, max_bytes=1000)
+    csv_file = tmp_path / "annex.csv"
+    csv_file.write_text("Child Unique ID,Date of Contact\n")
+    assert not AnnexAImporter.can_read(csv_file)
+    with pytest.raises(ImportFileError, match=r"not an \.xlsx workbook"):
+        read(csv_file)
+
+
+def test_template_workbooks_are_not_claimed(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "template.xlsx",
+        {
+            "Chronology": [
+                ["agency", "start_date", "source", "event", "child_id"],
+                ["Police", "01/01/2021", "x", "y", "1"],
+            ]
+        },
+    )
+    assert not AnnexAImporter.can_read(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=0, max_value=40_000), st.binary(min_size=1, max_size=4), st.booleans())
+def test_damaged_workbooks_give_file_errors_or_items(position: int, payload: bytes, truncate: bool) -> None:
+    data = bytearray(SAMPLE.read_bytes())
+    at = position % len(data)
+    if truncate:
+        del data[at:]
+    else:
+        data[at : at + len(payload)] = payload
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "damaged.xlsx"
+        path.write_bytes(bytes(data))
+        try:
+            items = read(path)
+        except ImportFileError:
+            return
+        allowed = CanonicalEvent | RejectedRow | ImportWarning | Coverage | PersonRecord
+        assert all(isinstance(item, allowed) for item in items)
+
+
+# --- through the store ----------------------------------------------------------------------------------------
+
+
+def test_end_to_end_through_the_store(engine) -> None:
+    items = read(SAMPLE)
+    keys = {e.natural_key() for e in events_of(items)}
+    sheets = _sample_sheets()
+    report = import_items(engine, items, FileInfo(SAMPLE.name, "annex-a"), actor="t")
+    assert report.status == "completed" and report.adds_up()
+    assert report.events_imported == len(keys) == sum(_expected_events(sheets).values())
+    assert report.person_records == len(sheets["List 11"])
+    assert report.events_undated == len(sheets["List 9"])
+    again = import_items(engine, read(SAMPLE), FileInfo(SAMPLE.name, "annex-a"), actor="t")
+    assert again.adds_up() and again.events_imported == 0
+
+
+def test_the_same_fact_in_two_lists_is_stored_once(engine, tmp_path: Path) -> None:
+    items = read(_odd_workbook(tmp_path / "annex.xlsx"))
+    report = import_items(engine, items, FileInfo("annex.xlsx", "annex-a"), actor="t")
+    assert report.adds_up() and report.duplicates_skipped == 1  # List 6's CIN start = List 3's referral
+    assert report.rows_rejected == 2
