@@ -156,7 +156,10 @@ class CanonicalEvent:
     end: PartialDate | None = None
     end_time: dt.time | None = None
     categories: list[str] = field(default_factory=list)  # verbatim codes or labels
-    themes: list[str] = field(default_factory=list)  # risk themes the importer's code lists give the codes
+    # Risk themes. None: the store infers them from category words (config/vocabulary.toml). A list, even
+    # an empty one: the importer's code lists decided (e.g. police "Assault" is physical abuse only when the
+    # child was the victim), and keyword inference must not override that.
+    themes: list[str] | None = None
     impact_on_child: str | None = None
     action_outcome: str | None = None
     analysis: str | None = None

@@ -297,8 +297,11 @@ def _themes(categories: tuple[str, ...], event_type: str) -> tuple[str, ...]:
     return tuple(themes_for([*categories, event_type.replace("_", " ")]))
 
 
-def _merge_themes(given: list[str], found: tuple[str, ...]) -> list[str]:
-    return list(dict.fromkeys([*given, *found]))
+def _themes_of(event: CanonicalEvent) -> list[str]:
+    """The importer's themes when it gave any (its code lists know the context), else category words."""
+    if event.themes is not None:
+        return list(dict.fromkeys(event.themes))
+    return list(_themes(tuple(event.categories), event.event_type))
 
 
 def _date_columns(value: PartialDate | None) -> tuple[dt.date | None, str, bool]:
@@ -329,7 +332,7 @@ def event_row(event: CanonicalEvent, key: str, subject_id: int, persons: list[di
         "source": event.source,
         "event_type": event.event_type,
         "categories": list(event.categories),
-        "themes": _merge_themes(event.themes, _themes(tuple(event.categories), event.event_type)),
+        "themes": _themes_of(event),
         "summary": event.summary,
         "impact_on_child": event.impact_on_child,
         "action_outcome": event.action_outcome,

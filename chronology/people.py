@@ -145,6 +145,7 @@ class PersonResolver:
             added = checked
         else:
             added = self._missing_identifiers(person_id, checked)
+            self._fill_blanks(person_id, ref)
         if added:
             self._add_identifiers(person_id, added, source_system)
             self._join_matches(person_id, [c for c in added if c.valid])
@@ -152,6 +153,26 @@ class PersonResolver:
         if attributes:
             self._keep_attributes(person_id, attributes)
         return person_id
+
+    def _fill_blanks(self, person_id: int, ref: PersonRef) -> None:
+        """A later record of the same source may name someone first seen only by ID ("P123:father")."""
+        row = self.conn.execute(
+            select(persons_t.c.display_name, persons_t.c.dob, persons_t.c.sex).where(
+                persons_t.c.id == person_id
+            )
+        ).one()
+        values: dict[str, object] = {}
+        display = ref.display_name()
+        if not row.display_name and display:
+            values.update(
+                display_name=display, surname=ref.surname, forenames=ref.forenames, name_key=name_key(display)
+            )
+        if row.dob is None and ref.dob is not None:
+            values.update(dob=ref.dob.earliest(), dob_precision=ref.dob.precision.value)
+        if not row.sex and ref.sex:
+            values["sex"] = ref.sex
+        if values:
+            self.conn.execute(update(persons_t).where(persons_t.c.id == person_id).values(**values))
 
     def _keep_attributes(self, person_id: int, attributes: dict[str, str]) -> None:
         held = (

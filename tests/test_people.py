@@ -172,3 +172,18 @@ def test_adults_are_people_with_their_relationship_and_dad_is_never_ambiguous(en
     mention = {e.source_record_id: e for e in record.entries}["2"].persons[0]
     assert mention.ambiguous
     assert "Mark Jones (father)" in mention.display and "Paul Green (father)" in mention.display
+
+
+def test_a_person_first_seen_by_id_only_gets_their_name_later(engine):
+    father_by_id = PersonRef(
+        role="father", identifiers=[Identifier(IdentifierKind.SOURCE_PERSON_ID, "P123", "social-care")]
+    )
+    load(engine, [event(child(la_id="LA1"), record_id="S1", system="social-care", persons=[father_by_id])])
+    named = PersonRef(
+        name="Mark Jones",
+        role="father",
+        identifiers=[Identifier(IdentifierKind.SOURCE_PERSON_ID, "P123", "social-care")],
+    )
+    load(engine, [event(child(la_id="LA1"), record_id="S2", system="social-care", persons=[named])])
+    record = members(engine, "LA1")
+    assert [m.label() for m in record.family] == ["Mark Jones (father)"]

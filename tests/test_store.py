@@ -201,3 +201,13 @@ def test_coverage_per_agency_is_part_of_the_childs_record(engine):
     [span] = record.coverage
     assert (span.agency, span.start, span.end) == ("Police", dt.date(2019, 1, 1), dt.date(2023, 12, 31))
     assert not span.covers(dt.date(2018, 6, 1)) and span.covers(dt.date(2020, 6, 1))
+
+
+def test_importer_given_themes_are_not_overridden_by_category_words(engine):
+    decided = event(child(la_id="LA1"), record_id="1", categories=["Assault"])
+    decided.themes = []  # the police importer: an adult was the victim, so not physical abuse of the child
+    inferred = event(child(la_id="LA1"), record_id="2", categories=["Assault"])
+    import_items(engine, [decided, inferred], FileInfo("p.csv", "police"), actor="t")
+    with engine.connect() as conn:
+        themes = dict(conn.execute(select(Event.source_record_id, Event.themes)).all())
+    assert themes == {"1": [], "2": ["physical_abuse"]}

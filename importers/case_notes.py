@@ -1,0 +1,246 @@
+"""Social care case notes CSV (project format): contacts, visits, meetings and other recorded events.
+
+One row per recorded event about a child (by LA child ID): when, what kind (home visit, core
+group, child protection conference, ...), a factual summary, whether the child was seen and seen
+alone, the child's own views, who attended and which practitioner recorded it.
+
+Attendees are how the chronology knows whether a father took part in the plan: an attendee written
+``P123:father`` is social care's person P123, the same person ID the family relationships file
+gives (``SOURCE_PERSON_ID`` in scope ``social-care``), so the store joins them into one person;
+``Jane Smith (health visitor)`` is a named person with a role. The event type wording maps to the
+vocabulary through ``config/codes/case_notes.toml``; an unknown type is recorded as a case note,
+with its own wording kept in the categories and a warning. Header aliases are in
+``config/project_formats.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from chronology.events import CanonicalEvent, Identifier, IdentifierKind, ImportItem, PersonRef
+from chronology.settings import load_config
+from chronology.vocabulary import is_event_type
+from importers.base import Importer, ImportOptions, register
+from importers.relationships import (
+    ProjectRow,
+    check_columns,
+    closing_notices,
+    file_notices,
+    format_aliases,
+    has_columns,
+    repeated_columns,
+    sniff,
+)
+from importers.tabular import estimate_rows, open_table, resolve_columns
+from importers.template import parse_persons
+
+FIELDS = (
+    "child_id",
+    "record_id",
+    "date",
+    "time",
+    "event_type",
+    "summary",
+    "child_seen",
+    "child_seen_alone",
+    "child_views",
+    "attendees",
+    "worker",
+    "significant",
+)
+SNIFF_COLUMNS = ("child_id", "record_id", "event_type", "date", "child_seen")
+REQUIRED_COLUMNS = ("child_id", "record_id", "date", "event_type", "summary")
+ATTRIBUTE_FIELDS = ("child_seen", "child_seen_alone")
+AGENCY = "Children's social care"
+SOURCE_SYSTEM = "social-care"
+DEFAULT_EVENT_TYPE = "case_note"
+REVIEW_TYPE = "review_cp_conference"
+# "P123:father": a person ID (no spaces, colons or brackets), a colon, then the role.
+_ID_ROLE = re.compile(r"^(?P<id>[^\s:()]+)\s*:\s*(?P<role>[^:]+)$")
+
+
+@cache
+def _aliases() -> dict[str, tuple[str, ...]]:
+    return format_aliases("case_notes", FIELDS)
+
+
+@cache
+def _codes() -> dict[str, Any]:
+    return load_config("codes/case_notes")
+
+
+def type_key(text: str) -> str:
+    """Event type wording as looked up: lower case, anything but letters, digits and ' as one space."""
+    return " ".join(re.sub(r"[^\w']+|_", " ", text.lower()).split())
+
+
+@cache
+def _types() -> dict[str, str]:
+    return {type_key(key): value for key, value in _codes().get("event_types", {}).items()}
+
+
+@cache
+def _review() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    table = _codes().get("review", {})
+    generic = frozenset(type_key(text) for text in table.get("generic", ()))
+    words = frozenset(type_key(text) for text in table.get("type_words", ()))
+    phrases = tuple(type_key(text) for text in table.get("summary_phrases", ()))
+    return generic, words, phrases
+
+
+def is_case_notes_header(cells: Sequence[str]) -> bool:
+    """child_id + record_id + event_type + date + child_seen: a case-notes export, not a chronology."""
+    return has_columns(cells, _aliases(), SNIFF_COLUMNS)
+
+
+def map_event_type(text: str, summary: str) -> str | None:
+    """The vocabulary event type the wording names (a generic conference becomes a review conference
+    when the wording or summary says so), or None when the wording is not known."""
+    code = re.sub(r"[\s\-]+", "_", text.strip().lower())
+    if is_event_type(code):
+        return code
+    key = type_key(text)
+    generic, words, phrases = _review()
+    tokens = key.split()
+    found = _types().get(key)
+    base = " ".join(token for token in tokens if token not in words)
+    if found is None and base != key:  # "Child protection conference (review)"
+        found = _types().get(base)
+    if found == "initial_cp_conference" and base in generic and "initial" not in tokens:
+        said = base != key or any(_has_phrase(type_key(summary), phrase) for phrase in phrases)
+        return REVIEW_TYPE if said else found
+    return found
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+
+
+def parse_attendees(text: str) -> list[PersonRef]:
+    """``P123:father; Jane Smith (health visitor)`` -> people. A ``person_id:role`` entry names social
+    care's own person (so it joins the relationships file's record of them); other entries are names
+    with an optional role in brackets."""
+    people: list[PersonRef] = []
+    for part in text.split(";"):
+        part = " ".join(part.split())
+        if not part:
+            continue
+        match = _ID_ROLE.match(part)
+        if match:
+            people.append(
+                PersonRef(
+                    role=" ".join(match["role"].lower().split()) or None,
+                    identifiers=[Identifier(IdentifierKind.SOURCE_PERSON_ID, match["id"], SOURCE_SYSTEM)],
+                )
+            )
+        else:
+            people.extend(parse_persons(part))
+    return people
+
+
+class _NoteRow(ProjectRow):
+    """Turns one case note row into an event (or a rejected row)."""
+
+    def convert(self) -> ImportItem:
+        if broken := self.broken():
+            return broken
+        child_id = self.text("child_id")
+        if not child_id:
+            return self.reject("child_id", "no child: the LA child ID is blank")
+        record_id = self.text("record_id")
+        if not record_id:
+            self.warn(
+                "record_id",
+                "the record ID is blank, so a re-import can only recognise this row by its content",
+            )
+        date, date_text, time = self.when("date", "time")
+        wording = self.text("event_type")
+        summary = self.text("summary")
+        if not summary:
+            self.warn("summary", "the summary is blank")
+        worker = self.text("worker")
+        return CanonicalEvent(
+            subject=PersonRef(identifiers=[Identifier(IdentifierKind.LA_CHILD_ID, child_id)]),
+            agency=AGENCY,
+            source=f"Case note by {worker}" if worker else "Case note",
+            event_type=self.event_type(wording, summary),
+            summary=summary or f"{wording or 'Case note'} (no summary recorded)",
+            provenance=self.provenance(SOURCE_SYSTEM, record_id),
+            date=date,
+            date_text=date_text,
+            time=time,
+            categories=[wording] if wording else [],
+            significant=bool(self.flag("significant")),
+            child_voice=self.text("child_views") or None,
+            child_seen_alone=self.seen_alone(),
+            persons=parse_attendees(self.text("attendees")),
+            attributes=self.attributes(),
+        )
+
+    def event_type(self, wording: str, summary: str) -> str:
+        if not wording:
+            self.warn("event_type", "the event type is blank; recorded as a case note")
+            return DEFAULT_EVENT_TYPE
+        found = map_event_type(wording, summary)
+        if found is None:
+            self.warn("event_type", f"unknown event type '{wording}'; recorded as a case note, wording kept")
+            return DEFAULT_EVENT_TYPE
+        return found
+
+    def seen_alone(self) -> bool | None:
+        """Seen alone as the row says; a child not seen at all was not seen alone."""
+        seen = self.flag("child_seen")
+        alone = self.flag("child_seen_alone")
+        if seen is False and alone:
+            self.warn(
+                "child_seen_alone",
+                "the child is recorded as seen alone but also as not seen; kept as written",
+            )
+        if alone is None and seen is False:
+            return False
+        return alone
+
+    def attributes(self) -> dict[str, str]:
+        attributes = {name: self.raw(name) for name in ATTRIBUTE_FIELDS if self.raw(name).strip()}
+        canonical = {self.header(name) for name in ATTRIBUTE_FIELDS}
+        for name, value in self.unmapped().items():
+            if name not in canonical:
+                attributes.setdefault(name, value)
+        return attributes
+
+
+@register
+class CaseNotesImporter(Importer):
+    """Reads the project's social care case notes CSV/XLSX."""
+
+    name: ClassVar[str] = "case-notes"
+    description: ClassVar[str] = (
+        "Social care case notes CSV or XLSX (project format): contacts, visits, meetings, one row per event"
+    )
+
+    @classmethod
+    def can_read(cls, path: Path) -> bool:
+        return sniff(path, is_case_notes_header)
+
+    def estimate_rows(self, path: Path) -> int | None:
+        return estimate_rows(path)
+
+    def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
+        with open_table(path, max_bytes=options.max_bytes, is_header=is_case_notes_header) as table:
+            aliases = _aliases()
+            columns = resolve_columns(table.keys, aliases)
+            check_columns(table, columns, aliases, REQUIRED_COLUMNS, "a social care case notes file")
+            yield from file_notices(table)
+            yield from repeated_columns(table, columns)
+            rows = 0
+            for row in table:
+                rows += 1
+                converter = _NoteRow(table, columns, row)
+                item = converter.convert()
+                yield from converter.warnings
+                yield item
+            yield from closing_notices(table, rows)

@@ -1,0 +1,254 @@
+"""The school safeguarding log CSV (project format), as school safeguarding record systems export it.
+
+One row per incident or concern about a pupil: the pupil (UPN, names, date of birth), when, the
+category (Domestic abuse, Operation Encompass, Neglect, Self-harm, ...), what was seen or said, the
+child's own words, what the school did and who recorded it. Each row becomes one event for the
+pupil; agency Education.
+
+An Operation Encompass notification is the police telling the school about a domestic abuse
+incident the child was part of: its ``police_reference`` is kept as an attribute and also as the
+category ``police_ref:<ref>``, so the link graph can join it to the police occurrence (whose
+events carry the same reference as their source record ID).
+
+The natural key is the school (``school-log:<URN>``) and its own ``incident_id``: the same incident
+in a later, longer export of the same log adds nothing. A row with no school named has no stable
+key of that kind and is keyed on its content (with a warning). The log's span of incident dates is
+yielded as the school's coverage, so "no school concerns before September" is not mistaken for a
+quiet child when the log simply starts then. Category codes and themes are data in
+``config/codes/school_log.toml``; header aliases in ``config/project_formats.toml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import ClassVar
+
+from chronology.events import CanonicalEvent, Coverage, Identifier, ImportItem, PartialDate, PersonRef
+from chronology.settings import load_config
+from importers.base import Importer, ImportOptions, register
+from importers.relationships import (
+    ProjectRow,
+    check_columns,
+    closing_notices,
+    file_notices,
+    format_aliases,
+    has_columns,
+    repeated_columns,
+    sniff,
+    words_key,
+)
+from importers.tabular import estimate_rows, open_table, resolve_columns
+
+FIELDS = (
+    "incident_id",
+    "school_urn",
+    "school_name",
+    "upn",
+    "surname",
+    "forenames",
+    "dob",
+    "date",
+    "time",
+    "category",
+    "description",
+    "child_voice",
+    "action_taken",
+    "police_reference",
+    "recorded_by",
+)
+SNIFF_COLUMNS = ("incident_id", "upn", "category", "date")
+REQUIRED_COLUMNS = ("incident_id", "school_urn", "upn", "date", "category", "description")
+ATTRIBUTE_FIELDS = ("school_urn", "school_name", "police_reference")
+AGENCY = "Education"
+SOURCE_SYSTEM = "school-log"
+DEFAULT_EVENT_TYPE = "school_safeguarding_concern"
+POLICE_REF_PREFIX = "police_ref:"
+_URN = re.compile(r"[0-9]{6}")
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """What a school log category means (config/codes/school_log.toml)."""
+
+    event_type: str = DEFAULT_EVENT_TYPE
+    themes: tuple[str, ...] = ()
+    significant: bool = False
+
+
+@cache
+def _aliases() -> dict[str, tuple[str, ...]]:
+    return format_aliases("school_log", FIELDS)
+
+
+@cache
+def categories() -> dict[str, Category]:
+    table = load_config("codes/school_log").get("categories", {})
+    return {
+        words_key(label): Category(
+            event_type=entry.get("event_type", DEFAULT_EVENT_TYPE),
+            themes=tuple(entry.get("themes", ())),
+            significant=bool(entry.get("significant", False)),
+        )
+        for label, entry in table.items()
+    }
+
+
+def is_school_log_header(cells: Sequence[str]) -> bool:
+    """incident_id + upn + category + date: a pupil-level incident log, not a police or care file."""
+    return has_columns(cells, _aliases(), SNIFF_COLUMNS)
+
+
+class _IncidentRow(ProjectRow):
+    """Turns one log row into an event (or a rejected row)."""
+
+    def convert(self) -> ImportItem:
+        if broken := self.broken():
+            return broken
+        subject = self.pupil()
+        if subject is None:
+            return self.reject("upn", "no pupil identified: the UPN, surname and forenames are all blank")
+        date, date_text, time = self.when("date", "time")
+        labels = [part.strip() for part in self.text("category").split(";") if part.strip()]
+        known = self.categories(labels)
+        event_type = next(
+            (c.event_type for c in known if c.event_type != DEFAULT_EVENT_TYPE), DEFAULT_EVENT_TYPE
+        )
+        police_ref = self.text("police_reference")
+        if event_type == "operation_encompass" and not police_ref:
+            self.warn(
+                "police_reference",
+                "an Operation Encompass notification with no police reference cannot be linked to the "
+                "police occurrence",
+            )
+        record_id = self.text("incident_id")
+        system = self.source_system()
+        if not record_id:
+            self.warn(
+                "incident_id",
+                "the incident ID is blank, so a re-import can only recognise this row by its content",
+            )
+        description = self.text("description")
+        if not description:
+            self.warn("description", "the description is blank")
+        return CanonicalEvent(
+            subject=subject,
+            agency=AGENCY,
+            source=self.source(),
+            event_type=event_type,
+            summary=description or f"{'; '.join(labels) or 'Safeguarding concern'} (no description recorded)",
+            provenance=self.provenance(system, record_id if system != SOURCE_SYSTEM else None),
+            date=date,
+            date_text=date_text,
+            time=time,
+            categories=labels + ([f"{POLICE_REF_PREFIX}{police_ref}"] if police_ref else []),
+            themes=list(dict.fromkeys(theme for c in known for theme in c.themes)),
+            action_outcome=self.text("action_taken") or None,
+            significant=any(c.significant for c in known),
+            child_voice=self.text("child_voice") or None,
+            attributes=self.attributes(record_id, system),
+        )
+
+    def pupil(self) -> PersonRef | None:
+        """The pupil by UPN (kept with a warning when invalid), names and date of birth."""
+        identifiers: list[Identifier] = []
+        if upn := self.upn():
+            identifiers.append(upn)
+        person = self.person(identifiers)
+        if not identifiers and not person.name:
+            return None
+        if not identifiers:
+            self.warn(
+                "upn",
+                "the UPN is blank, so this pupil can only be matched to a child by name and date of birth",
+            )
+        return person
+
+    def categories(self, labels: list[str]) -> list[Category]:
+        """The known categories; each unknown one is kept as written, with a warning."""
+        known: list[Category] = []
+        if not labels:
+            self.warn("category", "the category is blank")
+        for label in labels:
+            category = categories().get(words_key(label))
+            if category is None:
+                self.warn("category", f"unknown category '{label}'; kept as written")
+            else:
+                known.append(category)
+        return known
+
+    def source_system(self) -> str:
+        """``school-log:<URN>`` (or the school's name when the URN is blank): the incident ID's scope."""
+        urn = self.text("school_urn")
+        if urn and not _URN.fullmatch(urn):
+            self.warn("school_urn", f"school URN '{urn}' is not a 6-digit URN; kept as written")
+        school = urn or self.text("school_name")
+        if not urn:
+            self.warn(
+                "school_urn",
+                "the school URN is blank"
+                + ("; the school's name is used to tell its incidents apart" if school else ""),
+            )
+        return f"{SOURCE_SYSTEM}:{school}" if school else SOURCE_SYSTEM
+
+    def source(self) -> str:
+        school = self.text("school_name") or self.text("school_urn")
+        base = f"School safeguarding log ({school})" if school else "School safeguarding log"
+        recorded_by = self.text("recorded_by")
+        return f"{base}, recorded by {recorded_by}" if recorded_by else base
+
+    def attributes(self, record_id: str, system: str) -> dict[str, str]:
+        attributes = {name: self.raw(name) for name in ATTRIBUTE_FIELDS if self.raw(name).strip()}
+        if record_id and system == SOURCE_SYSTEM:  # no school: the ID is kept, but cannot key the row
+            attributes["incident_id"] = self.raw("incident_id")
+        for name, value in self.unmapped().items():
+            attributes.setdefault(name, value)
+        return attributes
+
+
+@register
+class SchoolLogImporter(Importer):
+    """Reads the project's school safeguarding log CSV/XLSX."""
+
+    name: ClassVar[str] = "school-log"
+    description: ClassVar[str] = (
+        "School safeguarding log CSV or XLSX (project format): one row per incident or concern about a pupil"
+    )
+
+    @classmethod
+    def can_read(cls, path: Path) -> bool:
+        return sniff(path, is_school_log_header)
+
+    def estimate_rows(self, path: Path) -> int | None:
+        return estimate_rows(path)
+
+    def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
+        with open_table(path, max_bytes=options.max_bytes, is_header=is_school_log_header) as table:
+            aliases = _aliases()
+            columns = resolve_columns(table.keys, aliases)
+            check_columns(table, columns, aliases, REQUIRED_COLUMNS, "a school safeguarding log")
+            yield from file_notices(table)
+            yield from repeated_columns(table, columns)
+            rows = 0
+            span: tuple[dt.date, dt.date] | None = None
+            for row in table:
+                rows += 1
+                converter = _IncidentRow(table, columns, row)
+                item = converter.convert()
+                yield from converter.warnings
+                yield item
+                if isinstance(item, CanonicalEvent) and item.date is not None:
+                    span = _widen(span, item.date)
+            yield from closing_notices(table, rows)
+            if span:
+                yield Coverage(AGENCY, span[0], span[1], f"span of the incident dates in {table.file_name}")
+
+
+def _widen(span: tuple[dt.date, dt.date] | None, date: PartialDate) -> tuple[dt.date, dt.date]:
+    if span is None:
+        return date.earliest(), date.latest()
+    return min(span[0], date.earliest()), max(span[1], date.latest())

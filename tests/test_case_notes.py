@@ -1,0 +1,372 @@
+"""The social care case notes importer: contacts, visits and meetings, with who attended.
+
+Fixtures are synthetic, built in tmp_path by each test.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import importers
+from chronology.events import (
+    CanonicalEvent,
+    Identifier,
+    IdentifierKind,
+    ImportFileError,
+    ImportItem,
+    ImportWarning,
+    PartialDate,
+    RejectedRow,
+)
+from chronology.ingest import FileInfo, import_items
+from importers.base import ImportOptions
+from importers.case_notes import CaseNotesImporter, is_case_notes_header, map_event_type, parse_attendees
+
+HEADER = [
+    "child_id",
+    "record_id",
+    "date",
+    "time",
+    "event_type",
+    "summary",
+    "child_seen",
+    "child_seen_alone",
+    "child_views",
+    "attendees",
+    "worker",
+    "significant",
+]
+CORE_GROUP = {
+    "child_id": "LA1",
+    "record_id": "CN-1",
+    "date": "12/04/2021",
+    "time": "14:00",
+    "event_type": "Core group",
+    "summary": "Core group reviewed the plan; father attended",
+    "child_seen": "N",
+    "child_seen_alone": "",
+    "child_views": "",
+    "attendees": "P123:father; Jane Smith (health visitor); P124 : Mother",
+    "worker": "S. Worker",
+    "significant": "N",
+}
+
+
+def row(header: list[str] = HEADER, **values: str) -> list[str]:
+    merged = {**CORE_GROUP, **values}
+    return [merged.get(column, "") for column in header]
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def write_csv(folder: Path, rows: list[list[str]], name: str = "case_notes.csv") -> Path:
+    path = folder / name
+    path.write_text(csv_text(rows), encoding="utf-8")
+    return path
+
+
+def read(path: Path) -> list[ImportItem]:
+    return list(CaseNotesImporter().read(path, ImportOptions()))
+
+
+def events_of(items: list[ImportItem]) -> list[CanonicalEvent]:
+    return [item for item in items if isinstance(item, CanonicalEvent)]
+
+
+def warnings_of(items: list[ImportItem]) -> list[ImportWarning]:
+    return [item for item in items if isinstance(item, ImportWarning)]
+
+
+def rejected_of(items: list[ImportItem]) -> list[RejectedRow]:
+    return [item for item in items if isinstance(item, RejectedRow)]
+
+
+def one(tmp_path: Path, **values: str) -> tuple[CanonicalEvent, list[ImportWarning]]:
+    items = read(write_csv(tmp_path, [HEADER, row(**values)]))
+    [event] = events_of(items)
+    return event, warnings_of(items)
+
+
+def test_core_group_with_attendees(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path)
+    assert warnings == []
+    assert (event.event_type, event.agency, event.source) == (
+        "core_group",
+        "Children's social care",
+        "Case note by S. Worker",
+    )
+    assert event.categories == ["Core group"] and event.summary == CORE_GROUP["summary"]
+    assert (event.date, event.time) == (PartialDate(2021, 4, 12), dt.time(14, 0))
+    assert event.subject.identifiers == [Identifier(IdentifierKind.LA_CHILD_ID, "LA1")]
+    father, visitor, mother = event.persons
+    assert (father.role, father.identifiers) == (
+        "father",
+        [Identifier(IdentifierKind.SOURCE_PERSON_ID, "P123", "social-care")],
+    )
+    assert (visitor.display_name(), visitor.role, visitor.identifiers) == ("Jane Smith", "health visitor", [])
+    assert (mother.role, mother.identifiers[0].value) == ("mother", "P124")
+    assert event.child_seen_alone is False  # not seen at all, so not seen alone
+    assert event.attributes == {"child_seen": "N"}
+    assert not event.significant and event.child_voice is None
+    assert (event.provenance.source_system, event.provenance.source_record_id) == ("social-care", "CN-1")
+    assert event.natural_key() == "social-care|id|CN-1"
+
+
+def test_home_visit_child_seen_alone_with_views(tmp_path: Path) -> None:
+    event, _ = one(
+        tmp_path,
+        event_type="Home visit",
+        child_seen="Y",
+        child_seen_alone="Y",
+        child_views="I like it when Nan picks me up",
+        significant="Y",
+        attendees="",
+    )
+    assert event.event_type == "home_visit" and event.child_seen_alone is True
+    assert event.child_voice == "I like it when Nan picks me up" and event.significant
+    assert event.attributes == {"child_seen": "Y", "child_seen_alone": "Y"} and event.persons == []
+
+
+@pytest.mark.parametrize(
+    ("wording", "summary", "expected"),
+    [
+        ("home visit", "", "home_visit"),
+        ("Statutory visit", "", "statutory_visit"),
+        ("Strategy discussion", "", "strategy_discussion"),
+        ("core-group", "", "core_group"),
+        ("Child protection conference", "Initial conference: plan agreed", "initial_cp_conference"),
+        ("Child protection conference", "Review conference: plan continues", "review_cp_conference"),
+        ("Child protection conference", "Agreed to review in three months", "initial_cp_conference"),
+        ("Child Protection Conference (Review)", "", "review_cp_conference"),
+        ("Review conference", "", "review_cp_conference"),
+        ("Family group conference", "", "family_group_conference"),
+        ("Contact", "", "contact"),
+        ("Case note", "", "case_note"),
+        ("section_47", "", "section_47"),
+        ("Tea with the Queen", "", None),
+    ],
+)
+def test_event_type_mapping(wording: str, summary: str, expected: str | None) -> None:
+    assert map_event_type(wording, summary) == expected
+
+
+def test_unknown_event_type_is_a_case_note_with_its_wording_kept(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, event_type="Garden party")
+    assert event.event_type == "case_note" and event.categories == ["Garden party"]
+    [warning] = warnings
+    assert (warning.row, warning.field) == (
+        2,
+        "event_type",
+    ) and "unknown event type 'Garden party'" in warning.message
+
+
+def test_parse_attendees() -> None:
+    people = parse_attendees(" P9 :Step-Father ;; Mark Jones (Father); Dr Who;  Ann (Mo) Lee (aunt) ")
+    assert [(p.display_name(), p.role, [i.value for i in p.identifiers]) for p in people] == [
+        (None, "step-father", ["P9"]),
+        ("Mark Jones", "father", []),
+        ("Dr Who", None, []),
+        ("Ann (Mo) Lee", "aunt", []),
+    ]
+
+
+def test_unmapped_columns_are_kept(tmp_path: Path) -> None:
+    header = [*HEADER, "Team", "Visit location"]
+    [event] = events_of(
+        read(write_csv(tmp_path, [header, row(header, Team="Assessment", **{"Visit location": "School"})]))
+    )
+    assert event.attributes["Team"] == "Assessment" and event.attributes["Visit location"] == "School"
+
+
+def test_header_aliases(tmp_path: Path) -> None:
+    header = [
+        "LA Child ID",
+        "Case Note ID",
+        "Contact Date",
+        "Contact Type",
+        "Notes",
+        "Child Seen",
+        "Seen Alone",
+        "Practitioner",
+    ]
+    rows = [header, ["LA1", "N7", "2021-05-01", "Statutory visit", "Visit", "Y", "Y", "A. Worker"]]
+    [event] = events_of(read(write_csv(tmp_path, rows)))
+    assert (event.event_type, event.child_seen_alone, event.source) == (
+        "statutory_visit",
+        True,
+        "Case note by A. Worker",
+    )
+
+
+def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    values: list[object] = list(row())
+    values[HEADER.index("date")] = dt.datetime(2021, 4, 12, 14, 0)
+    values[HEADER.index("time")] = None
+    sheet.append(values)
+    path = tmp_path / "notes.xlsx"
+    workbook.save(path)
+    assert CaseNotesImporter.can_read(path)
+    [event] = events_of(read(path))
+    assert (event.date, event.time, event.event_type) == (
+        PartialDate(2021, 4, 12),
+        dt.time(14, 0),
+        "core_group",
+    )
+
+
+# --- bad input ----------------------------------------------------------------------------------------------
+
+
+def test_missing_columns_are_listed(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, [["child_id", "event_type", "child_seen"], ["LA1", "Home visit", "Y"]])
+    with pytest.raises(ImportFileError) as error:
+        read(path)
+    message = str(error.value)
+    assert message.startswith(
+        "case_notes.csv is not a social care case notes file: missing column(s) record_id"
+    )
+    assert "date" in message and "summary" in message
+
+
+def test_unreadable_date_gives_an_undated_event(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, date="29/02/2021")
+    assert event.date is None and event.date_text == "29/02/2021"
+    [warning] = warnings
+    assert (warning.row, warning.field) == (2, "date") and "not a leap year" in warning.message
+
+
+def test_uncertain_partial_date_is_kept_as_written(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, date="?03/2021", time="")
+    assert event.date == PartialDate(2021, 3, None, True) and event.date_text == "?03/2021"
+    assert warnings == []
+
+
+def test_bad_flags_are_kept_and_warned(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, child_seen="perhaps", child_seen_alone="Y", significant="very")
+    assert event.child_seen_alone is True and not event.significant
+    assert event.attributes["child_seen"] == "perhaps" and event.attributes["significant"] == "very"
+    assert sorted(w.field for w in warnings) == ["child_seen", "significant"]
+
+
+def test_seen_alone_but_not_seen_is_warned(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, child_seen="N", child_seen_alone="Y")
+    assert event.child_seen_alone is True
+    [warning] = warnings
+    assert warning.field == "child_seen_alone" and "also as not seen" in warning.message
+
+
+def test_blank_child_is_rejected_and_blank_record_id_is_keyed_on_content(tmp_path: Path) -> None:
+    items = read(write_csv(tmp_path, [HEADER, row(child_id=""), row(record_id="")]))
+    [rejected] = rejected_of(items)
+    assert (rejected.row, rejected.field) == (2, "child_id") and rejected.raw["record_id"] == "CN-1"
+    [event] = events_of(items)
+    assert event.natural_key().startswith("social-care|sha|")
+    assert any(w.field == "record_id" and w.row == 3 for w in warnings_of(items))
+
+
+def test_blank_summary_and_type_are_warned_not_rejected(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, summary="", event_type="")
+    assert event.summary == "Case note (no summary recorded)" and event.event_type == "case_note"
+    assert sorted(w.field for w in warnings) == ["event_type", "summary"]
+
+
+def test_hostile_text_is_kept_verbatim(tmp_path: Path) -> None:
+    hostile = '-2+3 =1+1 @SUM(1) "quoted" \t tab <b>bold</b>'
+    event, _ = one(tmp_path, summary=hostile, child_views='=HYPERLINK("x")')
+    assert event.summary == hostile and event.child_voice == '=HYPERLINK("x")'
+
+
+# --- recognising the file -----------------------------------------------------------------------------------
+
+OTHER_HEADERS = {
+    "template": "agency,record_id,start_date,source,child_id,event",
+    "export": "date,date_precision,end_date,time,age_at_event,agency,source,event_type,category,significant,"
+    "summary,impact_on_child,action_outcome,analysis,persons,child_voice,incident_cluster,episode,source_file,"
+    "source_record,child_id,nhs_number,upn,child_name,child_dob",
+    "police": "occurrence_ref,occurred_at,occurrence_type,domestic_abuse,dash_risk,dash_score,children_present,"
+    "location,summary,nominal_id,nominal_role,surname,forenames,dob,sex,nhs_number,upn,encompass_school_urn",
+    "school": "incident_id,school_urn,school_name,upn,surname,forenames,dob,date,time,category,description,"
+    "child_voice,action_taken,police_reference,recorded_by",
+    "relationships": "child_id,person_id,surname,forenames,dob,sex,nhs_number,relationship,"
+    "parental_responsibility,lives_with_child,from_date,to_date",
+}
+
+
+def test_can_read_case_notes_only(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, [HEADER, row()])
+    assert CaseNotesImporter.can_read(path)
+    assert importers.detect(path) is CaseNotesImporter
+    for name, header in OTHER_HEADERS.items():
+        (tmp_path / f"{name}.csv").write_text(header + "\r\n", encoding="utf-8")
+        assert not CaseNotesImporter.can_read(tmp_path / f"{name}.csv"), name
+    assert not is_case_notes_header(["child_id", "record_id", "date", "event_type", "summary"])
+
+
+# --- damage -----------------------------------------------------------------------------------------------------
+
+mutation = st.tuples(
+    st.sampled_from(["insert", "delete", "replace", "truncate"]),
+    st.integers(min_value=0, max_value=5_000),
+    st.binary(min_size=1, max_size=3),
+)
+VALID = csv_text(
+    [HEADER, row(), row(record_id="CN-2", event_type="Home visit", child_seen="Y", child_seen_alone="Y")]
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(mutation, min_size=1, max_size=5))
+def test_random_damage_gives_a_file_error_or_items(mutations: list[tuple[str, int, bytes]]) -> None:
+    data = bytearray(VALID.encode("utf-8"))
+    for kind, position, payload in mutations:
+        at = position % (len(data) + 1)
+        if kind == "insert":
+            data[at:at] = payload
+        elif kind == "delete":
+            del data[at : at + len(payload)]
+        elif kind == "truncate":
+            del data[at:]
+        else:
+            data[at : at + len(payload)] = payload
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "damaged.csv"
+        path.write_bytes(bytes(data))
+        try:
+            items = read(path)
+        except ImportFileError:
+            return
+        assert all(isinstance(item, CanonicalEvent | RejectedRow | ImportWarning) for item in items)
+
+
+# --- through the store -------------------------------------------------------------------------------------------
+
+
+def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_path: Path) -> None:
+    rows = [HEADER, row(), row(record_id="CN-2", event_type="Home visit", date="not known"), row(child_id="")]
+    path = write_csv(tmp_path, rows)
+    report = import_items(engine, read(path), FileInfo(path.name, "case-notes"), actor="t")
+    assert report.adds_up(), report.lines()
+    assert (report.rows_read, report.events_imported, report.events_undated, report.rows_rejected) == (
+        3,
+        2,
+        1,
+        1,
+    )
+    again = import_items(engine, read(path), FileInfo(path.name, "case-notes"), actor="t")
+    assert (again.events_imported, again.duplicates_skipped) == (0, 2) and again.adds_up()

@@ -1,0 +1,391 @@
+"""The school safeguarding log importer: one event per incident row, agency Education.
+
+Fixtures are synthetic, built in tmp_path by each test; UPNs are made with the DfE check letter
+for LA code 999 (not a real authority).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import random
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import importers
+from chronology.events import (
+    CanonicalEvent,
+    Coverage,
+    IdentifierKind,
+    ImportFileError,
+    ImportItem,
+    ImportWarning,
+    PartialDate,
+    RejectedRow,
+)
+from chronology.identifiers import make_upn
+from chronology.ingest import FileInfo, import_items
+from importers.base import ImportOptions
+from importers.school_log import SchoolLogImporter, is_school_log_header
+
+HEADER = [
+    "incident_id",
+    "school_urn",
+    "school_name",
+    "upn",
+    "surname",
+    "forenames",
+    "dob",
+    "date",
+    "time",
+    "category",
+    "description",
+    "child_voice",
+    "action_taken",
+    "police_reference",
+    "recorded_by",
+]
+UPN = make_upn(random.Random(11))
+PUPIL = {"upn": UPN, "surname": "Testkid", "forenames": "Dana", "dob": "01/06/2015"}
+SCHOOL = {"school_urn": "100001", "school_name": "Testville Primary"}
+ENCOMPASS = {
+    "incident_id": "INC-1",
+    **SCHOOL,
+    **PUPIL,
+    "date": "05/03/2021",
+    "time": "08:45",
+    "category": "Operation Encompass",
+    "description": "Police notified school of a domestic incident at home last night",
+    "child_voice": "Daddy was shouting and I hid under my bed",
+    "action_taken": "DSL informed; key adult check-in",
+    "police_reference": "OCC/100/21",
+    "recorded_by": "J. Teacher (DSL)",
+}
+
+
+def row(header: list[str] = HEADER, **values: str) -> list[str]:
+    merged = {**ENCOMPASS, **values}
+    return [merged.get(column, "") for column in header]
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def write_csv(folder: Path, rows: list[list[str]], name: str = "school_log.csv") -> Path:
+    path = folder / name
+    path.write_text(csv_text(rows), encoding="utf-8")
+    return path
+
+
+def read(path: Path) -> list[ImportItem]:
+    return list(SchoolLogImporter().read(path, ImportOptions()))
+
+
+def events_of(items: list[ImportItem]) -> list[CanonicalEvent]:
+    return [item for item in items if isinstance(item, CanonicalEvent)]
+
+
+def warnings_of(items: list[ImportItem]) -> list[ImportWarning]:
+    return [item for item in items if isinstance(item, ImportWarning)]
+
+
+def rejected_of(items: list[ImportItem]) -> list[RejectedRow]:
+    return [item for item in items if isinstance(item, RejectedRow)]
+
+
+def one(tmp_path: Path, **values: str) -> tuple[CanonicalEvent, list[ImportWarning]]:
+    items = read(write_csv(tmp_path, [HEADER, row(**values)]))
+    [event] = events_of(items)
+    return event, warnings_of(items)
+
+
+def test_operation_encompass_row(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path)
+    assert warnings == []
+    assert event.event_type == "operation_encompass" and event.agency == "Education"
+    assert event.categories == ["Operation Encompass", "police_ref:OCC/100/21"]
+    assert event.themes == ["domestic_abuse"] and event.significant
+    assert event.summary == ENCOMPASS["description"]
+    assert event.child_voice == ENCOMPASS["child_voice"]
+    assert event.action_outcome == ENCOMPASS["action_taken"]
+    assert event.source == "School safeguarding log (Testville Primary), recorded by J. Teacher (DSL)"
+    assert (event.date, event.time) == (PartialDate(2021, 3, 5), dt.time(8, 45))
+    assert [(i.kind, i.value) for i in event.subject.identifiers] == [(IdentifierKind.UPN, UPN)]
+    assert (event.subject.display_name(), event.subject.dob) == ("Dana Testkid", PartialDate(2015, 6, 1))
+    assert event.attributes == {
+        "school_urn": "100001",
+        "school_name": "Testville Primary",
+        "police_reference": "OCC/100/21",
+    }
+    provenance = event.provenance
+    assert (provenance.source_system, provenance.source_record_id, provenance.row) == (
+        "school-log:100001",
+        "INC-1",
+        2,
+    )
+    assert event.natural_key() == "school-log:100001|id|INC-1"
+
+
+@pytest.mark.parametrize(
+    ("category", "themes", "significant"),
+    [
+        ("Domestic abuse", ["domestic_abuse"], True),
+        ("Disclosure", [], True),
+        ("Neglect", ["neglect"], True),
+        ("Physical injury", ["physical_abuse"], True),
+        ("Self-harm", ["child_mental_health"], True),
+        ("Mental health", ["child_mental_health"], False),
+        ("Missing education", ["education"], False),
+        ("Attendance", ["education"], False),
+        ("Behaviour", [], False),
+        ("Other", [], False),
+        ("attendance;  NEGLECT", ["education", "neglect"], True),
+    ],
+)
+def test_categories_give_themes_and_significance(
+    tmp_path: Path, category: str, themes: list[str], significant: bool
+) -> None:
+    event, warnings = one(tmp_path, category=category, police_reference="")
+    assert event.event_type == "school_safeguarding_concern"
+    assert event.categories == [part.strip() for part in category.split(";")]
+    assert (event.themes, event.significant) == (themes, significant)
+    assert warnings == []
+
+
+def test_police_reference_on_any_category_is_kept_for_linking(tmp_path: Path) -> None:
+    event, _ = one(tmp_path, category="Domestic abuse", police_reference="OCC/7")
+    assert "police_ref:OCC/7" in event.categories and event.attributes["police_reference"] == "OCC/7"
+
+
+def test_encompass_without_police_reference_is_warned(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, police_reference="")
+    assert event.categories == ["Operation Encompass"]
+    [warning] = warnings
+    assert warning.field == "police_reference" and "cannot be linked" in warning.message
+
+
+def test_unmapped_columns_are_kept(tmp_path: Path) -> None:
+    header = [*HEADER, "Year group", "Linked pupils"]
+    path = write_csv(tmp_path, [header, row(header, **{"Year group": "Y1", "Linked pupils": "None"})])
+    [event] = events_of(read(path))
+    assert event.attributes["Year group"] == "Y1" and event.attributes["Linked pupils"] == "None"
+
+
+def test_coverage_is_the_span_of_the_log(tmp_path: Path) -> None:
+    rows = [
+        HEADER,
+        row(date="2020-09-03"),
+        row(incident_id="INC-2", date="2021-07-20"),
+        row(incident_id="X", date="2021"),
+    ]
+    [coverage] = [item for item in read(write_csv(tmp_path, rows)) if isinstance(item, Coverage)]
+    assert (coverage.agency, coverage.start, coverage.end) == (
+        "Education",
+        dt.date(2020, 9, 3),
+        dt.date(2021, 12, 31),
+    )
+
+
+def test_same_incident_in_a_later_export_has_the_same_key(tmp_path: Path) -> None:
+    first = events_of(read(write_csv(tmp_path, [HEADER, row()], name="autumn.csv")))
+    second = events_of(read(write_csv(tmp_path, [HEADER, row(incident_id="INC-0"), row()], name="year.csv")))
+    assert first[0].natural_key() == second[1].natural_key()
+
+
+def test_blank_urn_uses_the_school_name_and_no_school_keys_on_content(tmp_path: Path) -> None:
+    items = read(write_csv(tmp_path, [HEADER, row(school_urn=""), row(school_urn="", school_name="")]))
+    named, nameless = events_of(items)
+    assert named.provenance.source_system == "school-log:Testville Primary"
+    assert nameless.provenance.source_system == "school-log"
+    assert nameless.provenance.source_record_id is None and nameless.attributes["incident_id"] == "INC-1"
+    assert nameless.natural_key().startswith("school-log|sha|")
+    assert nameless.source == "School safeguarding log, recorded by J. Teacher (DSL)"
+    assert [w.row for w in warnings_of(items) if w.field == "school_urn"] == [2, 3]
+
+
+def test_xlsx_with_date_cells(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    values: list[object] = list(row())
+    values[HEADER.index("date")] = dt.datetime(2021, 3, 5, 8, 45)
+    values[HEADER.index("time")] = None
+    values[HEADER.index("dob")] = dt.datetime(2015, 6, 1)
+    values[HEADER.index("school_urn")] = 100001
+    sheet.append(values)
+    path = tmp_path / "log.xlsx"
+    workbook.save(path)
+    [event] = events_of(read(path))
+    assert (event.date, event.time, event.subject.dob) == (
+        PartialDate(2021, 3, 5),
+        dt.time(8, 45),
+        PartialDate(2015, 6, 1),
+    )
+    assert event.provenance.source_system == "school-log:100001"
+
+
+def test_header_aliases(tmp_path: Path) -> None:
+    header = ["Incident Ref", "URN", "School", "UPN", "Date of incident", "Concern category", "Details"]
+    rows = [header, ["I9", "100001", "Testville Primary", UPN, "5 March 2021", "Neglect", "Hungry again"]]
+    [event] = events_of(read(write_csv(tmp_path, rows)))
+    assert (event.provenance.source_record_id, event.themes, event.summary) == (
+        "I9",
+        ["neglect"],
+        "Hungry again",
+    )
+
+
+# --- bad input ----------------------------------------------------------------------------------------------
+
+
+def test_missing_columns_are_listed(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, [["incident_id", "upn", "category", "date"], ["1", UPN, "Neglect", "2021"]])
+    with pytest.raises(ImportFileError) as error:
+        read(path)
+    message = str(error.value)
+    assert message.startswith("school_log.csv is not a school safeguarding log: missing column(s) school_urn")
+    assert "description" in message and "header row 1 has 'incident_id', 'upn', 'category', 'date'" in message
+
+
+def test_unreadable_date_gives_an_undated_event(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, date="03/15/2021")
+    assert event.date is None and event.date_text == "03/15/2021"
+    [warning] = [w for w in warnings if w.field == "date"]
+    assert warning.row == 2 and "month-first date is never guessed" in warning.message
+
+
+def test_bad_time_is_kept_as_an_attribute(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, time="quarter past")
+    assert event.time is None and event.attributes["time"] == "quarter past"
+    assert [w.field for w in warnings] == ["time"]
+
+
+def test_invalid_upn_is_kept_with_a_warning(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, upn="a999291421177")
+    assert [(i.kind, i.value) for i in event.subject.identifiers] == [(IdentifierKind.UPN, "A999291421177")]
+    [warning] = warnings
+    assert (warning.row, warning.field) == (2, "upn") and "check letter should be H" in warning.message
+
+
+def test_pupil_by_name_only_is_warned_and_no_pupil_is_rejected(tmp_path: Path) -> None:
+    items = read(write_csv(tmp_path, [HEADER, row(upn=""), row(upn="", surname="", forenames="")]))
+    [event] = events_of(items)
+    assert event.subject.identifiers == [] and event.subject.display_name() == "Dana Testkid"
+    assert any(w.field == "upn" and "only be matched" in w.message for w in warnings_of(items))
+    [rejected] = rejected_of(items)
+    assert (rejected.row, rejected.field) == (3, "upn") and "no pupil identified" in rejected.reason
+
+
+def test_unknown_category_is_kept_with_a_warning(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, category="Radicalisation; Neglect", police_reference="")
+    assert event.categories == ["Radicalisation", "Neglect"] and event.themes == ["neglect"]
+    [warning] = warnings
+    assert warning.field == "category" and "unknown category 'Radicalisation'" in warning.message
+
+
+def test_hostile_text_is_kept_verbatim(tmp_path: Path) -> None:
+    hostile = "=cmd|' /C calc'!A0 <img src=x onerror=alert(1)>\r\n‮ reversed"
+    event, _ = one(tmp_path, description=hostile, child_voice="+44 ring me", recorded_by="@admin")
+    assert event.summary == hostile.strip() and event.child_voice == "+44 ring me"
+    assert event.source.endswith("recorded by @admin")
+
+
+def test_broken_row_is_rejected(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, [HEADER, [*row(), "extra"], row(incident_id="INC-2")])
+    items = read(path)
+    [rejected] = rejected_of(items)
+    assert rejected.row == 2 and "beyond the last" in rejected.reason
+    assert len(events_of(items)) == 1
+
+
+# --- recognising the file -----------------------------------------------------------------------------------
+
+OTHER_HEADERS = {
+    "template": "agency,record_id,start_date,source,child_id,event",
+    "police": "occurrence_ref,occurred_at,occurrence_type,domestic_abuse,dash_risk,dash_score,children_present,"
+    "location,summary,nominal_id,nominal_role,surname,forenames,dob,sex,nhs_number,upn,encompass_school_urn",
+    "relationships": "child_id,person_id,surname,forenames,dob,sex,nhs_number,relationship,"
+    "parental_responsibility,lives_with_child,from_date,to_date",
+    "case_notes": "child_id,record_id,date,time,event_type,summary,child_seen,child_seen_alone,child_views,"
+    "attendees,worker,significant",
+}
+
+
+def test_can_read_school_logs_only(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, [HEADER, row()])
+    assert SchoolLogImporter.can_read(path)
+    assert importers.detect(path) is SchoolLogImporter
+    for name, header in OTHER_HEADERS.items():
+        (tmp_path / f"{name}.csv").write_text(header + "\r\n", encoding="utf-8")
+        assert not SchoolLogImporter.can_read(tmp_path / f"{name}.csv"), name
+    assert not is_school_log_header(["date", "upn", "description"])
+
+
+# --- damage -----------------------------------------------------------------------------------------------------
+
+mutation = st.tuples(
+    st.sampled_from(["insert", "delete", "replace", "truncate"]),
+    st.integers(min_value=0, max_value=5_000),
+    st.binary(min_size=1, max_size=3),
+)
+VALID = csv_text(
+    [HEADER, row(), row(incident_id="INC-2", category="Neglect"), row(incident_id="3", date="?2021")]
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(mutation, min_size=1, max_size=5))
+def test_random_damage_gives_a_file_error_or_items(mutations: list[tuple[str, int, bytes]]) -> None:
+    data = bytearray(VALID.encode("utf-8"))
+    for kind, position, payload in mutations:
+        at = position % (len(data) + 1)
+        if kind == "insert":
+            data[at:at] = payload
+        elif kind == "delete":
+            del data[at : at + len(payload)]
+        elif kind == "truncate":
+            del data[at:]
+        else:
+            data[at : at + len(payload)] = payload
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "damaged.csv"
+        path.write_bytes(bytes(data))
+        try:
+            items = read(path)
+        except ImportFileError:
+            return
+        assert all(
+            isinstance(item, CanonicalEvent | RejectedRow | ImportWarning | Coverage) for item in items
+        )
+
+
+# --- through the store -------------------------------------------------------------------------------------------
+
+
+def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_path: Path) -> None:
+    rows = [
+        HEADER,
+        row(),
+        row(incident_id="INC-2", category="Neglect", date="bad date"),
+        row(upn="", surname="", forenames=""),
+    ]
+    path = write_csv(tmp_path, rows)
+    report = import_items(engine, read(path), FileInfo(path.name, "school-log"), actor="t")
+    assert report.adds_up(), report.lines()
+    assert (report.rows_read, report.events_imported, report.events_undated, report.rows_rejected) == (
+        3,
+        2,
+        1,
+        1,
+    )
+    again = import_items(engine, read(path), FileInfo(path.name, "school-log"), actor="t")
+    assert (again.events_imported, again.duplicates_skipped) == (0, 2) and again.adds_up()
