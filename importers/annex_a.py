@@ -290,7 +290,7 @@ LIST_SPECS: dict[int, ListSpec] = {
                 ),
                 Fact(
                     "legal_status_start",
-                    "other",
+                    "legal_status_change",
                     "legal_status",
                     "Current legal status began",
                     categories=("legal_status",),
@@ -341,7 +341,7 @@ LIST_SPECS: dict[int, ListSpec] = {
             signature=("eligibility", "in_touch"),
             undated=Fact(
                 "eligibility",
-                "other",
+                "care_leaver",
                 "care_leaver",
                 "Care leaver",
                 categories=("eligibility", "in_touch", "accommodation", "accommodation_suitable", "activity"),
@@ -359,12 +359,12 @@ LIST_SPECS: dict[int, ListSpec] = {
                 ),
                 Fact(
                     "adoption_decision",
-                    "other",
+                    "adoption_decision",
                     "adoption_decision",
                     "Decision that the child should be placed for adoption",
                 ),
-                Fact("placement_order", "other", "placement_order", "Placement order granted"),
-                Fact("matched", "other", "adoption_match", "Child matched with prospective adopters"),
+                Fact("placement_order", "adoption_decision", "placement_order", "Placement order granted"),
+                Fact("matched", "adoption_decision", "adoption_match", "Child matched with prospective adopters"),
                 Fact("placed_for_adoption", "placement_change", "placed_for_adoption", "Placed for adoption"),
                 Fact(
                     "adoption_order",
@@ -374,7 +374,7 @@ LIST_SPECS: dict[int, ListSpec] = {
                 ),
                 Fact(
                     "adoption_reversed",
-                    "other",
+                    "adoption_decision",
                     "adoption_decision_reversed",
                     "Decision that the child should no longer be placed for adoption",
                     categories=("adoption_reversed_reason",),

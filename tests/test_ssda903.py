@@ -94,7 +94,7 @@ def test_real_sample_is_recognised_and_every_episode_becomes_events() -> None:
     assert len(events) == len(rows) + len(ends_care)
     assert not rejected_of(items)
     expected_types = Counter(
-        {"S": "looked_after_start", "L": "other"}.get(row["RNE"], "placement_change") for row in rows
+        {"S": "looked_after_start", "L": "legal_status_change"}.get(row["RNE"], "placement_change") for row in rows
     )
     expected_types["looked_after_end"] = len(ends_care)
     assert Counter(event.event_type for event in events) == expected_types
@@ -172,7 +172,7 @@ def test_periods_of_care_and_placement_changes_in_date_order(tmp_path: Path) -> 
     assert end.date == PartialDate(2020, 9, 1) and end.categories == ["E13"]
     change = by_row(items, 2)[0]
     assert "placement ended: CARPL" in change.summary
-    assert by_row(items, 5)[0].event_type == "other"
+    assert by_row(items, 5)[0].event_type == "legal_status_change"
     assert "Change of legal status" in by_row(items, 5)[0].summary
     # the events come out in date order within the child
     starts = [e.date for e in events_of(items) if e.provenance.record_part is None]
