@@ -57,7 +57,13 @@ def family_relationship(role: str | None) -> str | None:
     """The family relationship a role word names (``dad`` -> ``father``), or None for a professional."""
     if not role:
         return None
-    return family_roles().get(" ".join(role.lower().split()))
+    roles = family_roles()
+    whole = " ".join(role.lower().split())
+    if whole in roles:
+        return roles[whole]
+    # "mother, victim": the relationship first, then the person's part in this event
+    first = whole.split(",", 1)[0].strip()
+    return roles.get(first)
 
 
 @cache

@@ -147,6 +147,7 @@ class ChildRecord:
     shared_incidents: list[SharedIncident] = field(default_factory=list)
     decoys: list[Decoy] = field(default_factory=list)
     mistyped: list[Mistyped] = field(default_factory=list)
+    patterns: dict[str, list[dict[str, str]]] | None = None  # what fires, for planted children
 
     def relation(self, role: str) -> Relation | None:
         return next((rel for rel in self.relations if rel.role == role), None)
@@ -155,7 +156,7 @@ class ChildRecord:
         return [rel for rel in self.relations if rel.role in FATHER_ROLES]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class Family:
     """One household: the unit the generator builds and every writer receives, one at a time."""
 

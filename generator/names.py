@@ -41,10 +41,41 @@ SURNAMES = (
     "Wilde", "Woodward", "Wright", "Yates", "Young", "Barlow", "Dunn", "Fox", "Kirby", "Pollard",
 )  # fmt: skip
 
+# Practitioners' surnames never appear in families, so a worker is never mistaken for a relative.
+STAFF_SURNAMES = (
+    "Ashworth",
+    "Bamford",
+    "Crossley",
+    "Drummond",
+    "Entwistle",
+    "Fairclough",
+    "Greenwood",
+    "Holden",
+    "Ingham",
+    "Lomax",
+    "Metcalfe",
+    "Ormerod",
+    "Pickles",
+    "Rushton",
+    "Sowerby",
+    "Thackray",
+    "Upton",
+    "Whitworth",
+)
+
 PRIMARY_SCHOOLS = (
-    "Oak Lane Primary School", "Meadow View Primary School", "Hillcrest Infant and Junior School",
-    "Brookside Primary Academy", "Willow Tree Primary School", "Park Road Community Primary School",
+    "Oak Lane Primary School",
+    "Meadow View Primary School",
+    "Hillcrest Infant and Junior School",
+    "Brookside Primary Academy",
+    "Willow Tree Primary School",
+    "Park Road Community Primary School",
 )
 SECONDARY_SCHOOLS = ("Northgate Academy", "Castle Hill High School", "Riverside Community College")
-SURGERIES = ("Riverside Surgery", "Market Street Medical Centre", "Elm Grove Practice", "Station Road Surgery")
+SURGERIES = (
+    "Riverside Surgery",
+    "Market Street Medical Centre",
+    "Elm Grove Practice",
+    "Station Road Surgery",
+)
 HOSPITAL = "Northgate General Hospital"

@@ -70,9 +70,9 @@ class HouseholdBuilder:
         start = reception_start(dob)
         return self.registry.upn(self.rng, start.year) if start <= self.window.end else None
 
-    def build(self, kind: str, child_dobs: list[dt.date], *, extra_half_sibling: bool = False) -> tuple[
-        list[Person], list[ChildRecord]
-    ]:
+    def build(
+        self, kind: str, child_dobs: list[dt.date], *, extra_half_sibling: bool = False
+    ) -> tuple[list[Person], list[ChildRecord]]:
         """People and children (oldest first) of one household of the given kind."""
         rng = self.rng
         dobs = sorted(child_dobs)

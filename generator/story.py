@@ -24,6 +24,7 @@ HOUSING = "Housing"
 SUBSTANCE = "Substance misuse service"
 
 MISTYPE_RATE = 0.02  # share of NHS numbers and UPNs keyed wrongly
+SOCIAL_CARE_UPN_RATE = 0.6  # social care holds the UPN on many rows (the CIN census returns it)
 POLICE_NHS_RATE = 0.3  # police hold the NHS number only sometimes
 SOCIAL_CARE_NHS_RATE = 0.7
 OTHER_NHS_RATE = 0.15
@@ -188,7 +189,7 @@ class Story:
             if roll() < MISTYPE_RATE:
                 ids["nhs_number"] = mistype_nhs_number(nhs, self.rng)
                 rec.mistyped.append(Mistyped(agency, record_id, "nhs_number", ids["nhs_number"], nhs))
-        if agency == EDUCATION and rec.upn:
+        if rec.upn and (agency == EDUCATION or (agency == SOCIAL_CARE and roll() < SOCIAL_CARE_UPN_RATE)):
             ids["upn"] = rec.upn
             if roll() < MISTYPE_RATE:
                 ids["upn"] = mistype_upn(rec.upn, self.rng)
