@@ -71,6 +71,7 @@ from importers.fhir_events import (
 from importers.fhir_people import SOURCE_SYSTEM, People, PersonInfo
 from importers.fhir_stream import BundleField, Entry, check_size, read_bundle
 from importers.fhir_values import (
+    When,
     compact_json,
     fhir_when,
     first_text,
@@ -141,8 +142,7 @@ class FhirImporter(Importer):
             while chunk := handle.read(1024 * 1024):
                 data = tail + chunk
                 count += data.count(b'"resource"')
-                tail = data[-9:]
-                count -= tail.count(b'"resource"')
+                tail = data[-9:]  # shorter than the key, so a key split across chunks is counted once
         return count or None
 
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
@@ -184,9 +184,8 @@ class _BundleReader:
                 self.entries += 1
                 self._index(item)
         self._check_header()
-        self.lookup.bundle_source = next(
-            (name for ref in self.source_refs if (name := self.lookup.name_of(ref))), None
-        )
+        names = (text(ref) if isinstance(ref, str) else self.lookup.name_of(ref) for ref in self.source_refs)
+        self.lookup.bundle_source = next((name for name in names if name), None)
         reference = self.latest or self._timestamp() or dt.date.today()
         self.people.finish(reference, int(self.config.get("adult_age", 18)))
 
@@ -219,33 +218,37 @@ class _BundleReader:
             return None
 
     def _index(self, entry: Entry) -> None:
+        """Note what later entries' events need to know about this one."""
         value = obj(entry.value)
         resource = value.get("resource")
         if not isinstance(resource, dict):
             return
         kind = text(resource.get("resourceType")) or ""
         info = _entry_info(entry.index, value, resource, kind)
+        self.lookup.add_kind(info.lookup_keys(), kind)
         if kind in ("Patient", "RelatedPerson"):
             self.by_index[entry.index] = self.people.add(kind, entry.index, info.full_url, resource)
-        elif kind in NAMED_TYPES:
-            self.lookup.add_name(info.lookup_keys(), text(resource.get("name")))
-        elif kind == "Practitioner":
-            self.lookup.add_name(info.lookup_keys(), practitioner_name(resource))
-        elif kind == "MessageHeader":
-            self.source_refs += [
-                resource.get("sender"),
-                resource.get("responsible"),
-                obj(resource.get("source")).get("name"),
-            ]
-        elif kind == "Composition":
-            self.source_refs += [resource.get("custodian"), *items(resource.get("author"))]
-        if kind == "Encounter" and resource.get("serviceProvider") is not None:
-            for key in info.lookup_keys():
-                self.lookup.providers.setdefault(key, resource["serviceProvider"])
+        else:
+            self._index_names(kind, info, resource)
         if kind == "Condition":
             self._note_condition(entry.index, info, resource)
         if kind in DATE_PATHS:
             self._note_date(resource, DATE_PATHS[kind])
+
+    def _index_names(self, kind: str, info: EntryInfo, resource: dict[str, Any]) -> None:
+        """Names of organisations, places and practitioners; who sent the bundle; encounters' providers."""
+        if kind in NAMED_TYPES:
+            self.lookup.add_name(info.lookup_keys(), text(resource.get("name")))
+        elif kind == "Practitioner":
+            self.lookup.add_name(info.lookup_keys(), practitioner_name(resource))
+        elif kind == "MessageHeader":
+            source = obj(resource.get("source")).get("name")
+            self.source_refs += [resource.get("sender"), resource.get("responsible"), source]
+        elif kind == "Composition":
+            self.source_refs += [resource.get("custodian"), *items(resource.get("author"))]
+        elif kind == "Encounter" and resource.get("serviceProvider") is not None:
+            for key in info.lookup_keys():
+                self.lookup.providers.setdefault(key, resource["serviceProvider"])
 
     def _note_condition(self, index: int, info: EntryInfo, resource: dict[str, Any]) -> None:
         note = condition_note(index, resource, self.codes)
@@ -365,8 +368,68 @@ class _BundleReader:
         yield PersonRecord(
             person.ref, self._provenance(info), is_child=person.is_child, attributes=attributes
         )
+        yield from self._death(info, person, resource)
         if person.is_child:
             yield from self._contacts(info, person, resource)
+
+    def _death(self, info: EntryInfo, person: PersonInfo, resource: dict[str, Any]) -> Iterator[ImportItem]:
+        """Patient.deceased[x]: the child's death, or a parent's death on each child they are linked to."""
+        raw = text(resource.get("deceasedDateTime"))
+        if not raw and resource.get("deceasedBoolean") is not True:
+            return
+        when = None
+        try:
+            when = fhir_when(raw) if raw else None
+        except DateParseError as exc:
+            yield self._warn(
+                info.path,
+                "deceasedDateTime",
+                f"the date of death could not be read: {exc}; kept as an undated event",
+            )
+        if raw is None:
+            yield self._warn(
+                info.path, "deceasedBoolean", "a death is recorded without a date; kept as an undated event"
+            )
+        if when is not None:
+            self.dates.append(when.date.earliest())
+        if person.is_child:
+            yield self._death_event(info, person, None, "", raw, when)
+        for child, word in [] if person.is_child else self.people.children_of(person):
+            yield self._death_event(info, child, person, word, raw, when)
+
+    def _death_event(
+        self,
+        info: EntryInfo,
+        child: PersonInfo,
+        adult: PersonInfo | None,
+        word: str,
+        raw: str | None,
+        when: When | None,
+    ) -> CanonicalEvent:
+        if adult is None:
+            summary, event_type, part = "Death of the child recorded", "death", "deceased"
+        else:
+            summary = f"{word[:1].upper()}{word[1:]} ({adult.name()}): death recorded"
+            event_type, part = "other", f"deceased/{child.key()}"
+        attributes = {
+            "resource_type": "Patient",
+            "resource_id": info.record_id or "",
+            "deceased": raw or "true",
+        }
+        return CanonicalEvent(
+            subject=child.ref,
+            agency=self.agency,
+            source=self.lookup.bundle_source or "FHIR Patient",
+            event_type=event_type,
+            summary=summary,
+            provenance=self._provenance(info, part=part),
+            date=when.date if when else None,
+            date_text=raw if when is None else None,
+            time=when.time if when else None,
+            significant=True,
+            persons=[] if adult is None else self._persons(Draft("other", ""), child, adult),
+            attributes={key: value for key, value in attributes.items() if value},
+        )
 
     def _contacts(
         self, info: EntryInfo, child: PersonInfo, resource: dict[str, Any]
@@ -502,13 +565,24 @@ class _BundleReader:
                 f"the record is about {adult.name()}, an adult ({adult.basis}), who is not linked to any child "
                 "in this bundle by a RelatedPerson, so it has no place in a child's chronology"
             )
-        refs = [(label, reference_of(ref)) for label, ref, _ in named]
-        unresolved = [(label, ref) for label, ref in refs if ref]
+        unresolved = [
+            (label, ref)
+            for label, value, person in named
+            if person is None
+            and (ref := reference_of(value))
+            and self.lookup.kind_of(value) in (None, "Patient")
+        ]
         if unresolved:
             label, ref = unresolved[0]
             return (
                 f"its {label} '{short(ref, 120)}' does not match any Patient in this bundle "
                 "(looked up by fullUrl, Patient/<id> and identifier), so the child it is about is unknown"
+            )
+        related = [person for _, _, person in named if person is not None]
+        if related:
+            return (
+                f"it names only {related[0].name()}, a related person, and no Patient, so the child it is about "
+                "is unknown"
             )
         return "it names no patient (no subject or patient reference), so it cannot be placed in a child's chronology"
 
@@ -636,21 +710,18 @@ class _BundleReader:
     # --- report ------------------------------------------------------------------------------------------
 
     def _note_unknown(self, info: EntryInfo, field_name: str, code: str) -> None:
-        slot = self.unknown.setdefault((info.resource_type, field_name, code), [0, info.path])
+        """Count a code outside a closed value set; one warning per code is given at the end."""
+        self._count_unknown(info.resource_type, info.path, field_name, code)
+
+    def _count_unknown(self, kind: str, path: str, field_name: str, code: str) -> None:
+        slot = self.unknown.setdefault((kind, field_name, code), [0, path])
         slot[0] += 1
 
     def _summaries(self) -> Iterator[ImportWarning]:
-        for person_info, field_name, code in self.people.unknown_codes:
-            self._note_unknown(
-                EntryInfo(
-                    person_info.index,
-                    person_info.kind,
-                    person_info.record_id,
-                    person_info.full_url,
-                    _path(person_info.index, person_info.kind, person_info.record_id),
-                ),
-                field_name,
-                code.code or "",
+        """The report's counting lines: unknown codes, resources that are not events, unmapped types."""
+        for person, field_name, code in self.people.unknown_codes:
+            self._count_unknown(
+                person.kind, _path(person.index, person.kind, person.record_id), field_name, code.code or ""
             )
         for (kind, field_name, code), (count, first) in sorted(self.unknown.items()):
             yield self._warn(
@@ -690,7 +761,7 @@ class _BundleReader:
             source_system=SOURCE_SYSTEM,
             file=self.file,
             path=path or info.path,
-            source_record_id=info.record_id or info.full_url,
+            source_record_id=info.source_record_id(),
             record_part=part,
         )
 

@@ -41,6 +41,7 @@ from chronology.dates import DateParseError
 from importers.fhir_values import (
     When,
     all_words,
+    clean,
     code_values,
     codings,
     compact_json,
@@ -108,6 +109,18 @@ class EntryInfo:
     record_id: str | None  # "Encounter/abc"
     full_url: str | None
     path: str  # "Bundle.entry[12].resource(Encounter/abc)"
+
+    def source_record_id(self) -> str | None:
+        """The record's ID for the natural key: its absolute URL when the bundle gives one (a server's
+        ``Encounter/1`` is only unique on that server, and two trusts' bundles must not collide),
+        else ``Type/id`` (ids are unique only within a type), else its fullUrl (``urn:uuid:``)."""
+        url = self.full_url or ""
+        if url.startswith(("http://", "https://")) and self.record_id:
+            parts = url.split("/")
+            if len(parts) >= 4 and parts[-2] == "_history":
+                url = "/".join(parts[:-2])
+            return url
+        return self.record_id or self.full_url
 
     def lookup_keys(self) -> list[str]:
         """Every key a reference to this resource may use (``Type/id``, fullUrl forms)."""
@@ -213,6 +226,7 @@ class Lookup:
 
     def __init__(self) -> None:
         self.names: dict[str, str] = {}  # Organization / Location / HealthcareService / Practitioner
+        self.kinds: dict[str, str] = {}  # reference key -> resource type, for every entry
         self.providers: dict[str, str] = {}  # Encounter -> its serviceProvider's name
         self.conditions: dict[str, ConditionNote] = {}  # Condition keys -> note
         self.in_encounter: dict[str, list[ConditionNote]] = {}  # Encounter reference keys -> notes
@@ -222,6 +236,22 @@ class Lookup:
         if name:
             for key in keys:
                 self.names.setdefault(key, name)
+
+    def add_kind(self, keys: list[str], kind: str) -> None:
+        for key in keys:
+            self.kinds.setdefault(key, kind)
+
+    def kind_of(self, reference: Any) -> str | None:
+        """The resource type a Reference points at: the bundle's entry, else its ``type``, else the
+        ``Type/id`` in the reference text."""
+        ref = reference_of(reference)
+        keys = reference_keys(ref) if ref else []
+        for key in keys:
+            if key in self.kinds:
+                return self.kinds[key]
+        if kind := text(obj(reference).get("type")):
+            return kind
+        return keys[-1].split("/")[0] if len(keys) > 1 else None
 
     def name_of(self, reference: Any) -> str | None:
         """The resolved name of what a Reference names, else the Reference's display."""
@@ -346,13 +376,14 @@ def keep_json(attributes: dict[str, str], resource: dict[str, Any], limit: int) 
         attributes["fhir_json"] = whole
         return
     for key, value in kept.items():
-        attributes[f"fhir.{text(key) or key}"] = value if isinstance(value, str) else compact_json(value)
+        attributes[f"fhir.{clean(key)}"] = clean(value) if isinstance(value, str) else compact_json(value)
 
 
 # --- mappers -------------------------------------------------------------------------------------------
 
 
 def map_encounter(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
+    """A&E attendance, admission or contact: the class says which, else the type (module docstring)."""
     status = text(resource.get("status"))
     if (skip := not_event("Encounter", status, ctx.codes)) is not None:
         return skip
@@ -367,8 +398,8 @@ def map_encounter(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     reason_texts = concept_texts(reasons) + [t for r in reason_refs if (t := text(obj(r).get("display")))]
     draft = Draft(event_type, _encounter_label(event_type, type_texts, provider, ctx))
     date_of(draft, resource, [("period", "start"), ("period", "end")], [("period", "end")])
-    if draft.date_field == "period.end":
-        draft.end_field = None
+    if draft.date_field == "period.end":  # only an end: that is the date, with no separate end
+        draft.end_field, draft.end = None, None
     draft.details = [
         ", ".join(short(t) or "" for t in type_texts) or None,
         with_words("reason", reason_texts),
@@ -468,8 +499,7 @@ def _practitioners(participants: Any, key: str, ctx: Context) -> str | None:
     for participant in items(participants):
         participant = obj(participant)
         reference = participant.get(key)
-        ref = reference_of(reference) or ""
-        if "Patient/" in ref or "RelatedPerson/" in ref:
+        if ctx.lookup.kind_of(reference) in ("Patient", "RelatedPerson", "Group"):
             continue
         name = ctx.lookup.name_of(reference)
         if name:
@@ -479,6 +509,7 @@ def _practitioners(participants: Any, key: str, ctx: Context) -> str | None:
 
 
 def map_appointment(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
+    """Missed, attended or cancelled appointments are events; booked ones have not happened yet."""
     status = text(resource.get("status"))
     kind = ctx.codes.appointment_status.get(status or "")
     if kind is None and status:
@@ -502,13 +533,13 @@ def map_appointment(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     draft = Draft(event_type, label, subject_paths=(("participant", "actor"),))
     date_of(draft, resource, [("start",)], [("end",)])
     actors = [obj(p).get("actor") for p in items(resource.get("participant"))]
-    places = [a for a in actors if _is_place(a)]
+    places = [a for a in actors if ctx.lookup.kind_of(a) in PLACES]
     texts = concept_texts(concepts)
     draft.details = [
         ", ".join(short(t) or "" for t in texts) or None,
         short(text(resource.get("description"))),
         with_words("reason", concept_texts(reasons)),
-        with_words("with", [ctx.lookup.name_of(a) for a in actors if _is_professional(a)]),
+        with_words("with", [ctx.lookup.name_of(a) for a in actors if ctx.lookup.kind_of(a) in PROFESSIONALS]),
         with_words("cancellation reason", [concept_text(resource.get("cancelationReason"))])
         if kind == "cancelled"
         else None,
@@ -529,17 +560,12 @@ def map_appointment(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     return draft
 
 
-def _is_place(reference: Any) -> bool:
-    ref = reference_of(reference) or ""
-    return any(f"{kind}/" in ref for kind in ("Location", "Organization", "HealthcareService"))
-
-
-def _is_professional(reference: Any) -> bool:
-    ref = reference_of(reference) or ""
-    return "Practitioner" in ref or (not ref and bool(text(obj(reference).get("display"))))
+PLACES = ("Location", "Organization", "HealthcareService")
+PROFESSIONALS = ("Practitioner", "PractitionerRole")
 
 
 def map_condition(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
+    """A diagnosis or injury; a theme only when coded as abuse or safeguarding, and not if refuted."""
     clinical = _status_code(resource.get("clinicalStatus"))
     verification = _status_code(resource.get("verificationStatus"))
     if verification == "entered-in-error":
@@ -581,6 +607,7 @@ def _status_code(concept: Any) -> str | None:
 
 
 def map_observation(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
+    """A measurement or finding, with its value in the summary so the timeline shows it."""
     status = text(resource.get("status"))
     if (skip := not_event("Observation", status, ctx.codes)) is not None:
         return skip
@@ -605,7 +632,7 @@ def map_observation(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     value_concept = resource.get("valueCodeableConcept")
     draft.categories = code_values([concept, *items(resource.get("category"))])
     draft.themes, draft.significant = ctx.codes.judge([concept, value_concept])
-    draft.texts = all_words([concept, value_concept])
+    draft.texts = []  # an adult's observations ("Alcohol intake") are routine, not risk findings
     if written := written_codes([concept]):
         draft.attributes["code"] = written
     if value:
@@ -663,6 +690,7 @@ def _value(element: dict[str, Any]) -> str | None:
 
 
 def map_flag(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
+    """An alert on the record (child protection plan, looked after...): always significant."""
     status = text(resource.get("status"))
     if (skip := not_event("Flag", status, ctx.codes)) is not None:
         return skip
@@ -689,6 +717,7 @@ def map_flag(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
 
 
 def map_episode(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
+    """Time under a service (health visiting, CAMHS, midwifery), from start to end."""
     status = text(resource.get("status"))
     if (skip := not_event("EpisodeOfCare", status, ctx.codes)) is not None:
         return skip
@@ -723,6 +752,7 @@ def map_episode(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
 
 
 def map_procedure(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
+    """A procedure done (or not done, with the reason: a refused examination matters)."""
     status = text(resource.get("status"))
     if (skip := not_event("Procedure", status, ctx.codes)) is not None:
         return skip
@@ -749,7 +779,7 @@ def map_procedure(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
         f"status {status}" if status and status not in ("completed", "not-done") else None,
     ]
     draft.source = (
-        source_of(ctx, *[p for p in performers if _is_place(p)])
+        source_of(ctx, *[p for p in performers if ctx.lookup.kind_of(p) in PLACES])
         or source_of(ctx, resource.get("location"))
         or ctx.lookup.provider_of(resource.get("encounter"))
     )
@@ -763,6 +793,7 @@ def map_procedure(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
 
 
 def map_care_plan(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
+    """A health care plan; a child protection plan recorded by health is significant."""
     status = text(resource.get("status"))
     if (skip := not_event("CarePlan", status, ctx.codes)) is not None:
         return skip
@@ -788,6 +819,7 @@ def map_care_plan(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
 
 
 def map_immunization(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
+    """An immunisation is a contact with a health professional; one not given says why."""
     status = text(resource.get("status"))
     if (skip := not_event("Immunization", status, ctx.codes)) is not None:
         return skip
@@ -801,7 +833,7 @@ def map_immunization(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent
         with_words("reason", [concept_text(resource.get("statusReason"))]),
     ]
     draft.source = (
-        source_of(ctx, *[p for p in performers if _is_place(p)])
+        source_of(ctx, *[p for p in performers if ctx.lookup.kind_of(p) in PLACES])
         or source_of(ctx, resource.get("location"))
         or ctx.lookup.provider_of(resource.get("encounter"))
     )
@@ -869,7 +901,7 @@ __all__ = [
     "EntryInfo",
     "Lookup",
     "NotEvent",
-    "compact_json",
     "condition_note",
+    "keep_json",
     "practitioner_name",
 ]

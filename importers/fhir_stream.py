@@ -102,107 +102,122 @@ class _CountingReader:
         return data
 
 
-class _Builder:
-    """Turns ijson's flat events back into Python objects, one bundle entry at a time."""
+class _Where:
+    """Where the reader is, for error messages: the top-level field and the entry number."""
 
-    def __init__(self, file_name: str) -> None:
-        self.file_name = file_name
-        self.stack: list[Any] = []  # containers being built, outermost first
-        self.keys: list[str | None] = []  # the key each container is stored under in its parent
-        self.key: str | None = None  # last map key seen
-        self.top_key: str | None = None  # top-level key being read
+    def __init__(self) -> None:
+        self.top_key: str | None = None
         self.entry_index = -1
 
-    def where(self) -> str:
+    def __str__(self) -> str:
         if self.top_key == "entry" and self.entry_index >= 0:
             return f"Bundle.entry[{self.entry_index}]"
         return f"Bundle.{self.top_key}" if self.top_key else "the top level"
 
-    def handle(self, event: str, value: Any) -> BundleField | Entry | None:
-        """Feed one parser event; a finished top-level field or entry when one completes."""
-        depth = len(self.stack)
+
+def _too_deep(file_name: str, where: _Where) -> ImportFileError:
+    return ImportFileError(
+        f"{file_name}, {where}: the JSON is nested more than {MAX_DEPTH} levels deep; "
+        "FHIR resources are never this deep, so the file is refused as broken or hostile"
+    )
+
+
+def _build(events: Iterator[tuple[str, Any]], first: str, level: int, file_name: str, where: _Where) -> Any:
+    """The object or list that ``first`` (start_map / start_array) opens, at nesting ``level``.
+
+    One tight loop (this is where nearly all the time goes): each container is put into its parent
+    as soon as it opens, so only the stack of open containers is kept, never their keys."""
+    root: Any = {} if first == "start_map" else []
+    stack = [root]
+    top, is_map, key = root, first == "start_map", None
+    limit = MAX_DEPTH - level + 1
+    for event, value in events:
         if event == "map_key":
-            if depth == 1:
-                self.top_key = value
-            self.key = value
-            return None
-        if event in ("start_map", "start_array"):
-            return self._open({} if event == "start_map" else [], depth)
-        if event in ("end_map", "end_array"):
-            return self._close()
-        return self._scalar(value, depth)
-
-    def _open(self, container: dict | list, depth: int) -> None:
-        if depth == 0 and not isinstance(container, dict):
-            raise ImportFileError(
-                f"{self.file_name} is not a FHIR Bundle: the file holds a JSON list, not one JSON object"
-            )
-        if depth == 2 and self.top_key == "entry":
-            self.entry_index += 1
-        if depth >= MAX_DEPTH:
-            raise ImportFileError(
-                f"{self.file_name}, {self.where()}: the JSON is nested more than {MAX_DEPTH} levels deep; "
-                "FHIR resources are never this deep, so the file is refused as broken or hostile"
-            )
-        self.keys.append(self.key if depth and isinstance(self.stack[-1], dict) else None)
-        self.stack.append(container)
-        if depth == 1 and self.top_key == "entry" and isinstance(container, dict):
-            raise ImportFileError(
-                f"{self.file_name}: Bundle.entry is a JSON object, but FHIR requires a list of entries"
-            )
-        return None
-
-    def _close(self) -> BundleField | Entry | None:
-        done = self.stack.pop()
-        key = self.keys.pop()
-        depth = len(self.stack)
-        if depth == 0:
-            return None
-        if depth == 1:
-            return None if key == "entry" else BundleField(key or "", done)
-        if depth == 2 and self.top_key == "entry":
-            return Entry(self.entry_index, done)
-        self._store(done, key)
-        return None
-
-    def _scalar(self, value: Any, depth: int) -> BundleField | Entry | None:
-        if depth == 0:
-            raise ImportFileError(
-                f"{self.file_name} is not a FHIR Bundle: the file holds a single JSON value, not an object"
-            )
-        if depth == 1:
-            return BundleField(self.key or "", value)
-        if depth == 2 and self.top_key == "entry":
-            self.entry_index += 1
-            return Entry(self.entry_index, value)
-        self._store(value, self.key)
-        return None
-
-    def _store(self, value: Any, key: str | None) -> None:
-        parent = self.stack[-1]
-        if isinstance(parent, dict):
-            parent[key] = value
+            key = value
+        elif event == "start_map" or event == "start_array":
+            new: Any = {} if event == "start_map" else []
+            if is_map:
+                top[key] = new
+            else:
+                top.append(new)
+            stack.append(new)
+            if len(stack) > limit:
+                raise _too_deep(file_name, where)
+            top, is_map = new, event == "start_map"
+        elif event == "end_map" or event == "end_array":
+            stack.pop()
+            if not stack:
+                return root
+            top = stack[-1]
+            is_map = type(top) is dict
+        elif is_map:
+            top[key] = value
         else:
-            parent.append(value)
+            top.append(value)
+    return root  # the parser raises on a truncated file before this is reached
+
+
+def _walk(events: Iterator[tuple[str, Any]], file_name: str, where: _Where) -> Iterator[BundleField | Entry]:
+    """Top-level fields and entries from the parser's events."""
+    event, _value = next(events, (None, None))
+    if event is None:
+        raise ImportFileError(f"{file_name} holds no JSON: a FHIR Bundle file holds one JSON object")
+    if event != "start_map":
+        kind = "a JSON list" if event == "start_array" else "a single JSON value"
+        raise ImportFileError(f"{file_name} is not a FHIR Bundle: the file holds {kind}, not one JSON object")
+    for event, value in events:
+        if event == "end_map":
+            break
+        if event == "map_key":
+            where.top_key = value
+            continue
+        name = where.top_key or ""
+        if name == "entry" and event == "start_array":
+            yield from _entries(events, file_name, where)
+        elif name == "entry" and event == "start_map":
+            raise ImportFileError(
+                f"{file_name}: Bundle.entry is a JSON object, but FHIR requires a list of entries"
+            )
+        elif event in ("start_map", "start_array"):
+            yield BundleField(name, _build(events, event, 2, file_name, where))
+        else:
+            yield BundleField(name, value)
+    for _ in events:  # let the parser complain about anything after the bundle
+        pass
+
+
+def _entries(events: Iterator[tuple[str, Any]], file_name: str, where: _Where) -> Iterator[Entry]:
+    for event, value in events:
+        if event == "end_array":
+            return
+        where.entry_index += 1
+        if event in ("start_map", "start_array"):
+            yield Entry(where.entry_index, _build(events, event, 3, file_name, where))
+        else:
+            yield Entry(where.entry_index, value)
 
 
 def _stream(path: Path) -> Iterator[BundleField | Entry]:
-    builder = _Builder(path.name)
+    where = _Where()
     try:
         with path.open("rb") as handle:
             reader = _CountingReader(handle)
             try:
-                for event, value in ijson.basic_parse(reader, use_float=True, buf_size=CHUNK_BYTES):
-                    item = builder.handle(event, value)
-                    if item is not None:
-                        yield item
+                events = iter(ijson.basic_parse(reader, use_float=True, buf_size=CHUNK_BYTES))
+                yield from _walk(events, path.name, where)
             except ijson.JSONError as exc:
-                raise ImportFileError(_ijson_message(path.name, exc, reader.offset, builder)) from None
+                raise ImportFileError(_ijson_message(path.name, exc, reader.offset, where)) from None
+            except UnicodeDecodeError:  # ijson decodes some strings (map keys) itself
+                start = max(0, reader.offset - CHUNK_BYTES)
+                raise ImportFileError(
+                    f"{path.name} is not valid JSON: the text is not UTF-8 (FHIR JSON must be UTF-8) "
+                    f"(in {where}, between bytes {start:,} and {reader.offset:,})"
+                ) from None
     except OSError as exc:
         raise ImportFileError(f"{path.name} cannot be read: {exc.strerror or exc}") from exc
 
 
-def _ijson_message(file_name: str, exc: Exception, offset: int, builder: _Builder) -> str:
+def _ijson_message(file_name: str, exc: Exception, offset: int, where: _Where) -> str:
     """The parser's complaint in a sentence, with where it happened (the entry and byte range)."""
     text = str(exc)
     if text.startswith(("b'", 'b"')):  # ijson reports some errors as the repr of bytes
@@ -217,8 +232,7 @@ def _ijson_message(file_name: str, exc: Exception, offset: int, builder: _Builde
         reason = "the text is not UTF-8 (FHIR JSON must be UTF-8)"
     near = _quote(lines[1]) if len(lines) > 2 else None
     start = max(0, offset - CHUNK_BYTES)
-    where = f"in {builder.where()}, " if builder.stack else ""
-    message = f"{file_name} is not valid JSON: {reason} ({where}between bytes {start:,} and {offset:,}"
+    message = f"{file_name} is not valid JSON: {reason} (in {where}, between bytes {start:,} and {offset:,}"
     return message + (f", near {near})" if near else ")")
 
 
@@ -247,8 +261,13 @@ def _loaded(path: Path) -> Iterator[BundleField | Entry]:
             f"at byte {exc.start:,}"
         ) from None
     except json.JSONDecodeError as exc:
+        reason = exc.msg
+        if exc.msg == "Extra data":
+            reason = "there is more text after the end of the JSON object"
+        elif exc.pos >= len(exc.doc.rstrip()):
+            reason = "the file ends before the JSON is complete (is it cut short?)"
         raise ImportFileError(
-            f"{path.name} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            f"{path.name} is not valid JSON: {reason} (line {exc.lineno}, column {exc.colno})"
         ) from None
     except (ValueError, RecursionError) as exc:
         raise ImportFileError(f"{path.name} is not valid JSON: {exc}") from None
