@@ -19,6 +19,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, text, update
 
@@ -106,6 +107,60 @@ def group_members(conn: Connection, person_id: int) -> list[int]:
     return sorted(int(row[0]) for row in conn.execute(query, {"root": root}))
 
 
+class MergeForest:
+    """The merge tree and the rejected pairs, held in memory for one import transaction.
+
+    Finding a record's group is then a walk in a dict instead of a query per step; the resolver is
+    the only writer in its transaction, so it keeps this in step with what it writes.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.parent: dict[int, int] = {
+            int(child): int(parent)
+            for child, parent in conn.execute(
+                select(persons_t.c.id, persons_t.c.merged_into_id).where(
+                    persons_t.c.merged_into_id.is_not(None)
+                )
+            )
+        }
+        self.children: dict[int, set[int]] = defaultdict(set)
+        for child, parent in self.parent.items():
+            self.children[parent].add(child)
+        self.rejected: set[frozenset[int]] = {
+            frozenset((int(a), int(b)))
+            for a, b in conn.execute(
+                select(suggestions_t.c.person_a_id, suggestions_t.c.person_b_id).where(
+                    suggestions_t.c.status == "rejected"
+                )
+            )
+        }
+
+    def root(self, person_id: int) -> int:
+        seen = set()
+        while person_id in self.parent and person_id not in seen:
+            seen.add(person_id)
+            person_id = self.parent[person_id]
+        return person_id
+
+    def members(self, person_id: int) -> list[int]:
+        root = self.root(person_id)
+        found, todo = [root], [root]
+        while todo:
+            for child in self.children.get(todo.pop(), ()):
+                found.append(child)
+                todo.append(child)
+        return sorted(found)
+
+    def join(self, merged: int, into: int) -> None:
+        self.parent[merged] = into
+        self.children[into].add(merged)
+
+    def blocked(self, group_a: list[int], group_b: list[int]) -> bool:
+        if not self.rejected:
+            return False
+        return any(frozenset((a, b)) in self.rejected for a in group_a for b in group_b)
+
+
 class PersonResolver:
     """Finds or creates the source person behind a ``PersonRef`` and joins it to other agencies' records.
 
@@ -118,6 +173,7 @@ class PersonResolver:
         self.batch_id = batch_id
         self.actor = actor
         self._cache: dict[tuple, int] = {}
+        self.forest = MergeForest(conn)
         self.new_persons = 0
         self.merges = 0
 
@@ -134,12 +190,19 @@ class PersonResolver:
 
         ``attributes`` (from an identity-only record) are kept on the person, added to what was there.
         """
+        raw_key = (source_system, is_child, tuple((i.kind, i.scope, i.value) for i in ref.identifiers))
+        cached = self._cache.get(raw_key) if ref.identifiers else None
+        if cached is not None:
+            return cached
         checked = [check_identifier(i) for i in ref.identifiers if i.value and i.value.strip()]
         key = self._cache_key(ref, source_system, checked, is_child)
         cached = self._cache.get(key)
         if cached is not None:
+            if ref.identifiers:
+                self._cache[raw_key] = cached
             return cached
-        person_id = self._find_in_source(ref, source_system, checked, is_child)
+        holders = self._identifier_rows(checked)
+        person_id = self._find_in_source(ref, source_system, checked, is_child, holders)
         if person_id is None:
             person_id = self._create(ref, source_system, is_child)
             added = checked
@@ -148,8 +211,10 @@ class PersonResolver:
             self._fill_blanks(person_id, ref)
         if added:
             self._add_identifiers(person_id, added, source_system)
-            self._join_matches(person_id, [c for c in added if c.valid])
+            self._join_matches(person_id, [c for c in added if c.valid], holders)
         self._cache[key] = person_id
+        if ref.identifiers:
+            self._cache[raw_key] = person_id
         if attributes:
             self._keep_attributes(person_id, attributes)
         return person_id
@@ -216,32 +281,56 @@ class PersonResolver:
         dob = ref.dob.iso() if ref.dob else None
         return (source_system, is_child, "name", name_key(ref.display_name()), dob)
 
+    def _identifier_rows(self, checked: list[CheckedIdentifier]) -> list[Any]:
+        """Every stored identifier equal to one of these (UPN and former UPN count as one kind)."""
+        if not checked:
+            return []
+        clauses = []
+        for c in checked:
+            kinds = next((group for group in MATCH_ORDER if c.kind in group), (c.kind,))
+            clauses.append(
+                and_(
+                    identifiers_t.c.kind.in_([k.value for k in kinds]),
+                    identifiers_t.c.scope == c.scope,
+                    identifiers_t.c.value == c.value,
+                )
+            )
+        query = (
+            select(
+                identifiers_t.c.person_id,
+                identifiers_t.c.kind,
+                identifiers_t.c.scope,
+                identifiers_t.c.value,
+                identifiers_t.c.valid,
+                identifiers_t.c.source_system,
+                persons_t.c.is_child,
+            )
+            .join(persons_t, persons_t.c.id == identifiers_t.c.person_id)
+            .where(or_(*clauses))
+            .order_by(identifiers_t.c.person_id)
+        )
+        return list(self.conn.execute(query))
+
     def _find_in_source(
-        self, ref: PersonRef, source_system: str, checked: list[CheckedIdentifier], is_child: bool
+        self,
+        ref: PersonRef,
+        source_system: str,
+        checked: list[CheckedIdentifier],
+        is_child: bool,
+        holders: list[Any],
     ) -> int | None:
         """A person this same source already gave us, by any identifier it used (valid or not: a
         source's own mistyped number still names the same record within that source)."""
         if checked:
-            clauses = [
-                and_(
-                    identifiers_t.c.kind == c.kind.value,
-                    identifiers_t.c.scope == c.scope,
-                    identifiers_t.c.value == c.value,
-                )
-                for c in checked
+            wanted = {(c.kind.value, c.scope, c.value) for c in checked}
+            same_source = [
+                row.person_id
+                for row in holders
+                if row.source_system == source_system
+                and row.is_child == is_child
+                and (row.kind, row.scope, row.value) in wanted
             ]
-            query = (
-                select(identifiers_t.c.person_id)
-                .join(persons_t, persons_t.c.id == identifiers_t.c.person_id)
-                .where(
-                    identifiers_t.c.source_system == source_system,
-                    persons_t.c.is_child == is_child,
-                    or_(*clauses),
-                )
-                .order_by(identifiers_t.c.person_id)
-                .limit(1)
-            )
-            return self.conn.execute(query).scalar()
+            return min(same_source) if same_source else None
         key = name_key(ref.display_name())
         if key is None:
             return None
@@ -314,35 +403,31 @@ class PersonResolver:
             ],
         )
 
-    def _join_matches(self, person_id: int, valid: list[CheckedIdentifier]) -> None:
+    def _join_matches(self, person_id: int, valid: list[CheckedIdentifier], holders: list[Any]) -> None:
         for kinds in MATCH_ORDER:
+            kind_values = {k.value for k in kinds}
             for ident in (c for c in valid if c.kind in kinds):
-                for other in self._holders(kinds, ident, person_id):
+                others = sorted(
+                    {
+                        int(row.person_id)
+                        for row in holders
+                        if row.valid
+                        and row.kind in kind_values
+                        and row.value == ident.value
+                        and row.scope == ident.scope
+                        and row.person_id != person_id
+                    }
+                )
+                for other in others:
                     self._try_join(person_id, other, ident)
 
-    def _holders(
-        self, kinds: tuple[IdentifierKind, ...], ident: CheckedIdentifier, person_id: int
-    ) -> list[int]:
-        query = (
-            select(identifiers_t.c.person_id)
-            .distinct()
-            .where(
-                identifiers_t.c.kind.in_([k.value for k in kinds]),
-                identifiers_t.c.value == ident.value,
-                identifiers_t.c.scope == ident.scope,
-                identifiers_t.c.valid.is_(True),
-                identifiers_t.c.person_id != person_id,
-            )
-            .order_by(identifiers_t.c.person_id)
-        )
-        return [int(x) for x in self.conn.execute(query).scalars()]
-
     def _try_join(self, person_id: int, other: int, ident: CheckedIdentifier) -> None:
-        mine, theirs = root_of(self.conn, person_id), root_of(self.conn, other)
+        forest = self.forest
+        mine, theirs = forest.root(person_id), forest.root(other)
         if mine == theirs:
             return
-        mine_members, their_members = group_members(self.conn, mine), group_members(self.conn, theirs)
-        if _blocked(self.conn, mine_members, their_members):
+        mine_members, their_members = forest.members(mine), forest.members(theirs)
+        if forest.blocked(mine_members, their_members):
             return
         conflict = _conflicting_nhs(self.conn, mine_members, their_members)
         if conflict:
@@ -362,6 +447,7 @@ class PersonResolver:
             merged, into = mine, other
         evidence = f"{METHOD_WORDS[ident.kind]} {ident.value} held by both records"
         record_merge(self.conn, merged, into, ident.kind.value, evidence, self.actor)
+        forest.join(merged, into)
         self.merges += 1
 
 
@@ -376,22 +462,6 @@ def record_merge(conn: Connection, merged: int, into: int, method: str, evidence
         .returning(merges_t.c.id)
     )
     return int(result.scalar_one())
-
-
-def _blocked(conn: Connection, group_a: list[int], group_b: list[int]) -> bool:
-    """A person rejected a match (or undid a merge) between these two groups."""
-    query = (
-        select(suggestions_t.c.id)
-        .where(
-            suggestions_t.c.status == "rejected",
-            or_(
-                and_(suggestions_t.c.person_a_id.in_(group_a), suggestions_t.c.person_b_id.in_(group_b)),
-                and_(suggestions_t.c.person_a_id.in_(group_b), suggestions_t.c.person_b_id.in_(group_a)),
-            ),
-        )
-        .limit(1)
-    )
-    return conn.execute(query).first() is not None
 
 
 def _valid_nhs(conn: Connection, members: list[int]) -> set[str]:
@@ -429,12 +499,25 @@ def suggest(conn: Connection, a: int, b: int, reason: str, score: float) -> int 
     return int(result.scalar_one())
 
 
-def find_suggestions(conn: Connection) -> int:
+def find_suggestions(conn: Connection, batch_id: int | None = None, forest: MergeForest | None = None) -> int:
     """Suggest matches between separate people with the same date of birth and a similar name.
 
-    Blocks on date of birth (never compares everyone with everyone); scores the name similarity and
-    agreement of sex and postcode. Returns how many new suggestions were made.
+    Blocks on date of birth (never compares everyone with everyone) and, after an import, looks only
+    at dates of birth that import brought in. Scores the name similarity and agreement of sex and
+    postcode. Returns how many new suggestions were made.
     """
+    forest = forest or MergeForest(conn)
+    wanted_dobs = None
+    if batch_id is not None:
+        wanted_dobs = set(
+            conn.execute(
+                select(persons_t.c.dob)
+                .distinct()
+                .where(persons_t.c.created_batch_id == batch_id, persons_t.c.dob.is_not(None))
+            ).scalars()
+        )
+        if not wanted_dobs:
+            return 0
     rows = conn.execute(
         select(
             persons_t.c.id,
@@ -453,7 +536,8 @@ def find_suggestions(conn: Connection) -> int:
     ).all()
     by_dob: dict[tuple[dt.date, bool], list] = defaultdict(list)
     for row in rows:
-        by_dob[(row.dob, row.is_child)].append(row)
+        if wanted_dobs is None or row.dob in wanted_dobs:
+            by_dob[(row.dob, row.is_child)].append(row)
     roots: dict[int, int] = {}
     made = 0
     for block in by_dob.values():
@@ -464,11 +548,11 @@ def find_suggestions(conn: Connection) -> int:
                 score, reason = _score_pair(first, second)
                 if score < 0.85:
                     continue
-                root_a = roots.setdefault(first.id, root_of(conn, first.id))
-                root_b = roots.setdefault(second.id, root_of(conn, second.id))
+                root_a = roots.setdefault(first.id, forest.root(first.id))
+                root_b = roots.setdefault(second.id, forest.root(second.id))
                 if root_a == root_b:
                     continue
-                if _blocked(conn, group_members(conn, root_a), group_members(conn, root_b)):
+                if forest.blocked(forest.members(root_a), forest.members(root_b)):
                     continue
                 if suggest(conn, root_a, root_b, reason, score) is not None:
                     made += 1
