@@ -143,11 +143,18 @@ def show_command(child: str, limit: int) -> None:
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--children", default=200, show_default=True, help="Number of children in the authority.")
 @click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same files).")
-def generate_command(out: Path, children: int, seed: int) -> None:
+@click.option(
+    "--formats",
+    type=click.Choice(["template", "native"]),
+    default="template",
+    show_default=True,
+    help="template: every agency on the chronology template; native: each agency's own export format.",
+)
+def generate_command(out: Path, children: int, seed: int, formats: str) -> None:
     """Write a synthetic local authority (every agency's files and a ground-truth file)."""
     from generator import generate_authority
 
-    summary = generate_authority(out, children=children, seed=seed)
+    summary = generate_authority(out, children=children, seed=seed, formats=formats)
     click.echo(f"wrote a synthetic authority of {children} children to {out}")
     for line in summary.lines():
         click.echo(f"  {line}")

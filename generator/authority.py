@@ -12,6 +12,7 @@ from generator.timeline import Window
 from generator.world import iter_families
 from generator.writers import GroundTruthWriter, TemplateCsvWriter, Writer
 from generator.writers.ground_truth import NAME as GROUND_TRUTH
+from generator.writers.native import native_writers
 from generator.writers.template_csv import FILES
 
 MANIFEST = "manifest.json"
@@ -31,6 +32,23 @@ class GenerationSummary:
     ground_truth: Path
     manifest: Path
 
+    def lines(self) -> list[str]:
+        """What was written, for a person reading the command's output."""
+        out = [
+            f"{self.events} events for {self.children} children in {self.families} families "
+            f"({self.planted_children} with planted patterns)"
+        ]
+        out += [
+            f"{name}: {rows} rows"
+            for name, rows in sorted(self.files.items())
+            if not name.startswith("fhir/")
+        ]
+        fhir = [rows for name, rows in self.files.items() if name.startswith("fhir/")]
+        if fhir:
+            out.append(f"fhir/: {len(fhir)} bundles, {sum(fhir)} entries")
+        out += [f"ground truth: {self.ground_truth.name}; manifest: {self.manifest.name}"]
+        return out
+
 
 def generate_authority(
     out_dir: Path,
@@ -40,6 +58,7 @@ def generate_authority(
     start: dt.date = dt.date(2016, 4, 1),
     end: dt.date = dt.date(2025, 3, 31),
     writers: Sequence[Writer] | None = None,
+    formats: str = "template",
 ) -> GenerationSummary:
     """Write a synthetic authority's agency files, ``ground-truth.json`` and ``manifest.json``.
 
@@ -49,7 +68,14 @@ def generate_authority(
     if children < 1:
         raise ValueError("children must be at least 1")
     out_dir.mkdir(parents=True, exist_ok=True)
-    data_writers: list[Writer] = list(writers) if writers is not None else [TemplateCsvWriter()]
+    if writers is not None:
+        data_writers: list[Writer] = list(writers)
+    elif formats == "native":
+        data_writers = native_writers(end)
+    elif formats == "template":
+        data_writers = [TemplateCsvWriter()]
+    else:
+        raise ValueError(f"formats must be 'native' or 'template', not {formats!r}")
     truth = GroundTruthWriter(seed=seed, children=children, start=start, end=end)
     for writer in (*data_writers, truth):
         writer.open(out_dir)
@@ -81,7 +107,7 @@ def generate_authority(
                 "files": [
                     {
                         "file": name,
-                        "format": "chronology-template-csv",
+                        "format": _format_of(name),
                         "agency": AGENCY_OF_FILE.get(name),
                         "rows": rows,
                     }
@@ -97,3 +123,18 @@ def generate_authority(
     return GenerationSummary(
         out_dir, files, made, families, planted, events, out_dir / GROUND_TRUTH, manifest
     )
+
+
+def _format_of(name: str) -> str:
+    """The import format of a written file, by its name (as the writers name them)."""
+    prefixes = {
+        "template-": "template",
+        "cin-census-": "cin-census",
+        "case-notes": "case-notes",
+        "relationships": "relationships",
+        "fhir/": "fhir",
+        "police-": "police",
+        "school-log-": "school-log",
+        "ctf-": "ctf",
+    }
+    return next((fmt for prefix, fmt in prefixes.items() if name.startswith(prefix)), "unknown")

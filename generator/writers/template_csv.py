@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -113,9 +113,17 @@ def family_rows(family: Family) -> Iterator[tuple[str, list[str]]]:
 
 
 class TemplateCsvWriter:
-    """Writes ``template-<agency>.csv`` files; agencies beyond the main four appear when used."""
+    """Writes ``template-<agency>.csv`` files; agencies beyond the main four appear when used.
 
-    def __init__(self) -> None:
+    ``include`` chooses the events it writes: alongside the native-format writers it takes only what
+    no native format carries, so every world event is written once.
+    """
+
+    def __init__(
+        self, include: Callable[[WorldEvent], bool] | None = None, always: tuple[str, ...] = ALWAYS
+    ) -> None:
+        self._include = include
+        self._always = always
         self._dir: Path | None = None
         self._files: dict[str, IO[str]] = {}
         self._writers: dict[str, csv._writer] = {}
@@ -123,7 +131,7 @@ class TemplateCsvWriter:
 
     def open(self, out_dir: Path) -> None:
         self._dir = out_dir
-        for agency in ALWAYS:
+        for agency in self._always:
             self._writer_for(agency)
 
     def _writer_for(self, agency: str) -> csv._writer:
@@ -140,9 +148,11 @@ class TemplateCsvWriter:
         return writer
 
     def write_family(self, family: Family) -> None:
-        for agency, values in family_rows(family):
-            self._writer_for(agency).writerow(values)
-            self._counts[agency] += 1
+        for record in family.children:
+            for event in record.events:
+                if self._include is None or self._include(event):
+                    self._writer_for(event.agency).writerow(row(record, event))
+                    self._counts[event.agency] += 1
 
     def close(self) -> dict[str, int]:
         for handle in self._files.values():
