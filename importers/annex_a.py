@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -53,13 +52,19 @@ from chronology.events import (
 )
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
-from importers.ssda903 import code_info
-from importers.tabular import XLSX_SUFFIXES, cell_text, describe_rows
+from importers.dfe_codes import code_info
+from importers.tabular import (
+    HEADER_SEARCH_ROWS,
+    XLSX_SUFFIXES,
+    RowSource,
+    cell_text,
+    describe_rows,
+    open_workbook,
+    sheet_rows,
+)
 
 SOURCE_SYSTEM = "annex-a"
 DEFAULT_AGENCY = "Children's social care"
-HEADER_SEARCH_ROWS = 10
-UNPACKED_FACTOR = 8  # as importers.tabular: sheet XML is bulky, a zip bomb is not
 COVERAGE_LISTS = (1, 3)  # lists holding every contact / referral of the period the workbook covers
 _LIST_NAME = re.compile(r"^list\s*(\d{1,2})(?!\d)")
 _LIST_LETTER = re.compile(r"^\s*[a-z]{1,2}\)\s*", re.IGNORECASE)  # "a) " before a drop-down value
@@ -364,7 +369,12 @@ LIST_SPECS: dict[int, ListSpec] = {
                     "Decision that the child should be placed for adoption",
                 ),
                 Fact("placement_order", "adoption_decision", "placement_order", "Placement order granted"),
-                Fact("matched", "adoption_decision", "adoption_match", "Child matched with prospective adopters"),
+                Fact(
+                    "matched",
+                    "adoption_decision",
+                    "adoption_match",
+                    "Child matched with prospective adopters",
+                ),
                 Fact("placed_for_adoption", "placement_change", "placed_for_adoption", "Placed for adoption"),
                 Fact(
                     "adoption_order",
@@ -450,47 +460,10 @@ def themes_of(value: str) -> list[str]:
 # --- the workbook ---------------------------------------------------------------------------------------
 
 
-def _open_workbook(path: Path, max_bytes: int) -> Any:
-    """The workbook read-only and values-only; ImportFileError for anything that is not a workbook."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ImportFileError(f"{path.name} cannot be opened: {exc.strerror or exc}") from exc
-    if size > max_bytes:
-        raise ImportFileError(
-            f"{path.name} is {size:,} bytes, more than the {max_bytes:,} allowed for one file; "
-            "split it or raise the limit"
-        )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ImportFileError(
-            f"{path.name} is not a valid .xlsx workbook ({exc}); an old .xls file must be saved as .xlsx"
-        ) from exc
-    if unpacked > max_bytes * UNPACKED_FACTOR:
-        raise ImportFileError(
-            f"{path.name} would unpack to {unpacked:,} bytes, more than {max_bytes * UNPACKED_FACTOR:,} allowed"
-        )
-    from openpyxl import load_workbook
-
-    try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for damaged files; all mean "unreadable"
-        raise ImportFileError(f"{path.name} could not be opened as an Excel workbook: {exc}") from exc
-
-
-def _rows(path: Path, sheet: Any) -> Iterator[tuple[int, tuple[object, ...]]]:
+def _rows(path: Path, sheet: Any) -> RowSource:
     """(row number, values) as the sheet numbers them; a damaged sheet part is an ImportFileError."""
-    number = 0
-    try:
-        sheet.reset_dimensions()  # some writers record a wrong size: read every row present
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, tuple(values)
-    except Exception as exc:
-        raise ImportFileError(
-            f"{path.name}, sheet '{sheet.title}': cannot be read after row {number}: {exc}"
-        ) from exc
+    sheet.reset_dimensions()  # some writers record a wrong size: read every row present
+    return sheet_rows(path, sheet)
 
 
 def _is_blank(values: Sequence[object]) -> bool:
@@ -525,9 +498,7 @@ class _Sheet:
         )
 
 
-def _find_header(
-    rows: Iterator[tuple[int, tuple[object, ...]]], subjects: Sequence[str]
-) -> tuple[int, list[str]] | None:
+def _find_header(rows: RowSource, subjects: Sequence[str]) -> tuple[int, list[str]] | None:
     """(header row, header texts): the first of the first non-blank rows with a subject ID column.
 
     The rows after it are left in ``rows``. None when there is none (the caller reads the sheet again)."""
@@ -555,7 +526,7 @@ class _Row:
 
     sheet: _Sheet
     number: int
-    values: tuple[object, ...]
+    values: Sequence[object]
     file: str
     warnings: list[ImportWarning] = field(default_factory=list)
 
@@ -702,9 +673,7 @@ class _Reader:
                 None, f"sheet '{name}' has no child ID column"
             )
 
-    def unknown_sheet(
-        self, sheet: _Sheet, rows: Iterator[tuple[int, tuple[object, ...]]]
-    ) -> Iterator[ImportItem]:
+    def unknown_sheet(self, sheet: _Sheet, rows: RowSource) -> Iterator[ImportItem]:
         """A sheet with a child ID column but not one of the lists: its rows are rejected, not lost."""
         yield ImportWarning(
             self.file,
@@ -747,9 +716,7 @@ class _Reader:
                 sheet.name,
             )
 
-    def list_rows(
-        self, sheet: _Sheet, rows: Iterator[tuple[int, tuple[object, ...]]]
-    ) -> Iterator[ImportItem]:
+    def list_rows(self, sheet: _Sheet, rows: RowSource) -> Iterator[ImportItem]:
         blank: list[int] = []
         last = sheet.header_row
         for number, values in rows:
@@ -967,7 +934,7 @@ class AnnexAImporter(Importer):
             if handle.read(4) != b"PK\x03\x04":
                 return False
         try:
-            workbook = _open_workbook(path, max_bytes=1 << 40)
+            workbook = open_workbook(path, max_bytes=1 << 40)
         except ImportFileError:
             return False
         try:
@@ -986,7 +953,7 @@ class AnnexAImporter(Importer):
 
     def estimate_rows(self, path: Path) -> int | None:
         try:
-            workbook = _open_workbook(path, max_bytes=1 << 40)
+            workbook = open_workbook(path, max_bytes=1 << 40)
         except ImportFileError:
             return None
         try:
@@ -997,7 +964,7 @@ class AnnexAImporter(Importer):
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
         if path.suffix.lower() not in XLSX_SUFFIXES:
             raise ImportFileError(f"{path.name} is not an .xlsx workbook: Annex A is read from Excel files")
-        workbook = _open_workbook(path, options.max_bytes)
+        workbook = open_workbook(path, options.max_bytes)
         try:
             yield from _Reader(path, options).run(workbook)
         finally:

@@ -16,26 +16,15 @@ with its own wording kept in the categories and a warning. Header aliases are in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any, ClassVar
 
 from chronology.events import CanonicalEvent, Identifier, IdentifierKind, ImportItem, PersonRef
 from chronology.settings import load_config
 from chronology.vocabulary import is_event_type
-from importers.base import Importer, ImportOptions, register
-from importers.relationships import (
-    ProjectRow,
-    check_columns,
-    closing_notices,
-    file_notices,
-    format_aliases,
-    has_columns,
-    repeated_columns,
-    sniff,
-)
-from importers.tabular import estimate_rows, open_table, resolve_columns
+from importers.base import register
+from importers.project_rows import ProjectImporter, ProjectRow
 from importers.template import parse_persons
 
 FIELDS = (
@@ -64,11 +53,6 @@ _ID_ROLE = re.compile(r"^(?P<id>[^\s:()]+)\s*:\s*(?P<role>[^:]+)$")
 
 
 @cache
-def _aliases() -> dict[str, tuple[str, ...]]:
-    return format_aliases("case_notes", FIELDS)
-
-
-@cache
 def _codes() -> dict[str, Any]:
     return load_config("codes/case_notes")
 
@@ -94,7 +78,7 @@ def _review() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
 
 def is_case_notes_header(cells: Sequence[str]) -> bool:
     """child_id + record_id + event_type + date + child_seen: a case-notes export, not a chronology."""
-    return has_columns(cells, _aliases(), SNIFF_COLUMNS)
+    return CaseNotesImporter.is_header(cells)
 
 
 def map_event_type(text: str, summary: str) -> str | None:
@@ -205,42 +189,20 @@ class _NoteRow(ProjectRow):
         return alone
 
     def attributes(self) -> dict[str, str]:
-        attributes = {name: self.raw(name) for name in ATTRIBUTE_FIELDS if self.raw(name).strip()}
-        canonical = {self.header(name) for name in ATTRIBUTE_FIELDS}
-        for name, value in self.unmapped().items():
-            if name not in canonical:
-                attributes.setdefault(name, value)
+        attributes = self.cells(ATTRIBUTE_FIELDS)
+        for name, value in self.unmapped(besides=ATTRIBUTE_FIELDS).items():
+            attributes.setdefault(name, value)
         return attributes
 
 
 @register
-class CaseNotesImporter(Importer):
+class CaseNotesImporter(ProjectImporter):
     """Reads the project's social care case notes CSV/XLSX."""
 
     name: ClassVar[str] = "case-notes"
     description: ClassVar[str] = (
         "Social care case notes CSV or XLSX (project format): contacts, visits, meetings, one row per event"
     )
-
-    @classmethod
-    def can_read(cls, path: Path) -> bool:
-        return sniff(path, is_case_notes_header)
-
-    def estimate_rows(self, path: Path) -> int | None:
-        return estimate_rows(path)
-
-    def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
-        with open_table(path, max_bytes=options.max_bytes, is_header=is_case_notes_header) as table:
-            aliases = _aliases()
-            columns = resolve_columns(table.keys, aliases)
-            check_columns(table, columns, aliases, REQUIRED_COLUMNS, "a social care case notes file")
-            yield from file_notices(table)
-            yield from repeated_columns(table, columns)
-            rows = 0
-            for row in table:
-                rows += 1
-                converter = _NoteRow(table, columns, row)
-                item = converter.convert()
-                yield from converter.warnings
-                yield item
-            yield from closing_notices(table, rows)
+    section, fields, what = "case_notes", FIELDS, "a social care case notes file"
+    sniff_columns, required_columns = SNIFF_COLUMNS, REQUIRED_COLUMNS
+    row_class = _NoteRow

@@ -60,25 +60,21 @@ from chronology.events import (
     Provenance,
     RejectedRow,
 )
-from chronology.identifiers import normalise_upn, upn_problem
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
-from importers.xml_safety import (
-    StrayText,
-    XmlNode,
-    XmlRecord,
-    check_size,
-    count_elements,
-    read_records,
-    sniff,
-    xs_boolean,
-    xs_date_text,
-)
+from importers.xml_records import RecordReader, XmlFormat, format_records, is_xml_file, shorten
+from importers.xml_safety import XmlNode, XmlRecord, count_elements, sniff, xs_boolean, xs_date_text
 
 SOURCE_SYSTEM = "cin-census"
 AGENCY = "Children's social care"
 HEADER = "Message/Header"
 CHILD = "Message/Children/Child"
+FORMAT = XmlFormat(
+    root="Message",
+    what="a CIN census return (its root element must be <Message>)",
+    patterns=(HEADER, CHILD),
+    indexed=frozenset({"Child"}),
+)
 # Blocks that may repeat: their paths always show the position (CINdetails[1]).
 REPEATABLE = frozenset(
     {"Child", "CINdetails", "Assessments", "CINPlanDates", "Section47", "ChildProtectionPlans"}
@@ -200,24 +196,16 @@ def _walk(node: XmlNode, path: str) -> Iterator[tuple[XmlNode, str]]:
         yield from _walk(child, child_path)
 
 
-class _Child:
+class _Child(RecordReader):
     """Turns one ``Child`` element into events, warnings and (rarely) rejected rows."""
 
     def __init__(self, file: _File, node: XmlNode, path: str) -> None:
+        super().__init__(file.name, node, path)
         self.file = file
-        self.node = node
-        self.path = path
-        self.items: list[ImportItem] = []
-        self.events = 0
         self.la_id = ""
-        self.subject = PersonRef()
-        self.attributes: dict[str, str] = {}
         self.reference = file.census.end
 
     # -- reporting --
-
-    def warn(self, path: str, field_name: str | None, message: str) -> None:
-        self.items.append(ImportWarning(self.file.name, None, field_name, message, path))
 
     def code(self, table: str, value: str, path: str, field_name: str) -> dict[str, str] | None:
         """The code's entry in its list; an unknown code is reported (it is kept where it is used)."""
@@ -286,32 +274,14 @@ class _Child:
         )
 
     def stray_text(self) -> None:
-        for node, path in _walk(self.node, self.path):
-            for text, after in node.stray_text():
-                where = f"after <{after}>" if after else "before its first element"
-                self.warn(
-                    path,
-                    after,
-                    f"stray text '{_shorten(text)}' inside <{node.name}> {where} is not inside any "
-                    "element, so it was not read; check the export (a value may have been typed "
-                    "outside its tags)",
-                )
+        self.report_stray_text(_walk(self.node, self.path), " (a value may have been typed outside its tags)")
 
     def make_subject(self, identifiers: XmlNode) -> PersonRef:
-        ids = [Identifier(IdentifierKind.LA_CHILD_ID, self.la_id)]
         base = f"{self.path}/ChildIdentifiers"
-        for name, kind in (("UPN", IdentifierKind.UPN), ("FormerUPN", IdentifierKind.FORMER_UPN)):
-            value = identifiers.value(name)
-            if not value:
-                continue
-            ids.append(Identifier(kind, normalise_upn(value)))
-            if problem := upn_problem(value):
-                label = "UPN" if name == "UPN" else "former UPN"
-                self.warn(
-                    f"{base}/{name}",
-                    name,
-                    f"{label} '{value}' is not valid: {problem}; kept, but never used to match records",
-                )
+        ids = [
+            Identifier(IdentifierKind.LA_CHILD_ID, self.la_id),
+            *self.upn_identifiers(identifiers.value, base),
+        ]
         return PersonRef(
             forenames=_first(identifiers, FORENAME_ELEMENTS),
             surname=_first(identifiers, SURNAME_ELEMENTS),
@@ -470,15 +440,11 @@ class _Child:
             elif child.name in BLOCKS or is_pre_proceedings(child.name):
                 self.block(child, child_path, episode)
         if self.events == made_before:
-            self.items.append(
-                RejectedRow(
-                    self.file.name,
-                    None,
-                    "CINreferralDate",
-                    "this CIN details block holds no dates, so no event could be made from it",
-                    details.flatten() or None,
-                    path,
-                )
+            self.reject(
+                path,
+                "CINreferralDate",
+                "this CIN details block holds no dates, so no event could be made from it",
+                details.flatten(),
             )
 
     def block(self, block: XmlNode, path: str, episode: dict[str, str]) -> None:
@@ -492,15 +458,11 @@ class _Child:
         }
         readers.get(block.name, self.pre_proceedings)(block, path, episode)
         if self.events == made_before:
-            self.items.append(
-                RejectedRow(
-                    self.file.name,
-                    None,
-                    block.name,
-                    f"<{block.name}> holds no date, so no event could be made from it",
-                    {**episode, **block.flatten()} or None,
-                    path,
-                )
+            self.reject(
+                path,
+                block.name,
+                f"<{block.name}> holds no date, so no event could be made from it",
+                {**episode, **block.flatten()},
             )
 
     def referral(self, details: XmlNode, node: XmlNode, path: str) -> PartialDate | None:
@@ -834,11 +796,6 @@ def _looks_like_date(name: str) -> bool:
     return name.lower().endswith("date")
 
 
-def _shorten(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def read_header(node: XmlNode, path: str, file_name: str) -> tuple[Census, list[ImportItem]]:
     """The census year from ``CollectionDetails`` (Year, ReferenceDate) and the LA from ``Source``."""
     census = Census()
@@ -954,7 +911,7 @@ class CinCensusImporter(Importer):
     @classmethod
     def can_read(cls, path: Path) -> bool:
         """An .xml file whose root is <Message> with a CIN collection or CIN census elements."""
-        if path.suffix.lower() != ".xml" or not path.is_file():
+        if not is_xml_file(path):
             return False
         found = sniff(path)
         if found.root != "Message":
@@ -967,25 +924,11 @@ class CinCensusImporter(Importer):
         return count_elements(path, "Child")
 
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
-        check_size(path, options.max_bytes)
         file = _File(path.name)
         children = 0
-        for item in read_records(
-            path,
-            patterns=[HEADER, CHILD],
-            max_bytes=options.max_bytes,
-            expected_root="Message",
-            what="a CIN census return (its root element must be <Message>)",
-            indexed={"Child"},
-        ):
-            if isinstance(item, StrayText):
-                yield ImportWarning(
-                    file.name,
-                    None,
-                    None,
-                    f"stray text '{_shorten(item.text)}' (line {item.line}) is not inside any element, so it was not read",
-                    item.path,
-                )
+        for item in format_records(path, options.max_bytes, FORMAT):
+            if isinstance(item, ImportWarning):
+                yield item
             elif item.pattern == HEADER:
                 file.census, header_items = read_header(item.node, item.path, file.name)
                 yield from header_items
@@ -1014,6 +957,6 @@ class CinCensusImporter(Importer):
             None,
             item.node.name,
             f"<{item.node.name}> (line {item.node.line}) is not part of a CIN census return and was not imported"
-            + (f" (it holds: {_shorten(shown, 120)})" if shown else ""),
+            + (f" (it holds: {shorten(shown, 120)})" if shown else ""),
             item.path,
         )

@@ -40,33 +40,28 @@ from chronology.dates import DateParseError, parse_date
 from chronology.events import (
     CanonicalEvent,
     Coverage,
-    Identifier,
-    IdentifierKind,
     ImportItem,
     ImportWarning,
     PartialDate,
     PersonRecord,
     PersonRef,
     Provenance,
-    RejectedRow,
 )
-from chronology.identifiers import normalise_upn, upn_problem
+from chronology.identifiers import normalise_upn
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
-from importers.xml_safety import (
-    StrayText,
-    XmlNode,
-    check_size,
-    count_elements,
-    read_records,
-    sniff,
-    xs_boolean,
-    xs_date_text,
-)
+from importers.xml_records import RecordReader, XmlFormat, format_records, is_xml_file
+from importers.xml_safety import XmlNode, count_elements, sniff, xs_boolean, xs_date_text
 
 SOURCE_SYSTEM = "ctf"
 HEADER = "CTfile/Header"
 PUPIL = "CTfile/CTFpupilData/Pupil"
+FORMAT = XmlFormat(
+    root="CTfile",
+    what="a Common Transfer File (its root element must be <CTfile>)",
+    patterns=(HEADER, PUPIL),
+    indexed=frozenset({"Pupil"}),
+)
 REPEATABLE = frozenset({"Pupil", "YearData", "SEN", "School"})
 EVENT_BLOCKS = frozenset({"Attendance", "SENhistory", "SchoolHistory", "LookedAfter"})
 IDENTITY = frozenset({"UPN", "FormerUPN", "Surname", "Forename", "DOB", "Sex", "Gender"})
@@ -79,11 +74,6 @@ _YEAR = re.compile(r"(\d{4})(?:\s*[-/]\s*(\d{2}|\d{4}))?")
 def codes() -> dict[str, Any]:
     """Code lists and the persistent-absence threshold in config/codes/ctf.toml."""
     return load_config("codes/ctf")
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def school_key(block: XmlNode) -> str:
@@ -175,21 +165,23 @@ def read_header(node: XmlNode, options: ImportOptions) -> Transfer:
     return transfer
 
 
-class _Pupil:
+def _last_first(node: XmlNode, path: str) -> Iterator[tuple[XmlNode, str]]:
+    """The node and all its descendants with their paths, depth first, each node's children
+    taken last one first (the order the pupil's stray text has always been reported in)."""
+    stack = [(node, path)]
+    while stack:
+        node, path = stack.pop()
+        yield node, path
+        stack.extend(node.with_paths(path, REPEATABLE))
+
+
+class _Pupil(RecordReader):
     """Turns one ``Pupil`` element into events, warnings and the pupil's identity record."""
 
     def __init__(self, file: _File, node: XmlNode, path: str) -> None:
+        super().__init__(file.name, node, path)
         self.file = file
-        self.node = node
-        self.path = path
-        self.items: list[ImportItem] = []
-        self.events = 0
         self.upn = ""
-        self.subject = PersonRef()
-        self.attributes: dict[str, str] = {}
-
-    def warn(self, path: str, field_name: str | None, message: str) -> None:
-        self.items.append(ImportWarning(self.file.name, None, field_name, message, path))
 
     def convert(self) -> list[ImportItem]:
         self.stray_text()
@@ -216,34 +208,15 @@ class _Pupil:
     # -- the pupil --
 
     def stray_text(self) -> None:
-        stack = [(self.node, self.path)]
-        while stack:
-            node, path = stack.pop()
-            for text, after in node.stray_text():
-                where = f"after <{after}>" if after else "before its first element"
-                self.warn(
-                    path,
-                    after,
-                    f"stray text '{_shorten(text)}' inside <{node.name}> {where} is not inside any "
-                    "element, so it was not read; check the export",
-                )
-            stack.extend(node.with_paths(path, REPEATABLE))
+        self.report_stray_text(_last_first(self.node, self.path))
 
     def make_subject(self) -> PersonRef:
-        identifiers: list[Identifier] = []
         details = self.node.child("BasicDetails")
-        for name, kind in (("UPN", IdentifierKind.UPN), ("FormerUPN", IdentifierKind.FORMER_UPN)):
-            value = self.node.value(name) or (details.value(name) if details is not None else None)
-            if not value:
-                continue
-            identifiers.append(Identifier(kind, normalise_upn(value)))
-            if problem := upn_problem(value):
-                label = "UPN" if name == "UPN" else "former UPN"
-                self.warn(
-                    f"{self.path}/{name}",
-                    name,
-                    f"{label} '{value}' is not valid: {problem}; kept, but never used to match records",
-                )
+
+        def value_of(name: str) -> str | None:
+            return self.node.value(name) or (details.value(name) if details is not None else None)
+
+        identifiers = self.upn_identifiers(value_of, self.path)
         self.upn = normalise_upn(self.node.value("UPN") or "")
         if not self.upn:
             self.warn(
@@ -569,16 +542,12 @@ class _Pupil:
             )
             made += 1
         if made == 0:
-            self.items.append(
-                RejectedRow(
-                    self.file.name,
-                    None,
-                    "EntryDate",
-                    f"the school history entry for {name} has no entry or leaving date, so no event "
-                    "could be made from it",
-                    attributes or None,
-                    path,
-                )
+            self.reject(
+                path,
+                "EntryDate",
+                f"the school history entry for {name} has no entry or leaving date, so no event "
+                "could be made from it",
+                attributes,
             )
 
     def looked_after(self, block: XmlNode, path: str) -> None:
@@ -631,35 +600,19 @@ class CtfImporter(Importer):
     @classmethod
     def can_read(cls, path: Path) -> bool:
         """An .xml file whose root element is <CTfile>."""
-        if path.suffix.lower() != ".xml" or not path.is_file():
-            return False
-        return sniff(path, limit=4096).root == "CTfile"
+        return is_xml_file(path) and sniff(path, limit=4096).root == "CTfile"
 
     def estimate_rows(self, path: Path) -> int | None:
         return count_elements(path, "Pupil")
 
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
-        check_size(path, options.max_bytes)
         file = _File(path.name)
         if options.agency and options.agency.strip():
             file.transfer.agency = options.agency.strip()
         pupils = 0
-        for item in read_records(
-            path,
-            patterns=[HEADER, PUPIL],
-            max_bytes=options.max_bytes,
-            expected_root="CTfile",
-            what="a Common Transfer File (its root element must be <CTfile>)",
-            indexed={"Pupil"},
-        ):
-            if isinstance(item, StrayText):
-                yield ImportWarning(
-                    file.name,
-                    None,
-                    None,
-                    f"stray text '{_shorten(item.text)}' (line {item.line}) is not inside any element, so it was not read",
-                    item.path,
-                )
+        for item in format_records(path, options.max_bytes, FORMAT):
+            if isinstance(item, ImportWarning):
+                yield item
             elif item.pattern == HEADER:
                 file.transfer = read_header(item.node, options)
             elif item.pattern == PUPIL:

@@ -61,19 +61,10 @@ from chronology.events import (
 )
 from chronology.people import name_key
 from chronology.settings import load_config
-from importers.base import Importer, ImportOptions, register
-from importers.relationships import (
-    ProjectRow,
-    check_columns,
-    closing_notices,
-    file_notices,
-    format_aliases,
-    has_columns,
-    repeated_columns,
-    sniff,
-    words_key,
-)
-from importers.tabular import Table, TableRow, describe_rows, estimate_rows, open_table, resolve_columns
+from importers.base import register
+from importers.project_rows import ProjectImporter, ProjectRow, words_key
+from importers.table_rows import closing_notices
+from importers.tabular import Table, TableRow, describe_rows
 
 FIELDS = (
     "occurrence_ref",
@@ -143,11 +134,6 @@ class OccurrenceType:
 
 
 @cache
-def _aliases() -> dict[str, tuple[str, ...]]:
-    return format_aliases("police", FIELDS)
-
-
-@cache
 def _codes() -> dict[str, Any]:
     return load_config("codes/police")
 
@@ -183,7 +169,7 @@ def normalise_role(text: str) -> str:
 
 def is_police_header(cells: Sequence[str]) -> bool:
     """occurrence_ref + occurred_at + nominal_id: the columns only a police occurrence export has."""
-    return has_columns(cells, _aliases(), SNIFF_COLUMNS)
+    return PoliceImporter.is_header(cells)
 
 
 def eighteenth_birthday(born: dt.date) -> dt.date:
@@ -275,9 +261,6 @@ class _NominalRow(ProjectRow):
         if name in OCCURRENCE_FIELDS and not own.strip():
             return self.shared.get(name, own)
         return own
-
-    def text(self, name: str) -> str:
-        return self.raw(name).strip()
 
 
 @dataclass(slots=True)
@@ -590,23 +573,18 @@ class _Occurrence:
     def _attributes(self, group: list[_Nominal], others: list[_Nominal]) -> dict[str, str]:
         """The occurrence's details, the child's role and every unmapped cell of every row: nothing is lost."""
         reader = group[0].reader
-        attributes: dict[str, str] = {}
-        for name in ATTRIBUTE_FIELDS:
-            if reader.raw(name).strip():
-                attributes[name] = reader.raw(name)
+        attributes = reader.cells(ATTRIBUTE_FIELDS)
         roles = [n.reader.text("nominal_role") for n in group if n.reader.text("nominal_role")]
         if roles:
             attributes["nominal_role"] = "; ".join(dict.fromkeys(roles))
-        canonical_headers = {reader.header(name) for name in ATTRIBUTE_FIELDS}
         for nominal in group:
-            for name, value in nominal.reader.unmapped().items():
-                if name not in canonical_headers:
-                    attributes.setdefault(name, value)
+            for name, value in nominal.reader.unmapped(besides=ATTRIBUTE_FIELDS).items():
+                attributes.setdefault(name, value)
         own = reader.unmapped()
         for nominal in others:
             label = f"nominal {nominal.key or '(no ID)'}, row {nominal.reader.number}"
-            for name, value in nominal.reader.unmapped().items():
-                if own.get(name) != value and name not in canonical_headers:
+            for name, value in nominal.reader.unmapped(besides=ATTRIBUTE_FIELDS).items():
+                if own.get(name) != value:
                     attributes[f"{name} ({label})"] = value
         children = [n for n in others if n.is_child and n.key]
         if children:
@@ -617,7 +595,7 @@ class _Occurrence:
 
 
 @register
-class PoliceImporter(Importer):
+class PoliceImporter(ProjectImporter):
     """Reads the project's police occurrence CSV/XLSX (occurrence–nominal links)."""
 
     name: ClassVar[str] = "police"
@@ -625,47 +603,37 @@ class PoliceImporter(Importer):
         "Police occurrence CSV or XLSX (project format): one row per person linked to an occurrence; "
         "one event per occurrence for each child linked to it"
     )
+    section, fields, what = "police", FIELDS, "a police occurrence file"
+    sniff_columns, required_columns = SNIFF_COLUMNS, REQUIRED_COLUMNS
 
-    @classmethod
-    def can_read(cls, path: Path) -> bool:
-        return sniff(path, is_police_header)
-
-    def estimate_rows(self, path: Path) -> int | None:
-        return estimate_rows(path)
-
-    def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
-        with open_table(path, max_bytes=options.max_bytes, is_header=is_police_header) as table:
-            aliases = _aliases()
-            columns = resolve_columns(table.keys, aliases)
-            check_columns(table, columns, aliases, REQUIRED_COLUMNS, "a police occurrence file")
-            yield from file_notices(table)
-            yield from repeated_columns(table, columns)
-            counts = _Counts()
-            with OccurrenceSpill(table.keys) as spill:
-                for row in table:
-                    counts.rows += 1
-                    ref = row.get(columns["occurrence_ref"]).strip()
-                    if ref:
-                        spill.add(ref, row)
-                        continue
-                    counts.rejected += 1
-                    reader = ProjectRow(table, columns, row)
-                    yield from reader.warnings
-                    yield reader.broken() or reader.reject(
-                        "occurrence_ref", "no occurrence reference: the row cannot be tied to an occurrence"
-                    )
-                for ref, rows in spill.occurrences():
-                    counts.occurrences += 1
-                    items = _Occurrence(table, columns, ref, rows).convert(counts)
-                    counts.rejected += sum(isinstance(item, RejectedRow) for item in items)
-                    yield from items
-            yield from closing_notices(table, counts.rows)
-            if counts.rows:
-                yield self._summary(table, counts)
-            if counts.first and counts.last:
-                yield Coverage(
-                    AGENCY, counts.first, counts.last, f"span of the occurrence dates in {table.file_name}"
+    def items(self, table: Table, columns: dict[str, str]) -> Iterator[ImportItem]:
+        """Rows spilled to disk by occurrence reference, then one event per child of each occurrence."""
+        counts = _Counts()
+        with OccurrenceSpill(table.keys) as spill:
+            for row in table:
+                counts.rows += 1
+                ref = row.get(columns["occurrence_ref"]).strip()
+                if ref:
+                    spill.add(ref, row)
+                    continue
+                counts.rejected += 1
+                reader = ProjectRow(table, columns, row)
+                yield from reader.warnings
+                yield reader.broken() or reader.reject(
+                    "occurrence_ref", "no occurrence reference: the row cannot be tied to an occurrence"
                 )
+            for ref, rows in spill.occurrences():
+                counts.occurrences += 1
+                items = _Occurrence(table, columns, ref, rows).convert(counts)
+                counts.rejected += sum(isinstance(item, RejectedRow) for item in items)
+                yield from items
+        yield from closing_notices(table, counts.rows)
+        if counts.rows:
+            yield self._summary(table, counts)
+        if counts.first and counts.last:
+            yield Coverage(
+                AGENCY, counts.first, counts.last, f"span of the occurrence dates in {table.file_name}"
+            )
 
     @staticmethod
     def _summary(table: Table, counts: _Counts) -> ImportWarning:

@@ -25,24 +25,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import ClassVar
 
 from chronology.events import CanonicalEvent, Coverage, Identifier, ImportItem, PartialDate, PersonRef
 from chronology.settings import load_config
-from importers.base import Importer, ImportOptions, register
-from importers.relationships import (
-    ProjectRow,
-    check_columns,
-    closing_notices,
-    file_notices,
-    format_aliases,
-    has_columns,
-    repeated_columns,
-    sniff,
-    words_key,
-)
-from importers.tabular import estimate_rows, open_table, resolve_columns
+from importers.base import register
+from importers.project_rows import ProjectImporter, ProjectRow, words_key
+from importers.tabular import Table
 
 FIELDS = (
     "incident_id",
@@ -81,11 +70,6 @@ class Category:
 
 
 @cache
-def _aliases() -> dict[str, tuple[str, ...]]:
-    return format_aliases("school_log", FIELDS)
-
-
-@cache
 def categories() -> dict[str, Category]:
     table = load_config("codes/school_log").get("categories", {})
     return {
@@ -100,7 +84,7 @@ def categories() -> dict[str, Category]:
 
 def is_school_log_header(cells: Sequence[str]) -> bool:
     """incident_id + upn + category + date: a pupil-level incident log, not a police or care file."""
-    return has_columns(cells, _aliases(), SNIFF_COLUMNS)
+    return SchoolLogImporter.is_header(cells)
 
 
 class _IncidentRow(ProjectRow):
@@ -202,7 +186,7 @@ class _IncidentRow(ProjectRow):
         return f"{base}, recorded by {recorded_by}" if recorded_by else base
 
     def attributes(self, record_id: str, system: str) -> dict[str, str]:
-        attributes = {name: self.raw(name) for name in ATTRIBUTE_FIELDS if self.raw(name).strip()}
+        attributes = self.cells(ATTRIBUTE_FIELDS)
         if record_id and system == SOURCE_SYSTEM:  # no school: the ID is kept, but cannot key the row
             attributes["incident_id"] = self.raw("incident_id")
         for name, value in self.unmapped().items():
@@ -211,41 +195,26 @@ class _IncidentRow(ProjectRow):
 
 
 @register
-class SchoolLogImporter(Importer):
+class SchoolLogImporter(ProjectImporter):
     """Reads the project's school safeguarding log CSV/XLSX."""
 
     name: ClassVar[str] = "school-log"
     description: ClassVar[str] = (
         "School safeguarding log CSV or XLSX (project format): one row per incident or concern about a pupil"
     )
+    section, fields, what = "school_log", FIELDS, "a school safeguarding log"
+    sniff_columns, required_columns = SNIFF_COLUMNS, REQUIRED_COLUMNS
+    row_class = _IncidentRow
 
-    @classmethod
-    def can_read(cls, path: Path) -> bool:
-        return sniff(path, is_school_log_header)
-
-    def estimate_rows(self, path: Path) -> int | None:
-        return estimate_rows(path)
-
-    def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
-        with open_table(path, max_bytes=options.max_bytes, is_header=is_school_log_header) as table:
-            aliases = _aliases()
-            columns = resolve_columns(table.keys, aliases)
-            check_columns(table, columns, aliases, REQUIRED_COLUMNS, "a school safeguarding log")
-            yield from file_notices(table)
-            yield from repeated_columns(table, columns)
-            rows = 0
-            span: tuple[dt.date, dt.date] | None = None
-            for row in table:
-                rows += 1
-                converter = _IncidentRow(table, columns, row)
-                item = converter.convert()
-                yield from converter.warnings
-                yield item
-                if isinstance(item, CanonicalEvent) and item.date is not None:
-                    span = _widen(span, item.date)
-            yield from closing_notices(table, rows)
-            if span:
-                yield Coverage(AGENCY, span[0], span[1], f"span of the incident dates in {table.file_name}")
+    def items(self, table: Table, columns: dict[str, str]) -> Iterator[ImportItem]:
+        """The rows' items, then the log's span of incident dates as the school's coverage."""
+        span: tuple[dt.date, dt.date] | None = None
+        for item in super().items(table, columns):
+            yield item
+            if isinstance(item, CanonicalEvent) and item.date is not None:
+                span = _widen(span, item.date)
+        if span:
+            yield Coverage(AGENCY, span[0], span[1], f"span of the incident dates in {table.file_name}")
 
 
 def _widen(span: tuple[dt.date, dt.date] | None, date: PartialDate) -> tuple[dt.date, dt.date]:

@@ -37,7 +37,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -57,16 +56,15 @@ from chronology.events import (
     RejectedRow,
 )
 from chronology.identifiers import normalise_upn, upn_problem
-from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
+from importers.dfe_codes import code_info
+from importers.table_rows import closing_notices, file_notices, rejected_row, sniff_table
 from importers.tabular import (
     CSV_SUFFIXES,
     Table,
     TableRow,
-    describe_rows,
     estimate_rows,
     open_table,
-    peek_rows,
 )
 
 SOURCE_SYSTEM = "ssda903"
@@ -127,17 +125,6 @@ def is_903_header(cells: Sequence[str]) -> bool:
     return kind_of(cells) is not None
 
 
-@cache
-def _codes() -> dict[str, dict[str, dict[str, Any]]]:
-    return load_config("codes/ssda903")
-
-
-def code_info(table: str, code: str) -> dict[str, Any] | None:
-    """The code list entry (label, themes, flags) for a code, or None when the DfE list lacks it."""
-    entry = _codes().get(table, {}).get(code)
-    return dict(entry) if entry is not None else None
-
-
 def _ends_care(rec: str) -> bool:
     """Every reason ceased except X1 ends the period of care; an unknown code is taken to as well."""
     info = code_info("REC", rec)
@@ -182,12 +169,7 @@ class _Row:
         self.warnings.append(ImportWarning(self.file, self.row.number, column, message))
 
     def reject(self, column: str | None, reason: str) -> RejectedRow:
-        raw = {
-            self.reader.table.name_of(key): value for key, value in self.row.cells.items() if value.strip()
-        }
-        for number, value in enumerate(self.row.extra, start=1):
-            raw[f"(extra value {number})"] = value
-        return RejectedRow(self.file, self.row.number, column, reason, raw)
+        return rejected_row(self.reader.table, self.row, column, reason)
 
     def date(
         self, column: str, what: str, *, required: bool = False
@@ -263,7 +245,7 @@ class _Reader:
     # -- whole file --
 
     def run(self) -> Iterator[ImportItem]:
-        yield from self.file_notices()
+        yield from self.opening_notices()
         if self.kind is EPISODES:
             yield from self.episodes()
         else:
@@ -271,20 +253,12 @@ class _Reader:
             for row in self.table:
                 self.rows += 1
                 yield from self.checked(row, handler)
-        yield from self.closing_notices()
+        yield from self.end_notices()
 
-    def file_notices(self) -> Iterator[ImportWarning]:
+    def opening_notices(self) -> Iterator[ImportWarning]:
+        """The file's own notices, and the standard columns of its kind that it lacks."""
         name = self.table.file_name
-        for notice in self.table.notices:
-            yield ImportWarning(name, None, None, notice)
-        if self.table.rows_above_header:
-            yield ImportWarning(
-                name,
-                None,
-                None,
-                f"row(s) {describe_rows(self.table.rows_above_header)} above the header "
-                f"(row {self.table.header_row}) were taken as a title and not imported",
-            )
+        yield from file_notices(self.table)
         present = set(self.table.keys)
         missing = [column for column in self.kind.standard if _key(column) not in present]
         if missing:
@@ -296,17 +270,9 @@ class _Reader:
                 "what they would have said is unknown for every row",
             )
 
-    def closing_notices(self) -> Iterator[ImportItem]:
-        name = self.table.file_name
-        if self.table.blank_rows:
-            yield ImportWarning(
-                name,
-                None,
-                None,
-                f"skipped {len(self.table.blank_rows)} blank row(s): row(s) {describe_rows(self.table.blank_rows)}",
-            )
-        if self.rows == 0:
-            yield ImportWarning(name, None, None, f"{name} has a header but no data rows: nothing imported")
+    def end_notices(self) -> Iterator[ImportItem]:
+        """Blank rows, a header alone, then the collection year the file covers."""
+        yield from closing_notices(self.table, self.rows)
         if self.latest is not None and self.earliest is not None:
             start = max(collection_year_start(self.latest), self.earliest)
             year = collection_year_start(self.latest).year
@@ -661,9 +627,7 @@ class SSDA903Importer(Importer):
     @classmethod
     def can_read(cls, path: Path) -> bool:
         """A .csv whose header row holds the identifying columns of one of the four 903 files."""
-        if path.suffix.lower() not in CSV_SUFFIXES or not path.is_file():
-            return False
-        return any(is_903_header(row) for row in peek_rows(path))
+        return sniff_table(path, is_903_header, CSV_SUFFIXES)
 
     def estimate_rows(self, path: Path) -> int | None:
         return estimate_rows(path)

@@ -67,13 +67,16 @@ __all__ = [
     "TableRow",
     "aliases_from_config",
     "cell_text",
+    "check_file_size",
     "describe_rows",
     "estimate_rows",
     "normalise_header",
     "open_table",
+    "open_workbook",
     "peek_rows",
     "read_table",
     "resolve_columns",
+    "sheet_rows",
     "unescape_formula",
 ]
 
@@ -394,16 +397,7 @@ def open_table(
     suffix = path.suffix.lower()
     if suffix not in TABULAR_SUFFIXES:
         raise ImportFileError(f"{path.name} is not a CSV or XLSX file")
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ImportFileError(f"{path.name} cannot be opened: {exc.strerror or exc}") from exc
-    if size > max_bytes:
-        raise ImportFileError(
-            f"{path.name} is {_megabytes(size)}, more than the {_megabytes(max_bytes)} allowed for one "
-            "file; split it into smaller files or raise the limit"
-        )
-    if size == 0:
+    if check_file_size(path, max_bytes) == 0:
         raise ImportFileError(f"{path.name} is empty")
     if suffix in CSV_SUFFIXES:
         return _open_csv(path, is_header, header_search_rows)
@@ -414,6 +408,21 @@ def read_table(path: Path, *, max_bytes: int, is_header: HeaderTest | None = Non
     """Data rows of a CSV or XLSX file (see ``open_table``); the file is closed at the end."""
     with open_table(path, max_bytes=max_bytes, is_header=is_header) as table:
         yield from table
+
+
+def check_file_size(path: Path, max_bytes: int) -> int:
+    """The file's size; ImportFileError when it cannot be read or is over ``max_bytes`` (checked
+    before any reading, so an oversized file costs nothing)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImportFileError(f"{path.name} cannot be opened: {exc.strerror or exc}") from exc
+    if size > max_bytes:
+        raise ImportFileError(
+            f"{path.name} is {_megabytes(size)}, more than the {_megabytes(max_bytes)} allowed for one "
+            "file; split it into smaller files or raise the limit"
+        )
+    return size
 
 
 def _megabytes(size: int) -> str:
@@ -610,8 +619,13 @@ def _open_csv(path: Path, is_header: HeaderTest | None, search: int) -> Table:
 # --- XLSX ---------------------------------------------------------------------------------------------
 
 
-def _load_workbook(path: Path, max_bytes: int) -> Any:
-    """The workbook in read-only, values-only mode; ImportFileError for anything that is not one."""
+def open_workbook(path: Path, max_bytes: int) -> Any:
+    """The workbook in read-only, values-only mode; ImportFileError for anything that is not one.
+
+    Every workbook importer opens through here, so the size limit and the zip bomb guard (parts
+    that would unpack to more than ``XLSX_UNPACKED_FACTOR`` times ``max_bytes``) are the same.
+    """
+    check_file_size(path, max_bytes)
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -633,7 +647,7 @@ def _load_workbook(path: Path, max_bytes: int) -> Any:
         raise ImportFileError(f"{path.name} could not be opened as an Excel workbook: {exc}") from exc
 
 
-def _sheet_rows(path: Path, sheet: Any, start: int = 1, limit: int | None = None) -> RowSource:
+def sheet_rows(path: Path, sheet: Any, start: int = 1, limit: int | None = None) -> RowSource:
     """(row number, values) for a worksheet, numbered as the sheet numbers them."""
     number = start - 1
     try:
@@ -648,7 +662,7 @@ def _sheet_rows(path: Path, sheet: Any, start: int = 1, limit: int | None = None
 
 
 def _open_xlsx(path: Path, max_bytes: int, is_header: HeaderTest | None, search: int) -> Table:
-    workbook = _load_workbook(path, max_bytes)
+    workbook = open_workbook(path, max_bytes)
     try:
         sheets = list(workbook.worksheets)
         for sheet in sheets:
@@ -656,7 +670,7 @@ def _open_xlsx(path: Path, max_bytes: int, is_header: HeaderTest | None, search:
         chosen: tuple[Any, int, Sequence[object], list[int]] | None = None
         fallback: tuple[Any, int, Sequence[object], list[int]] | None = None
         for sheet in sheets:
-            rows = _sheet_rows(path, sheet, limit=_XLSX_SEARCH_PHYSICAL_ROWS)
+            rows = sheet_rows(path, sheet, limit=_XLSX_SEARCH_PHYSICAL_ROWS)
             found = _find_header(rows, is_header, search)
             rows.close()
             if found is None:
@@ -671,7 +685,7 @@ def _open_xlsx(path: Path, max_bytes: int, is_header: HeaderTest | None, search:
         if chosen is None:
             raise ImportFileError(f"{path.name} is empty: no sheet has any cells")
         sheet, number, header, above = chosen
-        data_rows = _sheet_rows(path, sheet, start=number + 1)
+        data_rows = sheet_rows(path, sheet, start=number + 1)
     except BaseException:
         workbook.close()
         raise
@@ -733,7 +747,7 @@ def peek_rows(path: Path, limit: int = HEADER_SEARCH_ROWS) -> list[list[str]]:
             if handle.read(4) != b"PK\x03\x04":
                 return []
         try:
-            workbook = _load_workbook(path, max_bytes=1 << 40)
+            workbook = open_workbook(path, max_bytes=1 << 40)
         except ImportFileError:
             return []
         try:
@@ -741,7 +755,7 @@ def peek_rows(path: Path, limit: int = HEADER_SEARCH_ROWS) -> list[list[str]]:
             for sheet in workbook.worksheets:
                 sheet.reset_dimensions()
                 count = 0
-                for _, values in _sheet_rows(path, sheet, limit=_XLSX_SEARCH_PHYSICAL_ROWS):
+                for _, values in sheet_rows(path, sheet, limit=_XLSX_SEARCH_PHYSICAL_ROWS):
                     texts = [cell_text(value) for value in values]
                     if any(text.strip() for text in texts):
                         found.append(texts)
@@ -772,7 +786,7 @@ def estimate_rows(path: Path) -> int | None:
             mean = sum(len(line) for line in lines) / len(lines)
             return max(0, round(size / mean) - 1)
         if suffix in XLSX_SUFFIXES:
-            workbook = _load_workbook(path, max_bytes=1 << 40)
+            workbook = open_workbook(path, max_bytes=1 << 40)
             try:  # the recorded sizes only; the largest sheet is the one likely to be read
                 sizes = [sheet.max_row for sheet in workbook.worksheets if sheet.max_row]
             finally:

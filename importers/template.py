@@ -26,33 +26,36 @@ from functools import cache
 from pathlib import Path
 from typing import ClassVar
 
-from chronology.dates import DateParseError, from_excel, parse_date, parse_time
+from chronology.dates import DateParseError, from_excel, parse_date
 from chronology.events import (
     CanonicalEvent,
     Identifier,
     IdentifierKind,
-    ImportFileError,
     ImportItem,
-    ImportWarning,
     PartialDate,
     PersonRef,
     Provenance,
-    RejectedRow,
 )
 from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
 from chronology.settings import load_config
 from chronology.vocabulary import is_event_type
 from importers.base import Importer, ImportOptions, register
+from importers.table_rows import (
+    RowReader,
+    convert_rows,
+    file_notices,
+    header_fields,
+    missing_columns,
+    refuse_missing,
+    repeated_columns,
+    sniff_table,
+)
 from importers.tabular import (
-    TABULAR_SUFFIXES,
     Table,
     TableRow,
     aliases_from_config,
-    describe_rows,
     estimate_rows,
-    normalise_header,
     open_table,
-    peek_rows,
     resolve_columns,
     unescape_formula,
 )
@@ -87,8 +90,6 @@ REQUIRED_COLUMNS = ("start_date", "source", "event")
 SUBJECT_COLUMNS = ("child_id", "nhs_number", "upn", "child_name")
 KEPT_AS_ATTRIBUTES = frozenset({"date_precision"})  # read to check the date, then kept as written
 DEFAULT_EVENT_TYPE = "agency_record"
-_TRUE = frozenset({"y", "yes", "true", "1"})
-_FALSE = frozenset({"n", "no", "false", "0"})
 _PERSON = re.compile(r"^(?P<name>.*?)\s*\((?P<role>[^()]*)\)\s*$", re.DOTALL)
 
 
@@ -105,30 +106,14 @@ def _category_types() -> dict[str, str]:
     return {" ".join(key.lower().split()): value for key, value in table.items()}
 
 
-def _columns_of(cells: Sequence[str]) -> dict[str, str]:
-    return resolve_columns((normalise_header(cell) for cell in cells if cell.strip()), _aliases())
-
-
 def is_template_header(cells: Sequence[str]) -> bool:
     """True when a row holds the template's required columns (or aliases) and a child column.
 
     ``agency`` is not needed (it can be given at import); ``source`` is what tells a template
     apart from a school log or case-notes file, which have dates and descriptions too.
     """
-    found = _columns_of(cells)
+    found = header_fields(cells, _aliases())
     return all(name in found for name in REQUIRED_COLUMNS) and any(name in found for name in SUBJECT_COLUMNS)
-
-
-def parse_flag(text: str) -> bool | None:
-    """Y/N, yes/no, true/false, 1/0 in any case; None when blank. Raises ValueError otherwise."""
-    value = text.strip().lower()
-    if not value:
-        return None
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(f"'{text.strip()}' is not Y or N (yes/no, true/false and 1/0 are also read)")
 
 
 # The chronology export notes a role word it could not tie to one person ("Dad (father) — ambiguous:
@@ -161,28 +146,18 @@ def _event_type_name(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
-class _Row:
+class _Row(RowReader):
     """Turns one table row into an event (or a rejected row), gathering its warnings."""
 
     def __init__(self, table: Table, columns: dict[str, str], row: TableRow, options: ImportOptions) -> None:
-        self.table = table
-        self.columns = columns
-        self.row = row
+        super().__init__(table, columns, row)
         self.options = options
-        self.file = table.file_name
-        self.warnings: list[ImportWarning] = []
-        self.attributes: dict[str, str] = {}
 
     # -- access --
 
-    def header(self, name: str) -> str:
-        """The column's header as written in the file (what a data officer will look for)."""
-        key = self.columns.get(name)
-        return self.table.name_of(key) if key else name
-
     def text(self, name: str) -> str:
         """Mapped cell: export escaping undone; stripped unless it was escaped (exact round trip)."""
-        raw = self.row.get(self.columns.get(name))
+        raw = self.raw(name)
         unescaped = unescape_formula(raw)
         return unescaped if unescaped is not raw else raw.strip()
 
@@ -190,32 +165,17 @@ class _Row:
         key = self.columns.get(name)
         return self.row.native.get(key) if key else None
 
-    def warn(self, name: str | None, message: str) -> None:
-        field = self.header(name) if name else None
-        self.warnings.append(ImportWarning(self.file, self.row.number, field, message))
-
     def keep(self, name: str) -> None:
-        """Keep a mapped cell that could not be used, as an attribute under its header: nothing is lost."""
+        """Keep a mapped cell that could not be used, export escaping undone: nothing is lost."""
         key = self.columns.get(name)
         if key and self.row.get(key).strip():
-            self.attributes[self.table.name_of(key)] = unescape_formula(self.row.get(key))
-
-    def reject(self, name: str | None, reason: str, *, column: str | None = None) -> RejectedRow:
-        """A rejected row with every non-empty cell as written; ``column`` names it directly."""
-        raw = {self.table.name_of(key): value for key, value in self.row.cells.items() if value.strip()}
-        for number, value in enumerate(self.row.extra, start=1):
-            raw[f"(extra value {number})"] = value
-        field = self.header(name) if name else column
-        return RejectedRow(self.file, self.row.number, field, reason, raw)
+            self.kept[self.table.name_of(key)] = unescape_formula(self.row.get(key))
 
     # -- conversion --
 
     def convert(self) -> ImportItem:
-        for column, message in self.row.warnings:
-            self.warnings.append(ImportWarning(self.file, self.row.number, column, message))
-        if self.row.errors:
-            column, reason = self.row.errors[0]
-            return self.reject(None, reason, column=column)
+        if broken := self.broken():
+            return broken
         agency = self.text("agency") or (self.options.agency or "").strip()
         if not agency:
             return self.reject("agency", "no agency: the cell is blank and none was given at import")
@@ -263,8 +223,8 @@ class _Row:
         used = {key for name, key in self.columns.items() if name not in KEPT_AS_ATTRIBUTES}
         for key, value in self.row.cells.items():
             if key not in used and value.strip():
-                self.attributes.setdefault(self.table.name_of(key), unescape_formula(value))
-        event.attributes = self.attributes
+                self.kept.setdefault(self.table.name_of(key), unescape_formula(value))
+        event.attributes = self.kept
         return event
 
     def subject(self) -> PersonRef | None:
@@ -339,28 +299,13 @@ class _Row:
         return end
 
     def time(self, name: str) -> dt.time | None:
+        """A workbook time or date-time cell as it is; otherwise the text, read as a time."""
         value = self.native(name)
         if isinstance(value, dt.datetime):
             return value.time()
         if isinstance(value, dt.time):
             return value
-        text = self.text(name)
-        if not text:
-            return None
-        try:
-            return parse_time(text)
-        except DateParseError as exc:
-            self.warn(name, f"the time could not be read: {exc}; the text is kept as written")
-            self.keep(name)
-            return None
-
-    def flag(self, name: str) -> bool | None:
-        try:
-            return parse_flag(self.text(name))
-        except ValueError as exc:
-            self.warn(name, f"{exc}; the text is kept as written")
-            self.keep(name)
-            return None
+        return super().time(name)
 
     def seq(self) -> int | None:
         text = self.text("seq")
@@ -423,9 +368,7 @@ class TemplateImporter(Importer):
     @classmethod
     def can_read(cls, path: Path) -> bool:
         """A .csv/.xlsx whose first rows include a header with the template's columns."""
-        if path.suffix.lower() not in TABULAR_SUFFIXES or not path.is_file():
-            return False
-        return any(is_template_header(row) for row in peek_rows(path))
+        return sniff_table(path, is_template_header)
 
     def estimate_rows(self, path: Path) -> int | None:
         return estimate_rows(path)
@@ -434,70 +377,16 @@ class TemplateImporter(Importer):
         with open_table(path, max_bytes=options.max_bytes, is_header=is_template_header) as table:
             columns = resolve_columns(table.keys, _aliases())
             self._check_columns(table, columns, options)
-            for notice in table.notices:
-                yield ImportWarning(table.file_name, None, None, notice)
-            if table.rows_above_header:
-                yield ImportWarning(
-                    table.file_name,
-                    None,
-                    None,
-                    f"row(s) {describe_rows(table.rows_above_header)} above the header "
-                    f"(row {table.header_row}) were taken as a title and not imported",
-                )
-            yield from self._repeated_columns(table, columns)
-            rows = 0
-            for row in table:
-                rows += 1
-                converter = _Row(table, columns, row, options)
-                item = converter.convert()
-                yield from converter.warnings
-                yield item
-            if table.blank_rows:
-                yield ImportWarning(
-                    table.file_name,
-                    None,
-                    None,
-                    f"skipped {len(table.blank_rows)} blank row(s): row(s) {describe_rows(table.blank_rows)}",
-                )
-            if rows == 0:
-                yield ImportWarning(
-                    table.file_name,
-                    None,
-                    None,
-                    f"{table.where()} has a header but no data rows: nothing imported",
-                )
+            yield from file_notices(table)
+            yield from repeated_columns(table, columns)
+            yield from convert_rows(table, lambda row: _Row(table, columns, row, options))
 
     @staticmethod
     def _check_columns(table: Table, columns: dict[str, str], options: ImportOptions) -> None:
-        aliases = _aliases()
-
-        def described(name: str) -> str:
-            others = ", ".join(aliases[name][1:4])
-            return f"{name} (or {others})" if others else name
-
-        missing = [described(name) for name in REQUIRED_COLUMNS if name not in columns]
+        """The template's required columns; the agency may be given at import instead of in a column."""
+        missing = missing_columns(columns, _aliases(), REQUIRED_COLUMNS)
         if "agency" not in columns and not (options.agency or "").strip():
             missing.insert(0, "agency (or give the agency when importing)")
         if not any(name in columns for name in SUBJECT_COLUMNS):
             missing.append("one of " + ", ".join(SUBJECT_COLUMNS))
-        if missing:
-            found = ", ".join(f"'{name}'" for name in table.header_names) or "none"
-            raise ImportFileError(
-                f"{table.where()} is not a chronology template: missing column(s) "
-                f"{'; '.join(missing)} (header row {table.header_row} has {found})"
-            )
-
-    @staticmethod
-    def _repeated_columns(table: Table, columns: dict[str, str]) -> Iterator[ImportWarning]:
-        """A second column with a mapped field's name is kept as an attribute; say so once."""
-        used = set(columns.values())
-        for column in table.columns:
-            base = column.key.split("__")[0]
-            if column.key not in used and base in used and base != column.key:
-                yield ImportWarning(
-                    table.file_name,
-                    table.header_row,
-                    column.name,
-                    f"column {column.letter} repeats the header '{table.name_of(base)}'; only the first is "
-                    "read, this one is kept as an extra attribute",
-                )
+        refuse_missing(table, "a chronology template", missing)

@@ -8,7 +8,6 @@ as the sample writes them.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -28,10 +27,10 @@ from chronology.events import (
     PersonRecord,
     RejectedRow,
 )
-from chronology.ingest import FileInfo, import_items
 from importers.annex_a import AnnexAImporter, list_number, loose, parse_yes_no, resolve, themes_of
 from importers.base import ImportOptions, detect
 from tests.conftest import SAMPLES
+from tests.helpers import damaged_file, events_of, import_file, rejected_of, warnings_of, write_workbook
 
 SAMPLE = SAMPLES / "social-care" / "annex-a-sample.xlsx"
 
@@ -78,29 +77,6 @@ SAMPLE_DATES = {
 
 def read(path: Path, **options: object) -> list[ImportItem]:
     return list(AnnexAImporter().read(path, ImportOptions(**options)))  # type: ignore[arg-type]
-
-
-def events_of(items: list[ImportItem]) -> list[CanonicalEvent]:
-    return [item for item in items if isinstance(item, CanonicalEvent)]
-
-
-def warnings_of(items: list[ImportItem]) -> list[ImportWarning]:
-    return [item for item in items if isinstance(item, ImportWarning)]
-
-
-def rejected_of(items: list[ImportItem]) -> list[RejectedRow]:
-    return [item for item in items if isinstance(item, RejectedRow)]
-
-
-def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 # --- the real sample ---------------------------------------------------------------------------------
@@ -249,7 +225,7 @@ def test_yes_no_and_themes() -> None:
 
 
 def _odd_workbook(path: Path) -> Path:
-    return workbook(
+    return write_workbook(
         path,
         {
             "Cover": [["Annex A return for a synthetic authority"], ["Prepared for testing"]],
@@ -374,7 +350,7 @@ def test_same_fact_in_two_lists_has_one_key_and_first_placement_folds(tmp_path: 
 
 
 def test_missing_columns_and_headerless_list_sheets(tmp_path: Path) -> None:
-    path = workbook(
+    path = write_workbook(
         tmp_path / "annex.xlsx",
         {
             "List 5": [
@@ -396,7 +372,7 @@ def test_missing_columns_and_headerless_list_sheets(tmp_path: Path) -> None:
 
 
 def test_an_empty_workbook_imports_nothing_with_a_warning(tmp_path: Path) -> None:
-    path = workbook(tmp_path / "annex.xlsx", {"List 1": [["Child Unique ID", "Date of Contact"]]})
+    path = write_workbook(tmp_path / "annex.xlsx", {"List 1": [["Child Unique ID", "Date of Contact"]]})
     items = read(path)
     assert not events_of(items)
     assert any("header but no rows" in w.message for w in warnings_of(items))
@@ -424,7 +400,7 @@ def test_unreadable_files_are_refused(tmp_path: Path) -> None:
 
 
 def test_template_workbooks_are_not_claimed(tmp_path: Path) -> None:
-    path = workbook(
+    path = write_workbook(
         tmp_path / "template.xlsx",
         {
             "Chronology": [
@@ -445,9 +421,7 @@ def test_damaged_workbooks_give_file_errors_or_items(position: int, payload: byt
         del data[at:]
     else:
         data[at : at + len(payload)] = payload
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "damaged.xlsx"
-        path.write_bytes(bytes(data))
+    with damaged_file(bytes(data), "damaged.xlsx") as path:
         try:
             items = read(path)
         except ImportFileError:
@@ -463,17 +437,17 @@ def test_end_to_end_through_the_store(engine) -> None:
     items = read(SAMPLE)
     keys = {e.natural_key() for e in events_of(items)}
     sheets = _sample_sheets()
-    report = import_items(engine, items, FileInfo(SAMPLE.name, "annex-a"), actor="t")
+    report = import_file(engine, items, SAMPLE.name, "annex-a")
     assert report.status == "completed" and report.adds_up()
     assert report.events_imported == len(keys) == sum(_expected_events(sheets).values())
     assert report.person_records == len(sheets["List 11"])
     assert report.events_undated == len(sheets["List 9"])
-    again = import_items(engine, read(SAMPLE), FileInfo(SAMPLE.name, "annex-a"), actor="t")
+    again = import_file(engine, read(SAMPLE), SAMPLE.name, "annex-a")
     assert again.adds_up() and again.events_imported == 0
 
 
 def test_the_same_fact_in_two_lists_is_stored_once(engine, tmp_path: Path) -> None:
     items = read(_odd_workbook(tmp_path / "annex.xlsx"))
-    report = import_items(engine, items, FileInfo("annex.xlsx", "annex-a"), actor="t")
+    report = import_file(engine, items, "annex.xlsx", "annex-a")
     assert report.adds_up() and report.duplicates_skipped == 1  # List 6's CIN start = List 3's referral
     assert report.rows_rejected == 2

@@ -5,16 +5,11 @@ Fixtures are synthetic, built in tmp_path by each test.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import tempfile
 from pathlib import Path
 
-import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 
 import importers
 from chronology.events import (
@@ -27,24 +22,26 @@ from chronology.events import (
     PartialDate,
     RejectedRow,
 )
-from chronology.ingest import FileInfo, import_items
 from importers.base import ImportOptions
 from importers.case_notes import CaseNotesImporter, is_case_notes_header, map_event_type, parse_attendees
+from tests.helpers import (
+    DAMAGE,
+    DAMAGE_SETTINGS,
+    csv_text,
+    csv_writer,
+    events_of,
+    header_of,
+    import_twice,
+    only_event,
+    other_headers,
+    read_damaged,
+    rejected_of,
+    row_maker,
+    warnings_of,
+    write_xlsx,
+)
 
-HEADER = [
-    "child_id",
-    "record_id",
-    "date",
-    "time",
-    "event_type",
-    "summary",
-    "child_seen",
-    "child_seen_alone",
-    "child_views",
-    "attendees",
-    "worker",
-    "significant",
-]
+HEADER = header_of("case_notes")
 CORE_GROUP = {
     "child_id": "LA1",
     "record_id": "CN-1",
@@ -61,43 +58,16 @@ CORE_GROUP = {
 }
 
 
-def row(header: list[str] = HEADER, **values: str) -> list[str]:
-    merged = {**CORE_GROUP, **values}
-    return [merged.get(column, "") for column in header]
-
-
-def csv_text(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
-
-
-def write_csv(folder: Path, rows: list[list[str]], name: str = "case_notes.csv") -> Path:
-    path = folder / name
-    path.write_text(csv_text(rows), encoding="utf-8")
-    return path
+row = row_maker(CORE_GROUP, HEADER)
+write_csv = csv_writer("case_notes.csv")
 
 
 def read(path: Path) -> list[ImportItem]:
     return list(CaseNotesImporter().read(path, ImportOptions()))
 
 
-def events_of(items: list[ImportItem]) -> list[CanonicalEvent]:
-    return [item for item in items if isinstance(item, CanonicalEvent)]
-
-
-def warnings_of(items: list[ImportItem]) -> list[ImportWarning]:
-    return [item for item in items if isinstance(item, ImportWarning)]
-
-
-def rejected_of(items: list[ImportItem]) -> list[RejectedRow]:
-    return [item for item in items if isinstance(item, RejectedRow)]
-
-
 def one(tmp_path: Path, **values: str) -> tuple[CanonicalEvent, list[ImportWarning]]:
-    items = read(write_csv(tmp_path, [HEADER, row(**values)]))
-    [event] = events_of(items)
-    return event, warnings_of(items)
+    return only_event(read(write_csv(tmp_path, [HEADER, row(**values)])))
 
 
 def test_core_group_with_attendees(tmp_path: Path) -> None:
@@ -212,15 +182,10 @@ def test_header_aliases(tmp_path: Path) -> None:
 
 
 def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(HEADER)
     values: list[object] = list(row())
     values[HEADER.index("date")] = dt.datetime(2021, 4, 12, 14, 0)
     values[HEADER.index("time")] = None
-    sheet.append(values)
-    path = tmp_path / "notes.xlsx"
-    workbook.save(path)
+    path = write_xlsx(tmp_path / "notes.xlsx", [HEADER, values])
     assert CaseNotesImporter.can_read(path)
     [event] = events_of(read(path))
     assert (event.date, event.time, event.event_type) == (
@@ -294,18 +259,7 @@ def test_hostile_text_is_kept_verbatim(tmp_path: Path) -> None:
 
 # --- recognising the file -----------------------------------------------------------------------------------
 
-OTHER_HEADERS = {
-    "template": "agency,record_id,start_date,source,child_id,event",
-    "export": "date,date_precision,end_date,time,age_at_event,agency,source,event_type,category,significant,"
-    "summary,impact_on_child,action_outcome,analysis,persons,child_voice,incident_cluster,episode,source_file,"
-    "source_record,child_id,nhs_number,upn,child_name,child_dob",
-    "police": "occurrence_ref,occurred_at,occurrence_type,domestic_abuse,dash_risk,dash_score,children_present,"
-    "location,summary,nominal_id,nominal_role,surname,forenames,dob,sex,nhs_number,upn,encompass_school_urn",
-    "school": "incident_id,school_urn,school_name,upn,surname,forenames,dob,date,time,category,description,"
-    "child_voice,action_taken,police_reference,recorded_by",
-    "relationships": "child_id,person_id,surname,forenames,dob,sex,nhs_number,relationship,"
-    "parental_responsibility,lives_with_child,from_date,to_date",
-}
+OTHER_HEADERS = other_headers("case_notes")
 
 
 def test_can_read_case_notes_only(tmp_path: Path) -> None:
@@ -320,37 +274,16 @@ def test_can_read_case_notes_only(tmp_path: Path) -> None:
 
 # --- damage -----------------------------------------------------------------------------------------------------
 
-mutation = st.tuples(
-    st.sampled_from(["insert", "delete", "replace", "truncate"]),
-    st.integers(min_value=0, max_value=5_000),
-    st.binary(min_size=1, max_size=3),
-)
 VALID = csv_text(
     [HEADER, row(), row(record_id="CN-2", event_type="Home visit", child_seen="Y", child_seen_alone="Y")]
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(mutation, min_size=1, max_size=5))
+@DAMAGE_SETTINGS
+@given(DAMAGE)
 def test_random_damage_gives_a_file_error_or_items(mutations: list[tuple[str, int, bytes]]) -> None:
-    data = bytearray(VALID.encode("utf-8"))
-    for kind, position, payload in mutations:
-        at = position % (len(data) + 1)
-        if kind == "insert":
-            data[at:at] = payload
-        elif kind == "delete":
-            del data[at : at + len(payload)]
-        elif kind == "truncate":
-            del data[at:]
-        else:
-            data[at : at + len(payload)] = payload
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "damaged.csv"
-        path.write_bytes(bytes(data))
-        try:
-            items = read(path)
-        except ImportFileError:
-            return
+    items = read_damaged(read, VALID.encode("utf-8"), mutations)
+    if items is not None:  # refusing the whole file is the other right answer
         assert all(isinstance(item, CanonicalEvent | RejectedRow | ImportWarning) for item in items)
 
 
@@ -360,7 +293,7 @@ def test_random_damage_gives_a_file_error_or_items(mutations: list[tuple[str, in
 def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_path: Path) -> None:
     rows = [HEADER, row(), row(record_id="CN-2", event_type="Home visit", date="not known"), row(child_id="")]
     path = write_csv(tmp_path, rows)
-    report = import_items(engine, read(path), FileInfo(path.name, "case-notes"), actor="t")
+    report, again = import_twice(engine, read, path, "case-notes")
     assert report.adds_up(), report.lines()
     assert (report.rows_read, report.events_imported, report.events_undated, report.rows_rejected) == (
         3,
@@ -368,5 +301,4 @@ def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_
         1,
         1,
     )
-    again = import_items(engine, read(path), FileInfo(path.name, "case-notes"), actor="t")
     assert (again.events_imported, again.duplicates_skipped) == (0, 2) and again.adds_up()

@@ -29,11 +29,13 @@ from chronology.events import (
     RejectedRow,
 )
 from chronology.identifiers import make_upn, upn_problem
-from chronology.ingest import FileInfo, import_items
 from chronology.vocabulary import event_types, themes
 from importers.base import ImportOptions, detect
 from importers.cin_census import CinCensusImporter, codes
 from tests.conftest import SAMPLES
+from tests.helpers import damaged, import_file, import_twice
+from tests.helpers import events_of as events
+from tests.helpers import warnings_of as warnings
 
 CIN = SAMPLES / "social-care"
 ONE_CHILD = CIN / "cin-census-2022-one-child.xml"
@@ -58,14 +60,6 @@ EVENT_ELEMENTS = {
 
 def read(path: Path) -> list[ImportItem]:
     return list(CinCensusImporter().read(path, ImportOptions()))
-
-
-def events(items: list[ImportItem]) -> list[CanonicalEvent]:
-    return [item for item in items if isinstance(item, CanonicalEvent)]
-
-
-def warnings(items: list[ImportItem]) -> list[ImportWarning]:
-    return [item for item in items if isinstance(item, ImportWarning)]
 
 
 def expected_keys(path: Path) -> list[tuple[str, str]]:
@@ -345,18 +339,8 @@ def test_open_episode_in_two_returns_is_one_event_each(tmp_path: Path, engine) -
     keys_second = {e.provenance.source_record_id for e in events(read(second))}
     assert "LA7/CPPstartDate/2022-02-17" in keys_first & keys_second
     assert keys_second - keys_first == {"LA7/CPPendDate/2022-09-30", "LA7/CPPreviewDate/2022-06-01"}
-    report1 = import_items(
-        engine,
-        CinCensusImporter().read(first, ImportOptions()),
-        FileInfo(first.name, "cin-census"),
-        actor="t",
-    )
-    report2 = import_items(
-        engine,
-        CinCensusImporter().read(second, ImportOptions()),
-        FileInfo(second.name, "cin-census"),
-        actor="t",
-    )
+    report1 = import_file(engine, read(first), first.name, "cin-census")
+    report2 = import_file(engine, read(second), second.name, "cin-census")
     assert report1.adds_up() and report2.adds_up()
     assert report1.events_imported == len(keys_first)
     assert (report2.events_imported, report2.duplicates_skipped) == (2, len(keys_first))
@@ -555,19 +539,10 @@ _VALID = (
     action=st.sampled_from(["insert", "delete", "replace", "truncate"]),
 )
 def test_mutated_returns_give_items_or_a_file_error(tmp_path: Path, data: st.DataObject, action: str) -> None:
-    raw = bytearray(_VALID)
-    position = data.draw(st.integers(0, len(raw) - 1))
+    position = data.draw(st.integers(0, len(_VALID) - 1))
     byte = data.draw(st.binary(min_size=1, max_size=3))
-    if action == "insert":
-        raw[position:position] = byte
-    elif action == "delete":
-        del raw[position : position + len(byte)]
-    elif action == "replace":
-        raw[position : position + len(byte)] = byte
-    else:
-        del raw[position:]
     path = tmp_path / "mutated.xml"
-    path.write_bytes(bytes(raw))
+    path.write_bytes(damaged(_VALID, [(action, position, byte)]))
     try:
         items = list(CinCensusImporter().read(path, ImportOptions()))
     except ImportFileError as exc:
@@ -578,13 +553,11 @@ def test_mutated_returns_give_items_or_a_file_error(tmp_path: Path, data: st.Dat
 
 
 def test_sample_through_the_store_and_again(engine) -> None:
-    info = FileInfo(ONE_CHILD.name, "cin-census")
-    report = import_items(engine, CinCensusImporter().read(ONE_CHILD, ImportOptions()), info, actor="t")
+    report, again = import_twice(engine, read, ONE_CHILD, "cin-census")
     assert report.status == "completed" and report.adds_up()
     keys = {key for key, _ in expected_keys(ONE_CHILD)}
     assert report.events_imported == len(keys) == 13
     assert report.warnings == 2 and report.rows_rejected == 0
-    again = import_items(engine, CinCensusImporter().read(ONE_CHILD, ImportOptions()), info, actor="t")
     assert again.adds_up() and again.events_imported == 0 and again.duplicates_skipped == len(keys)
 
 

@@ -29,9 +29,11 @@ from chronology.events import (
     RejectedRow,
 )
 from chronology.identifiers import make_upn, upn_problem
-from chronology.ingest import FileInfo, import_items
 from importers.base import ImportOptions, detect
 from importers.ctf import CtfImporter
+from tests.helpers import damaged, import_twice
+from tests.helpers import events_of as events
+from tests.helpers import warnings_of as warnings
 
 RNG = random.Random(20)
 UPN_A = make_upn(RNG, "999", 16)
@@ -151,14 +153,6 @@ def ctf(tmp_path: Path, *pupils: str, header: str = HEADER, name: str = "999_200
 
 def read(path: Path, options: ImportOptions | None = None) -> list[ImportItem]:
     return list(CtfImporter().read(path, options or ImportOptions()))
-
-
-def events(items: list[ImportItem]) -> list[CanonicalEvent]:
-    return [item for item in items if isinstance(item, CanonicalEvent)]
-
-
-def warnings(items: list[ImportItem]) -> list[ImportWarning]:
-    return [item for item in items if isinstance(item, ImportWarning)]
 
 
 def by_id(items: list[ImportItem]) -> dict[str, CanonicalEvent]:
@@ -374,19 +368,10 @@ _VALID = (
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), action=st.sampled_from(["insert", "delete", "replace", "truncate"]))
 def test_mutated_files_give_items_or_a_file_error(tmp_path: Path, data: st.DataObject, action: str) -> None:
-    raw = bytearray(_VALID)
-    position = data.draw(st.integers(0, len(raw) - 1))
+    position = data.draw(st.integers(0, len(_VALID) - 1))
     chunk = data.draw(st.binary(min_size=1, max_size=3))
-    if action == "insert":
-        raw[position:position] = chunk
-    elif action == "delete":
-        del raw[position : position + len(chunk)]
-    elif action == "replace":
-        raw[position : position + len(chunk)] = chunk
-    else:
-        del raw[position:]
     path = tmp_path / "mutated.xml"
-    path.write_bytes(bytes(raw))
+    path.write_bytes(damaged(_VALID, [(action, position, chunk)]))
     try:
         items = read(path)
     except ImportFileError as exc:
@@ -398,11 +383,9 @@ def test_mutated_files_give_items_or_a_file_error(tmp_path: Path, data: st.DataO
 
 def test_through_the_store_and_again(tmp_path: Path, engine) -> None:
     path = ctf(tmp_path, pupil(), pupil(UPN_B, surname="Second"))
-    info = FileInfo(path.name, "ctf")
-    report = import_items(engine, CtfImporter().read(path, ImportOptions()), info, actor="t")
+    report, again = import_twice(engine, read, path, "ctf")
     assert report.status == "completed" and report.adds_up()
     assert (report.events_imported, report.person_records, report.rows_rejected) == (14, 2, 0)
-    again = import_items(engine, CtfImporter().read(path, ImportOptions()), info, actor="t")
     assert again.adds_up() and again.events_imported == 0 and again.duplicates_skipped == 14
 
 

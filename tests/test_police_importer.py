@@ -6,17 +6,12 @@ in front of the reader. NHS numbers come from the 999 test range.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import random
-import tempfile
 from pathlib import Path
 
-import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 
 import importers
 from chronology.events import (
@@ -30,30 +25,24 @@ from chronology.events import (
     RejectedRow,
 )
 from chronology.identifiers import make_nhs_number, make_upn
-from chronology.ingest import FileInfo, import_items
 from importers.base import ImportOptions
 from importers.police import OccurrenceSpill, PoliceImporter, is_police_header
+from tests.helpers import (
+    DAMAGE,
+    DAMAGE_SETTINGS,
+    csv_text,
+    csv_writer,
+    events_of,
+    header_of,
+    import_twice,
+    other_headers,
+    read_damaged,
+    rejected_of,
+    warnings_of,
+    write_xlsx,
+)
 
-HEADER = [
-    "occurrence_ref",
-    "occurred_at",
-    "occurrence_type",
-    "domestic_abuse",
-    "dash_risk",
-    "dash_score",
-    "children_present",
-    "location",
-    "summary",
-    "nominal_id",
-    "nominal_role",
-    "surname",
-    "forenames",
-    "dob",
-    "sex",
-    "nhs_number",
-    "upn",
-    "encompass_school_urn",
-]
+HEADER = header_of("police")
 RNG = random.Random(20240607)
 MUM_NHS = make_nhs_number(RNG)
 CHILD_NHS = make_nhs_number(RNG)
@@ -85,32 +74,11 @@ def row(occurrence: dict[str, str] | None = None, header: list[str] = HEADER, **
     return [values.get(column, "") for column in header]
 
 
-def csv_text(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
-
-
-def write_csv(folder: Path, rows: list[list[str]], name: str = "police.csv", encoding: str = "utf-8") -> Path:
-    path = folder / name
-    path.write_bytes(csv_text(rows).encode(encoding))
-    return path
+write_csv = csv_writer("police.csv")
 
 
 def read(path: Path) -> list[ImportItem]:
     return list(PoliceImporter().read(path, ImportOptions()))
-
-
-def events_of(items: list[ImportItem]) -> list[CanonicalEvent]:
-    return [item for item in items if isinstance(item, CanonicalEvent)]
-
-
-def warnings_of(items: list[ImportItem]) -> list[ImportWarning]:
-    return [item for item in items if isinstance(item, ImportWarning)]
-
-
-def rejected_of(items: list[ImportItem]) -> list[RejectedRow]:
-    return [item for item in items if isinstance(item, RejectedRow)]
 
 
 def by_child(items: list[ImportItem]) -> dict[str, CanonicalEvent]:
@@ -397,16 +365,11 @@ def test_header_aliases_and_uk_date_time(tmp_path: Path) -> None:
 
 
 def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(HEADER)
-    values = row(**KID)
+    values: list[object] = list(row(**KID))
     values[HEADER.index("occurred_at")] = dt.datetime(2021, 3, 4, 22, 15)
     values[HEADER.index("dob")] = dt.datetime(2015, 6, 1)
     values[HEADER.index("nhs_number")] = int(CHILD_NHS)
-    sheet.append(values)
-    path = tmp_path / "police.xlsx"
-    workbook.save(path)
+    path = write_xlsx(tmp_path / "police.xlsx", [HEADER, values])
     [event] = events_of(read(path))
     assert (event.date, event.time, event.subject.dob) == (
         PartialDate(2021, 3, 4),
@@ -544,15 +507,7 @@ def test_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
 
 # --- recognising the file -----------------------------------------------------------------------------------
 
-OTHER_HEADERS = {
-    "template": "agency,record_id,start_date,source,child_id,event",
-    "school": "incident_id,school_urn,school_name,upn,surname,forenames,dob,date,time,category,description,"
-    "child_voice,action_taken,police_reference,recorded_by",
-    "relationships": "child_id,person_id,surname,forenames,dob,sex,nhs_number,relationship,"
-    "parental_responsibility,lives_with_child,from_date,to_date",
-    "case_notes": "child_id,record_id,date,time,event_type,summary,child_seen,child_seen_alone,child_views,"
-    "attendees,worker,significant",
-}
+OTHER_HEADERS = other_headers("police")
 
 
 def test_can_read_police_files_only(tmp_path: Path) -> None:
@@ -575,35 +530,14 @@ def test_estimate_rows(tmp_path: Path) -> None:
 
 # --- damage -----------------------------------------------------------------------------------------------------
 
-mutation = st.tuples(
-    st.sampled_from(["insert", "delete", "replace", "truncate"]),
-    st.integers(min_value=0, max_value=5_000),
-    st.binary(min_size=1, max_size=3),
-)
 VALID = csv_text([HEADER, row(**MUM), row(OTHER, **DAD), row(**KID), row(**SIBLING)]).encode("utf-8")
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(mutation, min_size=1, max_size=5))
+@DAMAGE_SETTINGS
+@given(DAMAGE)
 def test_random_damage_gives_a_file_error_or_items(mutations: list[tuple[str, int, bytes]]) -> None:
-    data = bytearray(VALID)
-    for kind, position, payload in mutations:
-        at = position % (len(data) + 1)
-        if kind == "insert":
-            data[at:at] = payload
-        elif kind == "delete":
-            del data[at : at + len(payload)]
-        elif kind == "truncate":
-            del data[at:]
-        else:
-            data[at : at + len(payload)] = payload
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "damaged.csv"
-        path.write_bytes(bytes(data))
-        try:
-            items = read(path)
-        except ImportFileError:
-            return
+    items = read_damaged(read, VALID, mutations)
+    if items is not None:  # refusing the whole file is the other right answer
         allowed = CanonicalEvent | RejectedRow | ImportWarning | Coverage
         assert all(isinstance(item, allowed) for item in items)
         assert all(
@@ -628,10 +562,9 @@ def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_
             row({**OCCURRENCE, "occurrence_ref": ""}, **KID),
         ],
     )
-    report = import_items(engine, read(path), FileInfo(path.name, "police"), actor="t")
+    report, again = import_twice(engine, read, path, "police")
     assert report.adds_up(), report.lines()
     assert (report.rows_read, report.events_imported, report.rows_rejected) == (3, 2, 1)
     assert report.relationships_imported == 0  # roles are not family relationships
-    again = import_items(engine, read(path), FileInfo(path.name, "police"), actor="t")
     assert (again.events_imported, again.duplicates_skipped, again.new_people) == (0, 2, 0)
     assert again.adds_up()

@@ -5,17 +5,12 @@ Fixtures are synthetic, built in tmp_path by each test; NHS numbers come from th
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import random
-import tempfile
 from pathlib import Path
 
-import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 from sqlalchemy import select
 
 import importers
@@ -31,7 +26,6 @@ from chronology.events import (
     Relationship,
 )
 from chronology.identifiers import make_nhs_number, make_upn
-from chronology.ingest import FileInfo, import_items
 from chronology.people import root_of
 from chronology.record import find_child, load_child
 from importers.base import ImportOptions
@@ -40,21 +34,24 @@ from importers.police import PoliceImporter
 from importers.relationships import RelationshipsImporter, is_relationships_header, normalise_relationship
 from importers.school_log import SchoolLogImporter
 from importers.template import TemplateImporter
+from tests.helpers import (
+    DAMAGE,
+    DAMAGE_SETTINGS,
+    csv_text,
+    csv_writer,
+    header_of,
+    import_file,
+    import_twice,
+    other_headers,
+    read_damaged,
+    rejected_of,
+    relationships_of,
+    row_maker,
+    warnings_of,
+    write_xlsx,
+)
 
-HEADER = [
-    "child_id",
-    "person_id",
-    "surname",
-    "forenames",
-    "dob",
-    "sex",
-    "nhs_number",
-    "relationship",
-    "parental_responsibility",
-    "lives_with_child",
-    "from_date",
-    "to_date",
-]
+HEADER = header_of("relationships")
 RNG = random.Random(5150)
 MUM_NHS = make_nhs_number(RNG)
 CHILD_NHS = make_nhs_number(RNG)
@@ -81,37 +78,12 @@ PARTNER |= {"relationship": "Mum's boyfriend", "parental_responsibility": "N", "
 PARTNER |= {"from_date": "06/2020", "to_date": "?2022"}
 
 
-def row(header: list[str] = HEADER, **values: str) -> list[str]:
-    merged = {**FATHER, **values}
-    return [merged.get(column, "") for column in header]
-
-
-def csv_text(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
-
-
-def write_csv(folder: Path, rows: list[list[str]], name: str = "relationships.csv") -> Path:
-    path = folder / name
-    path.write_text(csv_text(rows), encoding="utf-8")
-    return path
+row = row_maker(FATHER, HEADER)
+write_csv = csv_writer("relationships.csv")
 
 
 def read(path: Path) -> list[ImportItem]:
     return list(RelationshipsImporter().read(path, ImportOptions()))
-
-
-def relationships_of(items: list[ImportItem]) -> list[Relationship]:
-    return [item for item in items if isinstance(item, Relationship)]
-
-
-def warnings_of(items: list[ImportItem]) -> list[ImportWarning]:
-    return [item for item in items if isinstance(item, ImportWarning)]
-
-
-def rejected_of(items: list[ImportItem]) -> list[RejectedRow]:
-    return [item for item in items if isinstance(item, RejectedRow)]
 
 
 def family(tmp_path: Path) -> Path:
@@ -166,15 +138,10 @@ def test_unmapped_columns_are_kept(tmp_path: Path) -> None:
 
 
 def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(HEADER)
     values: list[object] = list(row(**MOTHER))
     values[HEADER.index("dob")] = dt.datetime(1990, 1, 1)
     values[HEADER.index("nhs_number")] = int(MUM_NHS)
-    sheet.append(values)
-    path = tmp_path / "family.xlsx"
-    workbook.save(path)
+    path = write_xlsx(tmp_path / "family.xlsx", [HEADER, values])
     assert RelationshipsImporter.can_read(path)
     [item] = relationships_of(read(path))
     assert item.person.dob == PartialDate(1990, 1, 1) and item.relationship == "mother"
@@ -256,15 +223,7 @@ def test_hostile_text_is_kept_verbatim(tmp_path: Path) -> None:
 
 # --- recognising the file -----------------------------------------------------------------------------------
 
-OTHER_HEADERS = {
-    "template": "agency,record_id,start_date,source,child_id,event",
-    "police": "occurrence_ref,occurred_at,occurrence_type,domestic_abuse,dash_risk,dash_score,children_present,"
-    "location,summary,nominal_id,nominal_role,surname,forenames,dob,sex,nhs_number,upn,encompass_school_urn",
-    "school": "incident_id,school_urn,school_name,upn,surname,forenames,dob,date,time,category,description,"
-    "child_voice,action_taken,police_reference,recorded_by",
-    "case_notes": "child_id,record_id,date,time,event_type,summary,child_seen,child_seen_alone,child_views,"
-    "attendees,worker,significant",
-}
+OTHER_HEADERS = other_headers("relationships")
 
 
 def test_can_read_relationship_files_only(tmp_path: Path) -> None:
@@ -279,35 +238,14 @@ def test_can_read_relationship_files_only(tmp_path: Path) -> None:
 
 # --- damage -----------------------------------------------------------------------------------------------------
 
-mutation = st.tuples(
-    st.sampled_from(["insert", "delete", "replace", "truncate"]),
-    st.integers(min_value=0, max_value=5_000),
-    st.binary(min_size=1, max_size=3),
-)
 VALID = csv_text([HEADER, row(), row(**MOTHER), row(**SIBLING), row(**PARTNER)])
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(mutation, min_size=1, max_size=5))
+@DAMAGE_SETTINGS
+@given(DAMAGE)
 def test_random_damage_gives_a_file_error_or_items(mutations: list[tuple[str, int, bytes]]) -> None:
-    data = bytearray(VALID.encode("utf-8"))
-    for kind, position, payload in mutations:
-        at = position % (len(data) + 1)
-        if kind == "insert":
-            data[at:at] = payload
-        elif kind == "delete":
-            del data[at : at + len(payload)]
-        elif kind == "truncate":
-            del data[at:]
-        else:
-            data[at : at + len(payload)] = payload
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "damaged.csv"
-        path.write_bytes(bytes(data))
-        try:
-            items = read(path)
-        except ImportFileError:
-            return
+    items = read_damaged(read, VALID.encode("utf-8"), mutations)
+    if items is not None:  # refusing the whole file is the other right answer
         assert all(isinstance(item, Relationship | RejectedRow | ImportWarning) for item in items)
 
 
@@ -318,10 +256,9 @@ def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_
     path = write_csv(
         tmp_path, [HEADER, row(), row(**MOTHER), row(**SIBLING), row(**PARTNER), row(child_id="")]
     )
-    report = import_items(engine, read(path), FileInfo(path.name, "relationships"), actor="t")
+    report, again = import_twice(engine, read, path, "relationships")
     assert report.adds_up(), report.lines()
     assert (report.rows_read, report.relationships_imported, report.rows_rejected) == (5, 4, 1)
-    again = import_items(engine, read(path), FileInfo(path.name, "relationships"), actor="t")
     assert (again.relationships_imported, again.duplicates_skipped, again.new_people) == (0, 4, 0)
     with engine.connect() as conn:
         stored = {r.relationship: r for r in conn.execute(select(RelationshipRow.__table__))}
@@ -333,7 +270,7 @@ def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_
 
 
 def _import(engine, importer, path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
-    report = import_items(engine, importer.read(path, ImportOptions()), FileInfo(path.name, fmt), actor="t")
+    report = import_file(engine, importer.read(path, ImportOptions()), path.name, fmt)
     assert report.status == "completed" and report.adds_up(), report.lines()
 
 

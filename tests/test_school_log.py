@@ -6,17 +6,12 @@ for LA code 999 (not a real authority).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import random
-import tempfile
 from pathlib import Path
 
-import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 
 import importers
 from chronology.events import (
@@ -30,27 +25,26 @@ from chronology.events import (
     RejectedRow,
 )
 from chronology.identifiers import make_upn
-from chronology.ingest import FileInfo, import_items
 from importers.base import ImportOptions
 from importers.school_log import SchoolLogImporter, is_school_log_header
+from tests.helpers import (
+    DAMAGE,
+    DAMAGE_SETTINGS,
+    csv_text,
+    csv_writer,
+    events_of,
+    header_of,
+    import_twice,
+    only_event,
+    other_headers,
+    read_damaged,
+    rejected_of,
+    row_maker,
+    warnings_of,
+    write_xlsx,
+)
 
-HEADER = [
-    "incident_id",
-    "school_urn",
-    "school_name",
-    "upn",
-    "surname",
-    "forenames",
-    "dob",
-    "date",
-    "time",
-    "category",
-    "description",
-    "child_voice",
-    "action_taken",
-    "police_reference",
-    "recorded_by",
-]
+HEADER = header_of("school")
 UPN = make_upn(random.Random(11))
 PUPIL = {"upn": UPN, "surname": "Testkid", "forenames": "Dana", "dob": "01/06/2015"}
 SCHOOL = {"school_urn": "100001", "school_name": "Testville Primary"}
@@ -69,43 +63,16 @@ ENCOMPASS = {
 }
 
 
-def row(header: list[str] = HEADER, **values: str) -> list[str]:
-    merged = {**ENCOMPASS, **values}
-    return [merged.get(column, "") for column in header]
-
-
-def csv_text(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
-
-
-def write_csv(folder: Path, rows: list[list[str]], name: str = "school_log.csv") -> Path:
-    path = folder / name
-    path.write_text(csv_text(rows), encoding="utf-8")
-    return path
+row = row_maker(ENCOMPASS, HEADER)
+write_csv = csv_writer("school_log.csv")
 
 
 def read(path: Path) -> list[ImportItem]:
     return list(SchoolLogImporter().read(path, ImportOptions()))
 
 
-def events_of(items: list[ImportItem]) -> list[CanonicalEvent]:
-    return [item for item in items if isinstance(item, CanonicalEvent)]
-
-
-def warnings_of(items: list[ImportItem]) -> list[ImportWarning]:
-    return [item for item in items if isinstance(item, ImportWarning)]
-
-
-def rejected_of(items: list[ImportItem]) -> list[RejectedRow]:
-    return [item for item in items if isinstance(item, RejectedRow)]
-
-
 def one(tmp_path: Path, **values: str) -> tuple[CanonicalEvent, list[ImportWarning]]:
-    items = read(write_csv(tmp_path, [HEADER, row(**values)]))
-    [event] = events_of(items)
-    return event, warnings_of(items)
+    return only_event(read(write_csv(tmp_path, [HEADER, row(**values)])))
 
 
 def test_operation_encompass_row(tmp_path: Path) -> None:
@@ -213,17 +180,12 @@ def test_blank_urn_uses_the_school_name_and_no_school_keys_on_content(tmp_path: 
 
 
 def test_xlsx_with_date_cells(tmp_path: Path) -> None:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(HEADER)
     values: list[object] = list(row())
     values[HEADER.index("date")] = dt.datetime(2021, 3, 5, 8, 45)
     values[HEADER.index("time")] = None
     values[HEADER.index("dob")] = dt.datetime(2015, 6, 1)
     values[HEADER.index("school_urn")] = 100001
-    sheet.append(values)
-    path = tmp_path / "log.xlsx"
-    workbook.save(path)
+    path = write_xlsx(tmp_path / "log.xlsx", [HEADER, values])
     [event] = events_of(read(path))
     assert (event.date, event.time, event.subject.dob) == (
         PartialDate(2021, 3, 5),
@@ -309,15 +271,7 @@ def test_broken_row_is_rejected(tmp_path: Path) -> None:
 
 # --- recognising the file -----------------------------------------------------------------------------------
 
-OTHER_HEADERS = {
-    "template": "agency,record_id,start_date,source,child_id,event",
-    "police": "occurrence_ref,occurred_at,occurrence_type,domestic_abuse,dash_risk,dash_score,children_present,"
-    "location,summary,nominal_id,nominal_role,surname,forenames,dob,sex,nhs_number,upn,encompass_school_urn",
-    "relationships": "child_id,person_id,surname,forenames,dob,sex,nhs_number,relationship,"
-    "parental_responsibility,lives_with_child,from_date,to_date",
-    "case_notes": "child_id,record_id,date,time,event_type,summary,child_seen,child_seen_alone,child_views,"
-    "attendees,worker,significant",
-}
+OTHER_HEADERS = other_headers("school")
 
 
 def test_can_read_school_logs_only(tmp_path: Path) -> None:
@@ -332,37 +286,16 @@ def test_can_read_school_logs_only(tmp_path: Path) -> None:
 
 # --- damage -----------------------------------------------------------------------------------------------------
 
-mutation = st.tuples(
-    st.sampled_from(["insert", "delete", "replace", "truncate"]),
-    st.integers(min_value=0, max_value=5_000),
-    st.binary(min_size=1, max_size=3),
-)
 VALID = csv_text(
     [HEADER, row(), row(incident_id="INC-2", category="Neglect"), row(incident_id="3", date="?2021")]
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(mutation, min_size=1, max_size=5))
+@DAMAGE_SETTINGS
+@given(DAMAGE)
 def test_random_damage_gives_a_file_error_or_items(mutations: list[tuple[str, int, bytes]]) -> None:
-    data = bytearray(VALID.encode("utf-8"))
-    for kind, position, payload in mutations:
-        at = position % (len(data) + 1)
-        if kind == "insert":
-            data[at:at] = payload
-        elif kind == "delete":
-            del data[at : at + len(payload)]
-        elif kind == "truncate":
-            del data[at:]
-        else:
-            data[at : at + len(payload)] = payload
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "damaged.csv"
-        path.write_bytes(bytes(data))
-        try:
-            items = read(path)
-        except ImportFileError:
-            return
+    items = read_damaged(read, VALID.encode("utf-8"), mutations)
+    if items is not None:  # refusing the whole file is the other right answer
         assert all(
             isinstance(item, CanonicalEvent | RejectedRow | ImportWarning | Coverage) for item in items
         )
@@ -379,7 +312,7 @@ def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_
         row(upn="", surname="", forenames=""),
     ]
     path = write_csv(tmp_path, rows)
-    report = import_items(engine, read(path), FileInfo(path.name, "school-log"), actor="t")
+    report, again = import_twice(engine, read, path, "school-log")
     assert report.adds_up(), report.lines()
     assert (report.rows_read, report.events_imported, report.events_undated, report.rows_rejected) == (
         3,
@@ -387,5 +320,4 @@ def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_
         1,
         1,
     )
-    again = import_items(engine, read(path), FileInfo(path.name, "school-log"), actor="t")
     assert (again.events_imported, again.duplicates_skipped) == (0, 2) and again.adds_up()

@@ -10,13 +10,11 @@ import csv
 import datetime as dt
 import io
 import random
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 
 from chronology.events import (
     CanonicalEvent,
@@ -30,11 +28,21 @@ from chronology.events import (
     RejectedRow,
 )
 from chronology.identifiers import make_upn
-from chronology.ingest import FileInfo, import_items
 from importers.base import ImportOptions, detect
 from importers.ssda903 import SSDA903Importer, collection_year_start
 from importers.tabular import open_table
 from tests.conftest import SAMPLES
+from tests.helpers import (
+    DAMAGE,
+    DAMAGE_SETTINGS,
+    damaged,
+    damaged_file,
+    events_of,
+    import_file,
+    import_twice,
+    rejected_of,
+    warnings_of,
+)
 
 SAMPLE = SAMPLES / "social-care" / "ssda903-episodes-2020.csv"
 EPISODE_HEADER = (
@@ -50,18 +58,6 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def read(path: Path, **options: object) -> list[ImportItem]:
     return list(SSDA903Importer().read(path, ImportOptions(**options)))  # type: ignore[arg-type]
-
-
-def events_of(items: list[ImportItem]) -> list[CanonicalEvent]:
-    return [item for item in items if isinstance(item, CanonicalEvent)]
-
-
-def warnings_of(items: list[ImportItem]) -> list[ImportWarning]:
-    return [item for item in items if isinstance(item, ImportWarning)]
-
-
-def rejected_of(items: list[ImportItem]) -> list[RejectedRow]:
-    return [item for item in items if isinstance(item, RejectedRow)]
 
 
 def by_row(items: list[ImportItem], row: int) -> list[CanonicalEvent]:
@@ -94,7 +90,8 @@ def test_real_sample_is_recognised_and_every_episode_becomes_events() -> None:
     assert len(events) == len(rows) + len(ends_care)
     assert not rejected_of(items)
     expected_types = Counter(
-        {"S": "looked_after_start", "L": "legal_status_change"}.get(row["RNE"], "placement_change") for row in rows
+        {"S": "looked_after_start", "L": "legal_status_change"}.get(row["RNE"], "placement_change")
+        for row in rows
     )
     expected_types["looked_after_end"] = len(ends_care)
     assert Counter(event.event_type for event in events) == expected_types
@@ -417,30 +414,10 @@ def _data_rows(path: Path) -> set[int]:
     return rows
 
 
-mutation = st.tuples(
-    st.sampled_from(["insert", "delete", "replace", "truncate"]),
-    st.integers(min_value=0, max_value=5_000),
-    st.binary(min_size=1, max_size=3),
-)
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(mutation, min_size=1, max_size=5))
+@DAMAGE_SETTINGS
+@given(DAMAGE)
 def test_random_damage_gives_file_error_or_accounted_rows(mutations: list[tuple[str, int, bytes]]) -> None:
-    data = bytearray(_valid_bytes())
-    for kind, position, payload in mutations:
-        at = position % (len(data) + 1)
-        if kind == "insert":
-            data[at:at] = payload
-        elif kind == "delete":
-            del data[at : at + len(payload)]
-        elif kind == "truncate":
-            del data[at:]
-        else:
-            data[at : at + len(payload)] = payload
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "damaged.csv"
-        path.write_bytes(bytes(data))
+    with damaged_file(damaged(_valid_bytes(), mutations), "damaged.csv") as path:
         try:
             items = read(path)
         except ImportFileError:
@@ -457,16 +434,15 @@ def test_random_damage_gives_file_error_or_accounted_rows(mutations: list[tuple[
 def test_end_to_end_through_the_store(engine, tmp_path: Path) -> None:
     rows = _sample_rows()
     expected = len(rows) + sum(1 for row in rows if row["REC"] not in ("", "X1"))
-    report = import_items(engine, read(SAMPLE), FileInfo(SAMPLE.name, "ssda903"), actor="t")
+    report, again = import_twice(engine, read, SAMPLE, "ssda903")
     assert report.status == "completed" and report.adds_up()
     assert report.events_imported == expected and report.rows_rejected == 0
-    again = import_items(engine, read(SAMPLE), FileInfo(SAMPLE.name, "ssda903"), actor="t")
     assert again.adds_up() and again.events_imported == 0 and again.duplicates_skipped == expected
 
     header = write(
         tmp_path, "header.csv", "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n689661,1,01/01/2003,WBRI,UN2,,\n"
     )
-    identity = import_items(engine, read(header), FileInfo("header.csv", "ssda903"), actor="t")
+    identity = import_file(engine, read(header), "header.csv", "ssda903")
     assert identity.adds_up() and identity.person_records == 1 and identity.new_people == 0
 
 
@@ -475,7 +451,7 @@ def test_an_episode_in_two_yearly_returns_is_one_event(engine, tmp_path: Path) -
     second_year = write(
         tmp_path, "eps2122.csv", EPISODE_HEADER + "\nR1,01/02/2021,S,C2,N1,U4,PR1,01/06/2021,E4A,,,,\n"
     )
-    one = import_items(engine, read(first_year), FileInfo("eps2021.csv", "ssda903"), actor="t")
-    two = import_items(engine, read(second_year), FileInfo("eps2122.csv", "ssda903"), actor="t")
+    one = import_file(engine, read(first_year), "eps2021.csv", "ssda903")
+    two = import_file(engine, read(second_year), "eps2122.csv", "ssda903")
     assert one.events_imported == 1
     assert two.adds_up() and two.events_imported == 1 and two.duplicates_skipped == 1  # only the end is new

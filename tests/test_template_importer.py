@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -29,6 +28,7 @@ from chronology.events import (
     RejectedRow,
 )
 from importers.base import ImportOptions
+from importers.table_rows import parse_flag
 from importers.tabular import (
     MAX_CELL_CHARS,
     cell_text,
@@ -39,7 +39,8 @@ from importers.tabular import (
     resolve_columns,
     unescape_formula,
 )
-from importers.template import TemplateImporter, is_template_header, parse_flag, parse_persons
+from importers.template import TemplateImporter, is_template_header, parse_persons
+from tests.helpers import csv_text, damaged, damaged_file, events_of, rejected_of, warnings_of
 
 VALID_NHS = "9434765919"
 VALID_UPN = "H999291421177"
@@ -98,12 +99,6 @@ EXPORT_HEADER = [
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
-
-
 def write_csv(
     folder: Path,
     rows: list[list[str]],
@@ -126,18 +121,6 @@ def row(**values: str) -> list[str]:
 
 def read(path: Path, **options: object) -> list[ImportItem]:
     return list(TemplateImporter().read(path, ImportOptions(**options)))  # type: ignore[arg-type]
-
-
-def events_of(items: list[ImportItem]) -> list[CanonicalEvent]:
-    return [item for item in items if isinstance(item, CanonicalEvent)]
-
-
-def rejected_of(items: list[ImportItem]) -> list[RejectedRow]:
-    return [item for item in items if isinstance(item, RejectedRow)]
-
-
-def warnings_of(items: list[ImportItem]) -> list[ImportWarning]:
-    return [item for item in items if isinstance(item, ImportWarning)]
 
 
 def one_event(path: Path, **options: object) -> tuple[CanonicalEvent, list[ImportWarning]]:
@@ -965,18 +948,7 @@ mutation = st.tuples(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(mutation, min_size=1, max_size=6))
 def test_random_damage_gives_file_error_or_accounted_rows(mutations: list[tuple[str, int, bytes]]) -> None:
-    data = bytearray(_valid_file_bytes())
-    for kind, position, payload in mutations:
-        at = position % (len(data) + 1)
-        if kind == "insert":
-            data[at:at] = payload
-        elif kind == "delete" and data:
-            del data[at : at + len(payload)]
-        else:
-            data[at : at + len(payload)] = payload
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "damaged.csv"
-        path.write_bytes(bytes(data))
+    with damaged_file(damaged(_valid_file_bytes(), mutations), "damaged.csv") as path:
         try:
             items = read(path, agency="Fallback agency")
         except ImportFileError:

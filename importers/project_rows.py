@@ -1,0 +1,209 @@
+"""What the project-format importers (relationships, case notes, school log, police) share.
+
+The four formats are CSV/XLSX files this project defines, so they read cells, dates, flags and
+identifiers the same way and word their warnings alike: ``ProjectRow`` reads one row,
+``ProjectImporter`` is the sniff / check columns / convert each row loop around it (both built
+on ``importers.table_rows``, which the template and SSDA903 importers use too). A support
+module, not a plugin: it registers nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from functools import cache
+from pathlib import Path
+from typing import ClassVar
+
+from chronology.dates import DateParseError, london_to_utc, parse_date, parse_datetime
+from chronology.events import (
+    Identifier,
+    IdentifierKind,
+    ImportItem,
+    PartialDate,
+    PersonRef,
+    Precision,
+    Provenance,
+)
+from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
+from chronology.settings import load_config
+from importers.base import Importer, ImportOptions
+from importers.table_rows import (
+    RowReader,
+    check_columns,
+    convert_rows,
+    file_notices,
+    has_columns,
+    repeated_columns,
+    sniff_table,
+)
+from importers.tabular import Table, aliases_from_config, estimate_rows, open_table, resolve_columns
+
+
+@cache
+def format_aliases(section: str, fields: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Field -> header names that mean it, from ``config/project_formats.toml`` [<section>.aliases]."""
+    table = load_config("project_formats").get(section, {}).get("aliases", {})
+    aliases = aliases_from_config(table, fields)
+    return {name: aliases[name] for name in fields}
+
+
+def words_key(text: str) -> str:
+    """Text as looked up in a code list: lower case, runs of spaces collapsed."""
+    return " ".join(text.lower().split())
+
+
+class ProjectRow(RowReader):
+    """One data row of a project-format table: cells by field, typed values and identifiers read
+    the same way in every project format."""
+
+    def cells(self, names: Sequence[str]) -> dict[str, str]:
+        """The named fields' non-empty cells as written, under the field names (kept on the item)."""
+        return {name: self.raw(name) for name in names if self.raw(name).strip()}
+
+    def unmapped(self, besides: Sequence[str] = ()) -> dict[str, str]:
+        """Every non-empty column no field reads, under its header as written, verbatim; then the
+        mapped cells that could not be used. ``besides`` names fields the item already keeps
+        under their own names, so a cell of theirs is not kept twice under its header."""
+        used = set(self.columns.values())
+        result = {
+            self.table.name_of(key): value
+            for key, value in self.row.cells.items()
+            if key not in used and value.strip()
+        }
+        for name, value in self.kept.items():
+            result.setdefault(name, value)
+        skip = {self.header(name) for name in besides}
+        return {name: value for name, value in result.items() if name not in skip}
+
+    def provenance(self, source_system: str, record_id: str | None, part: str | None = None) -> Provenance:
+        return Provenance(
+            source_system=source_system,
+            file=self.file,
+            row=self.number,
+            source_record_id=record_id or None,
+            sheet=self.table.sheet,
+            record_part=part,
+        )
+
+    # -- typed values --
+
+    def date(self, name: str, what: str) -> PartialDate | None:
+        """An optional date (partial allowed); unreadable text is kept as an attribute with a warning."""
+        return self.parsed(name, what, parse_date)
+
+    def when(
+        self, date_name: str, time_name: str | None
+    ) -> tuple[PartialDate | None, str | None, dt.time | None]:
+        """(date, text as written when undated or uncertain, time) for an event.
+
+        The date cell may carry a time (``2021-03-04 17:30``, a workbook date-time); a separate time
+        column wins over it. A blank or unreadable date gives an undated event with a warning.
+        """
+        text = self.text(date_name)
+        date: PartialDate | None = None
+        time: dt.time | None = None
+        if not text:
+            self.warn(date_name, "the date is blank; the event is kept as an undated event")
+        else:
+            try:
+                date, time = parse_datetime(text)
+            except DateParseError as exc:
+                self.warn(date_name, f"the date could not be read: {exc}; kept as an undated event")
+        if time_name is not None and self.text(time_name):
+            time = self.time(time_name) or time
+        if date is not None and time is not None and date.precision is Precision.DAY:
+            self.check_local_time(date_name, date, time)
+        date_text = text if text and (date is None or date.uncertain) else None
+        return date, date_text, time
+
+    def check_local_time(self, name: str, date: PartialDate, time: dt.time) -> None:
+        """UK local time: a time in the hour the clocks skip never happened, so say so (kept as written)."""
+        try:
+            london_to_utc(date.earliest(), time)
+        except DateParseError as exc:
+            self.warn(name, f"{exc}; the time is kept as written")
+
+    # -- identifiers --
+
+    def nhs_number(self, name: str = "nhs_number") -> Identifier | None:
+        """The NHS number as given, with a warning when it fails its check (kept, never matched on)."""
+        text = self.text(name)
+        if not text:
+            return None
+        if problem := nhs_number_problem(text):
+            self.warn(
+                name, f"NHS number '{text}' is not valid: {problem}; kept, but never used to match records"
+            )
+        return Identifier(IdentifierKind.NHS_NUMBER, normalise_nhs_number(text) or text)
+
+    def upn(self, name: str = "upn") -> Identifier | None:
+        """The UPN as given, with a warning when it fails its check letter (kept, never matched on)."""
+        text = self.text(name)
+        if not text:
+            return None
+        if problem := upn_problem(text):
+            self.warn(name, f"UPN '{text}' is not valid: {problem}; kept, but never used to match records")
+        return Identifier(IdentifierKind.UPN, normalise_upn(text) or text)
+
+    def person(self, identifiers: list[Identifier], role: str | None = None) -> PersonRef:
+        """The row's person from its surname, forenames, dob and sex columns (where the format has them)."""
+        surname = self.text("surname") or None
+        forenames = self.text("forenames") or None
+        name = " ".join(part for part in (forenames, surname) if part) or None
+        return PersonRef(
+            name=name,
+            surname=surname,
+            forenames=forenames,
+            dob=self.date("dob", "date of birth"),
+            sex=self.text("sex") or None,
+            role=role,
+            identifiers=identifiers,
+        )
+
+
+class ProjectImporter(Importer):
+    """The read loop every project format shares: find the header, check the columns, say what was
+    noticed about the file, then turn each row into an item with ``row_class``.
+
+    A format sets its config ``section`` and ``fields``, the columns that recognise its header
+    (``sniff_columns``) and must be present (``required_columns``), ``what`` the file is called in
+    a missing-columns error, and ``row_class``. ``items`` is the per-row loop, for a format that
+    groups rows (police) or adds to what the rows give (school log) to override.
+    """
+
+    section: ClassVar[str]  # [<section>.aliases] in config/project_formats.toml
+    fields: ClassVar[tuple[str, ...]]
+    sniff_columns: ClassVar[tuple[str, ...]]
+    required_columns: ClassVar[tuple[str, ...]]
+    what: ClassVar[str]  # completes "<file> is not …"
+    row_class: ClassVar[type[ProjectRow]] = ProjectRow
+
+    @classmethod
+    def aliases(cls) -> dict[str, tuple[str, ...]]:
+        return format_aliases(cls.section, cls.fields)
+
+    @classmethod
+    def is_header(cls, cells: Sequence[str]) -> bool:
+        """True when a header row holds every column that tells this format from the others."""
+        return has_columns(cells, cls.aliases(), cls.sniff_columns)
+
+    @classmethod
+    def can_read(cls, path: Path) -> bool:
+        return sniff_table(path, cls.is_header)
+
+    def estimate_rows(self, path: Path) -> int | None:
+        return estimate_rows(path)
+
+    def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
+        with open_table(path, max_bytes=options.max_bytes, is_header=self.is_header) as table:
+            aliases = self.aliases()
+            columns = resolve_columns(table.keys, aliases)
+            check_columns(table, columns, aliases, self.required_columns, self.what)
+            yield from file_notices(table)
+            yield from repeated_columns(table, columns)
+            yield from self.items(table, columns)
+
+    def items(self, table: Table, columns: dict[str, str]) -> Iterator[ImportItem]:
+        """Each row's warnings then its item, then the closing notices."""
+        return convert_rows(table, lambda row: self.row_class(table, columns, row))
