@@ -16,7 +16,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +107,29 @@ def group_members(conn: Connection, person_id: int) -> list[int]:
     return sorted(int(row[0]) for row in conn.execute(query, {"root": root}))
 
 
+RESOLVER_CACHE_SIZE = 50_000  # people remembered per import; a miss costs one query, not a wrong answer
+
+
+class _BoundedCache:
+    """Least-recently-used map, so an import's memory does not grow with the number of people in it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, int] = OrderedDict()
+
+    def get(self, key: tuple) -> int | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def __setitem__(self, key: tuple, value: int) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
 class MergeForest:
     """The merge tree and the rejected pairs, held in memory for one import transaction.
 
@@ -172,7 +195,7 @@ class PersonResolver:
         self.conn = conn
         self.batch_id = batch_id
         self.actor = actor
-        self._cache: dict[tuple, int] = {}
+        self._cache = _BoundedCache(RESOLVER_CACHE_SIZE)
         self.forest = MergeForest(conn)
         self.new_persons = 0
         self.merges = 0

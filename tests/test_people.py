@@ -187,3 +187,14 @@ def test_a_person_first_seen_by_id_only_gets_their_name_later(engine):
     load(engine, [event(child(la_id="LA1"), record_id="S2", system="social-care", persons=[named])])
     record = members(engine, "LA1")
     assert [m.label() for m in record.family] == ["Mark Jones (father)"]
+
+
+def test_resolver_cache_forgets_the_oldest_but_never_answers_wrongly(engine, monkeypatch):
+    import chronology.people as people
+
+    monkeypatch.setattr(people, "RESOLVER_CACHE_SIZE", 2)
+    rows = [event(child(la_id=f"LA{i % 5}"), record_id=str(i)) for i in range(20)]
+    report = load(engine, rows)
+    assert report.events_imported == 20 and report.new_people == 5
+    for i in range(5):
+        assert len(members(engine, f"LA{i}").entries) == 4
