@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -50,9 +51,16 @@ def _parse_covers(value: str | None) -> tuple | None:
 @click.option("--format", "format_name", help="Importer to use instead of recognising each file.")
 @click.option("--agency", help="Agency for files that do not name one on each row.")
 @click.option("--covers", help="Period the file covers, FROM:TO (e.g. 2019-01-01:2023-12-31).")
+@click.option(
+    "--max-mb",
+    type=click.IntRange(1),
+    default=lambda: int(os.environ.get("CHRONOLOGY_MAX_IMPORT_MB", "512")),
+    show_default="512, or CHRONOLOGY_MAX_IMPORT_MB",
+    help="Refuse files larger than this many megabytes.",
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def import_command(
-    format_name: str | None, agency: str | None, covers: str | None, paths: tuple[Path, ...]
+    format_name: str | None, agency: str | None, covers: str | None, max_mb: int, paths: tuple[Path, ...]
 ) -> None:
     """Import files (a PATH may be a directory: every file in it some importer recognises)."""
     from commands.importing import import_file, plan
@@ -73,7 +81,7 @@ def import_command(
             engine,
             item.path,
             item.importer,
-            ImportOptions(agency=agency),
+            ImportOptions(agency=agency, max_bytes=max_mb * 1024 * 1024),
             actor=current_actor(),
             covers=period,
         )

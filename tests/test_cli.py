@@ -148,3 +148,14 @@ def _chronology(engine, child_id):
          [p.display for p in e.persons], e.child_voice, e.source_record_id)
         for e in record.entries
     ]
+
+
+def test_files_over_the_size_limit_are_refused_by_name(cli_env, template_dir, monkeypatch):
+    monkeypatch.setenv("CHRONOLOGY_MAX_IMPORT_MB", "1")
+    big = template_dir / "big.csv"
+    big.write_text(HEADER + "\n" + (ROWS[0] + "\n") * 6000, encoding="utf-8")  # about 1.6 MB
+    result = CliRunner().invoke(cli, ["import", str(big)])
+    assert result.exit_code == 1 and "big.csv: FAILED" in result.output
+    assert "MB" in result.output
+    ok = CliRunner().invoke(cli, ["import", "--max-mb", "5", str(big)])
+    assert ok.exit_code == 0, ok.output
