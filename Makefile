@@ -22,6 +22,7 @@ test: setup
 
 bench: setup
 	$(PY) bench/import_template.py
+	$(PY) bench/import_formats.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -29,6 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak resident memory (VmHWM; ru_maxrss can carry the parent's over exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -42,11 +46,17 @@ def run_pipeline(csv_path: Path, db_path: Path) -> dict:
     upgrade(url)
     engine = make_engine(url)
     start = time.perf_counter()
-    report = import_file(engine, csv_path, TemplateImporter, ImportOptions(), actor="bench", show_progress=False)
+    report = import_file(
+        engine, csv_path, TemplateImporter, ImportOptions(), actor="bench", show_progress=False
+    )
     seconds = time.perf_counter() - start
     assert report.status == "completed", report.error
-    return {"rows": report.events_imported + report.duplicates_skipped + report.rows_rejected,
-            "imported": report.events_imported, "seconds": seconds, "peak_mb": peak_rss_mb()}
+    return {
+        "rows": report.events_imported + report.duplicates_skipped + report.rows_rejected,
+        "imported": report.events_imported,
+        "seconds": seconds,
+        "peak_mb": peak_rss_mb(),
+    }
 
 
 def run_baseline(csv_path: Path, db_path: Path) -> dict:
@@ -62,7 +72,9 @@ def run_baseline(csv_path: Path, db_path: Path) -> dict:
                 columns = list(chunk.columns)
                 conn.execute(f"CREATE TABLE raw ({', '.join(f'c{i} TEXT' for i in range(len(columns)))})")
             placeholders = ", ".join("?" for _ in columns)
-            conn.executemany(f"INSERT INTO raw VALUES ({placeholders})", chunk.itertuples(index=False, name=None))
+            conn.executemany(
+                f"INSERT INTO raw VALUES ({placeholders})", chunk.itertuples(index=False, name=None)
+            )
             rows += len(chunk)
     seconds = time.perf_counter() - start
     return {"rows": rows, "seconds": seconds, "peak_mb": peak_rss_mb()}
@@ -71,7 +83,9 @@ def run_baseline(csv_path: Path, db_path: Path) -> dict:
 def phase_in_subprocess(phase: str, csv_path: Path, db_path: Path) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--file", str(csv_path), "--db", str(db_path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -85,7 +99,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     if args.phase:
-        result = run_pipeline(args.file, args.db) if args.phase == "pipeline" else run_baseline(args.file, args.db)
+        result = (
+            run_pipeline(args.file, args.db) if args.phase == "pipeline" else run_baseline(args.file, args.db)
+        )
         print(json.dumps(result))
         return
 
@@ -101,10 +117,14 @@ def main() -> None:
                 db_path = Path(tmp) / f"{phase}-{rows}.sqlite3"
                 results[phase] = phase_in_subprocess(phase, csv_path, db_path)
                 r = results[phase]
-                print(f"{rows:>10} {phase:>9} {r['seconds']:>9.1f} {r['rows'] / r['seconds']:>10.0f} {r['peak_mb']:>8.0f}")
+                print(
+                    f"{rows:>10} {phase:>9} {r['seconds']:>9.1f} {r['rows'] / r['seconds']:>10.0f} {r['peak_mb']:>8.0f}"
+                )
             ratio = results["pipeline"]["seconds"] / results["baseline"]["seconds"]
-            print(f"{rows:>10}  pipeline takes {ratio:.1f}x the baseline's time "
-                  f"(file {csv_path.stat().st_size / 1e6:.0f} MB)")
+            print(
+                f"{rows:>10}  pipeline takes {ratio:.1f}x the baseline's time "
+                f"(file {csv_path.stat().st_size / 1e6:.0f} MB)"
+            )
             csv_path.unlink()
 
 
