@@ -136,5 +136,7 @@ def _format_of(name: str) -> str:
         "police-": "police",
         "school-log-": "school-log",
         "ctf-": "ctf",
+        "ssda903-": "ssda903",
+        "annex-a": "annex-a",
     }
     return next((fmt for prefix, fmt in prefixes.items() if name.startswith(prefix)), "unknown")

@@ -4,6 +4,11 @@ Police, health and children's social care are carried whole by their national or
 education's safeguarding log and CTF carry its safeguarding records, attendance and admissions; what
 no native format carries (routine school records, probation, housing, substance misuse services)
 goes on the multi-agency chronology template, as those agencies really send it.
+
+Not here: the SSDA903 set (``ssda903_csv.py``), which would be empty while the world has no
+looked-after (``LAC``) plans, and the Ofsted Annex A workbook (``annex_a_xlsx.py``), which restates
+census and case-note facts under its own keys and so would store each one twice; pass
+``writers=[AnnexAWriter(end=end)]`` for an inspection workbook.
 """
 
 from __future__ import annotations
