@@ -18,6 +18,7 @@ from chronology.db.models import Event, ImportBatch, ImportIssue, Relationship, 
 from chronology.events import (
     CanonicalEvent,
     Coverage,
+    ImportFileError,
     ImportItem,
     ImportWarning,
     PartialDate,
@@ -388,15 +389,9 @@ def import_items(
         report.status = "failed"
         report.error = str(exc) or type(exc).__name__
         report.batch_id = _record_failure(engine, info, actor, report.error)
-        if not _is_input_error(exc):
+        if not isinstance(exc, ImportFileError):  # bad input is reported; a bug is raised
             raise
     return report
-
-
-def _is_input_error(exc: Exception) -> bool:
-    from chronology.events import ImportFileError
-
-    return isinstance(exc, ImportFileError)
 
 
 def _start_batch(conn: Connection, info: FileInfo, actor: str, status: str) -> int:
