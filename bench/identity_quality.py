@@ -18,7 +18,7 @@ the source systems of their pieces, groups mixing two world people (must be 0); 
 name + date of birth suggestions: precision and recall against the split pairs; (c) after confirming
 exactly the correct suggestions and rejecting the rest (a data officer with the truth): children
 that are one person holding every valid LA child ID, UPN, NHS number and police nominal ID any
-agency gave; and mothers across health, police and social care.
+agency gave; and mothers, fathers and mothers' partners across health, police and social care.
 
 Run: ``python bench/identity_quality.py [--children 300] [--seed 7] [--out DIR]``.
 """
@@ -367,18 +367,28 @@ def one_and_complete(result: Run, snap: Snapshot, roots: dict[int, int]) -> tupl
     return one, complete, incomplete
 
 
-def mothers(result: Run, roots: dict[int, int]) -> Counter[str]:
-    """Mothers known to 2+ of health, police and social care: one person or split, by agency set."""
-    out: Counter[str] = Counter()
-    by_mother: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+MOTHER_ROLES = ("mother",)
+FATHER_ROLES = ("father", "step-father", "mother's partner")
+
+
+def adults_across_agencies(
+    result: Run, roots: dict[int, int], roles: tuple[str, ...]
+) -> dict[str, dict[str, set[int]]]:
+    """World adults with one of ``roles`` towards some child, known to 2+ of health, police and
+    social care: world person -> agency -> the groups its records are in."""
+    by_adult: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for sp in result.people.values():
-        if sp.truth and "mother" in result.truth.people[sp.truth].roles:
+        if sp.truth and result.truth.people[sp.truth].roles & set(roles):
             agency = _agency(sp.source_system)
             if agency:
-                by_mother[sp.truth][agency].add(roots[sp.id])
-    for agencies in by_mother.values():
-        if len(agencies) < 2:
-            continue
+                by_adult[sp.truth][agency].add(roots[sp.id])
+    return {pid: agencies for pid, agencies in by_adult.items() if len(agencies) >= 2}
+
+
+def adults(result: Run, roots: dict[int, int], roles: tuple[str, ...]) -> Counter[str]:
+    """Adults known to 2+ of health, police and social care: one person or split, by agency set."""
+    out: Counter[str] = Counter()
+    for agencies in adults_across_agencies(result, roots, roles).values():
         label = " + ".join(sorted(agencies))
         all_groups = set().union(*agencies.values())
         out[f"{label}: {'one person' if len(all_groups) == 1 else 'split'}"] += 1
@@ -445,10 +455,11 @@ def report(result: Run, engine: Engine) -> str:
     lines.append("  still split, by the pieces' source systems:")
     for label, n in _split_kinds(after).most_common():
         lines.append(f"    {n:5}  {label}")
-    for when, snap in (("before", before), ("after", after)):
-        lines.extend(["", f"mothers known to 2+ of health (FHIR), police and social care, {when} (c):"])
-        for label, n in sorted(mothers(result, snap.roots).items()):
-            lines.append(f"    {n:5}  {label}")
+    for who, roles in (("mothers", MOTHER_ROLES), ("fathers and mothers' partners", FATHER_ROLES)):
+        for when, snap in (("before", before), ("after", after)):
+            lines.extend(["", f"{who} known to 2+ of health (FHIR), police and social care, {when} (c):"])
+            for label, n in sorted(adults(result, snap.roots, roles).items()):
+                lines.append(f"    {n:5}  {label}")
     return "\n".join(lines)
 
 

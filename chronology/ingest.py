@@ -381,8 +381,11 @@ def import_items(
                 _record_coverage(conn, batch_id, loader)
             report.new_people = loader.people.new_persons
             report.merges = loader.people.merges
+            people = loader.people
             report.suggestions = (
-                find_suggestions(conn, batch_id, loader.people.forest) if loader.people.new_persons else 0
+                find_suggestions(conn, batch_id, people.forest, people.completed_dobs)
+                if people.new_persons or people.completed_dobs
+                else 0
             )
             _finish_batch(conn, batch_id, report)
     except Exception as exc:  # the file failed as a whole: roll back, then record that it failed

@@ -199,6 +199,9 @@ class PersonResolver:
         self.forest = MergeForest(conn)
         self.new_persons = 0
         self.merges = 0
+        # Dates of birth this import gave to people created earlier without a name or date of birth
+        # (a child known by LA child ID, later named by a case note): they can match now, too.
+        self.completed_dobs: set[dt.date] = set()
 
     # --- subjects -------------------------------------------------------------------------------
     def resolve(
@@ -261,6 +264,9 @@ class PersonResolver:
             values["sex"] = ref.sex
         if values:
             self.conn.execute(update(persons_t).where(persons_t.c.id == person_id).values(**values))
+            dob = values.get("dob", row.dob)
+            if isinstance(dob, dt.date) and ("dob" in values or "display_name" in values):
+                self.completed_dobs.add(dob)
 
     def _keep_attributes(self, person_id: int, attributes: dict[str, str]) -> None:
         held = (
@@ -522,17 +528,23 @@ def suggest(conn: Connection, a: int, b: int, reason: str, score: float) -> int 
     return int(result.scalar_one())
 
 
-def find_suggestions(conn: Connection, batch_id: int | None = None, forest: MergeForest | None = None) -> int:
+def find_suggestions(
+    conn: Connection,
+    batch_id: int | None = None,
+    forest: MergeForest | None = None,
+    also_dobs: Iterable[dt.date] = (),
+) -> int:
     """Suggest matches between separate people with the same date of birth and a similar name.
 
     Blocks on date of birth (never compares everyone with everyone) and, after an import, looks only
-    at dates of birth that import brought in. Scores the name similarity and agreement of sex and
-    postcode. Returns how many new suggestions were made.
+    at dates of birth that import brought in: its new people's, and ``also_dobs`` (people it named
+    or dated for the first time). Scores the name similarity and agreement of sex and postcode.
+    Returns how many new suggestions were made.
     """
     forest = forest or MergeForest(conn)
     wanted_dobs = None
     if batch_id is not None:
-        wanted_dobs = set(
+        wanted_dobs = set(also_dobs) | set(
             conn.execute(
                 select(persons_t.c.dob)
                 .distinct()
@@ -634,11 +646,23 @@ class IdentityError(Exception):
 
 
 def confirm_suggestion(conn: Connection, suggestion_id: int, actor: str) -> int:
-    """A person says the two records are the same child: join them, recording who decided."""
+    """A person says the two records are the same child: join them, recording who decided.
+
+    Refused, like an automatic join, when the two groups hold different valid NHS numbers: a
+    confirmation must never make one person of two NHS numbers (nor can it be undone into sense).
+    """
     row = _pending(conn, suggestion_id)
     root_a, root_b = root_of(conn, row.person_a_id), root_of(conn, row.person_b_id)
     if root_a == root_b:
         raise IdentityError(f"suggestion {suggestion_id}: the two records are already one person")
+    conflict = _conflicting_nhs(conn, group_members(conn, root_a), group_members(conn, root_b))
+    if conflict:
+        raise IdentityError(
+            f"suggestion {suggestion_id} cannot be confirmed: the two records hold different valid NHS "
+            f"numbers ({conflict}), and one person has one NHS number. If they are the same child, have "
+            "the wrong NHS number corrected in the agency's system and import again; otherwise reject "
+            "the suggestion"
+        )
     merged, into = max(root_a, root_b), min(root_a, root_b)
     merge_id = record_merge(
         conn, merged, into, "confirmed_suggestion", f"confirmed by {actor}: {row.reason}", actor

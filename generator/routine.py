@@ -272,6 +272,7 @@ def add_household_background(stories: list[Story]) -> None:
     if rng.random() < 0.03:
         day = _when(lead, window.start, window.end)
         ref = lead.ctx.registry.police_reference(day)
+        time = _clock(lead, 17, 22)  # one occurrence, one time: every sibling's record of it agrees
         link = 0
         for story in stories:
             if story.in_scope(day) and story.incident_free(day):
@@ -284,7 +285,7 @@ def add_household_background(stories: list[Story]) -> None:
                     f"Concern for welfare call from neighbour (children heard crying); officers attended, "
                     f"children safe and well, no offences. Occurrence {ref}",
                     source=f"Police occurrence {ref}",
-                    time=_clock(story, 17, 22),
+                    time=time,
                     reference=ref,
                     record_id=f"{ref}/{link}",
                     persons=[story.mention(story.rel("mother"))],

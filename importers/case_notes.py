@@ -11,6 +11,15 @@ gives (``SOURCE_PERSON_ID`` in scope ``social-care``), so the store joins them i
 vocabulary through ``config/codes/case_notes.toml``; an unknown type is recorded as a case note,
 with its own wording kept in the categories and a warning. Header aliases are in
 ``config/project_formats.toml``.
+
+Optional child identity columns (an additive extension of the spec's column list, which gives the
+child only by LA child ID): a real case-management export also carries the child's
+``child_surname``, ``child_forenames``, ``child_dob`` (partial allowed), ``child_nhs_number`` and
+``child_upn``. Without them a child known to social care only through case notes could never be
+joined to their health or school records. When present they go on the event's subject: the NHS
+number and UPN are checked as everywhere else (an invalid one is kept with a warning naming the
+file, row and column, and never used to join), the name and date of birth let the store suggest
+a match. When absent, the subject is the LA child ID alone, as before.
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ from importers.base import register
 from importers.project_rows import ProjectImporter, ProjectRow
 from importers.template import parse_persons
 
+# Optional: who the child is, beyond the LA child ID (see the module docstring).
+CHILD_FIELDS = ("child_surname", "child_forenames", "child_dob", "child_nhs_number", "child_upn")
 FIELDS = (
     "child_id",
     "record_id",
@@ -40,6 +51,7 @@ FIELDS = (
     "attendees",
     "worker",
     "significant",
+    *CHILD_FIELDS,
 )
 SNIFF_COLUMNS = ("child_id", "record_id", "event_type", "date", "child_seen")
 REQUIRED_COLUMNS = ("child_id", "record_id", "date", "event_type", "summary")
@@ -148,7 +160,7 @@ class _NoteRow(ProjectRow):
             self.warn("summary", "the summary is blank")
         worker = self.text("worker")
         return CanonicalEvent(
-            subject=PersonRef(identifiers=[Identifier(IdentifierKind.LA_CHILD_ID, child_id)]),
+            subject=self.child(child_id),
             agency=AGENCY,
             source=f"Case note by {worker}" if worker else "Case note",
             event_type=self.event_type(wording, summary),
@@ -164,6 +176,14 @@ class _NoteRow(ProjectRow):
             persons=parse_attendees(self.text("attendees")),
             attributes=self.attributes(),
         )
+
+    def child(self, child_id: str) -> PersonRef:
+        """The child by LA child ID, with the optional identity columns the file may carry."""
+        identifiers = [Identifier(IdentifierKind.LA_CHILD_ID, child_id)]
+        for identifier in (self.nhs_number("child_nhs_number"), self.upn("child_upn")):
+            if identifier is not None:
+                identifiers.append(identifier)
+        return self.person(identifiers, prefix="child_")
 
     def event_type(self, wording: str, summary: str) -> str:
         if not wording:

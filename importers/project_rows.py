@@ -146,17 +146,23 @@ class ProjectRow(RowReader):
             self.warn(name, f"UPN '{text}' is not valid: {problem}; kept, but never used to match records")
         return Identifier(IdentifierKind.UPN, normalise_upn(text) or text)
 
-    def person(self, identifiers: list[Identifier], role: str | None = None) -> PersonRef:
-        """The row's person from its surname, forenames, dob and sex columns (where the format has them)."""
-        surname = self.text("surname") or None
-        forenames = self.text("forenames") or None
+    def person(
+        self, identifiers: list[Identifier], role: str | None = None, *, prefix: str = ""
+    ) -> PersonRef:
+        """The row's person from its surname, forenames, dob and sex columns (where the format has them).
+
+        ``prefix`` names a format's columns for the person when they are not plain ``surname`` ...
+        (case notes name the child ``child_surname``, ``child_forenames``, ``child_dob``).
+        """
+        surname = self.text(f"{prefix}surname") or None
+        forenames = self.text(f"{prefix}forenames") or None
         name = " ".join(part for part in (forenames, surname) if part) or None
         return PersonRef(
             name=name,
             surname=surname,
             forenames=forenames,
-            dob=self.date("dob", "date of birth"),
-            sex=self.text("sex") or None,
+            dob=self.date(f"{prefix}dob", "date of birth"),
+            sex=self.text(f"{prefix}sex") or None,
             role=role,
             identifiers=identifiers,
         )

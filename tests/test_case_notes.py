@@ -6,6 +6,7 @@ Fixtures are synthetic, built in tmp_path by each test.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,10 @@ from chronology.events import (
     ImportItem,
     ImportWarning,
     PartialDate,
+    PersonRef,
     RejectedRow,
 )
+from chronology.identifiers import make_nhs_number, make_upn
 from importers.base import ImportOptions
 from importers.case_notes import CaseNotesImporter, is_case_notes_header, map_event_type, parse_attendees
 from tests.helpers import (
@@ -108,6 +111,78 @@ def test_home_visit_child_seen_alone_with_views(tmp_path: Path) -> None:
     assert event.event_type == "home_visit" and event.child_seen_alone is True
     assert event.child_voice == "I like it when Nan picks me up" and event.significant
     assert event.attributes == {"child_seen": "Y", "child_seen_alone": "Y"} and event.persons == []
+
+
+# --- optional child identity columns -------------------------------------------------------------------------
+
+RNG = random.Random(3)
+CHILD_NHS, CHILD_UPN = make_nhs_number(RNG), make_upn(RNG)
+IDENTITY = {
+    "child_surname": "Brown",
+    "child_forenames": "Kai James",
+    "child_dob": "02/05/2017",
+    "child_nhs_number": CHILD_NHS,
+    "child_upn": CHILD_UPN,
+}
+IDENTITY_HEADER = [*HEADER, *IDENTITY]
+
+
+def test_child_identity_columns_name_the_subject(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, [IDENTITY_HEADER, row(IDENTITY_HEADER, **IDENTITY)])
+    event, warnings = only_event(read(path))
+    assert warnings == []
+    subject = event.subject
+    assert (subject.surname, subject.forenames, subject.display_name()) == (
+        "Brown",
+        "Kai James",
+        "Kai James Brown",
+    )
+    assert subject.dob == PartialDate(2017, 5, 2)
+    assert subject.identifiers == [
+        Identifier(IdentifierKind.LA_CHILD_ID, "LA1"),
+        Identifier(IdentifierKind.NHS_NUMBER, CHILD_NHS),
+        Identifier(IdentifierKind.UPN, CHILD_UPN),
+    ]
+    assert event.attributes == {"child_seen": "N"}  # identity is on the subject, not repeated as attributes
+
+
+def test_without_identity_columns_the_child_is_the_la_child_id_alone(tmp_path: Path) -> None:
+    event, _ = one(tmp_path)
+    assert event.subject == PersonRef(identifiers=[Identifier(IdentifierKind.LA_CHILD_ID, "LA1")])
+
+
+def test_identity_headers_match_loosely_and_a_partial_dob_keeps_its_precision(tmp_path: Path) -> None:
+    header = [*HEADER, "Surname", "Child Forename", "DOB", "NHS No", "UPN", "Team"]
+    values = {
+        "Surname": "Brown",
+        "Child Forename": "Kai",
+        "DOB": "03/2017",
+        "NHS No": CHILD_NHS,
+        "UPN": CHILD_UPN,
+    }
+    path = write_csv(tmp_path, [header, row(header, Team="Assessment", **values)])
+    assert importers.detect(path) is CaseNotesImporter
+    event, warnings = only_event(read(path))
+    assert warnings == []
+    assert (event.subject.display_name(), event.subject.dob) == ("Kai Brown", PartialDate(2017, 3, None))
+    assert {i.kind for i in event.subject.identifiers} == {"la_child_id", "nhs_number", "upn"}
+    assert event.attributes == {"child_seen": "N", "Team": "Assessment"}
+
+
+def test_invalid_child_identifiers_are_kept_and_warned_by_file_row_and_column(tmp_path: Path) -> None:
+    bad_nhs = CHILD_NHS[:9] + str((int(CHILD_NHS[9]) + 1) % 10)
+    bad_upn = CHILD_UPN[1:] + CHILD_UPN[0]
+    header = [*HEADER, "NHS Number", "child_upn", "child_dob"]
+    values = {"NHS Number": bad_nhs, "child_upn": bad_upn, "child_dob": "31/04/2017"}
+    event, warnings = only_event(read(write_csv(tmp_path, [header, row(header, **values)])))
+    assert Identifier(IdentifierKind.NHS_NUMBER, bad_nhs) in event.subject.identifiers
+    assert any(i.kind == IdentifierKind.UPN for i in event.subject.identifiers)
+    by_column = {w.field: w for w in warnings}
+    assert set(by_column) == {"NHS Number", "child_upn", "child_dob"}
+    assert all((w.file, w.row) == ("case_notes.csv", 2) for w in warnings)
+    assert "never used to match" in by_column["NHS Number"].message
+    assert "never used to match" in by_column["child_upn"].message
+    assert event.subject.dob is None and event.attributes["child_dob"] == "31/04/2017"
 
 
 @pytest.mark.parametrize(
@@ -302,3 +377,39 @@ def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_
         1,
     )
     assert (again.events_imported, again.duplicates_skipped) == (0, 2) and again.adds_up()
+
+
+def test_identity_columns_join_a_case_notes_only_child_to_their_health_records(
+    engine, tmp_path: Path
+) -> None:
+    """A child social care knows only through case notes: the NHS number joins them to health at
+    once; a child with name and date of birth but no NHS number is suggested for a person to confirm."""
+    from chronology.record import find_child, load_child
+    from tests.factories import child, event
+    from tests.helpers import import_file
+
+    amy_dob = dt.date(2016, 1, 1)
+    health = [
+        event(child(nhs=CHILD_NHS, name="Kai Brown"), agency="Health", record_id="H1"),
+        event(child(name="Amy Lee", dob=amy_dob), agency="Health", record_id="H2"),
+    ]
+    import_file(engine, health, "health.csv", "template")
+    rows = [
+        IDENTITY_HEADER,
+        row(IDENTITY_HEADER, **{**IDENTITY, "child_upn": ""}),
+        row(
+            IDENTITY_HEADER,
+            child_id="LA2",
+            record_id="CN-2",
+            child_surname="Lee",
+            child_forenames="Amy",
+            child_dob="01/01/2016",
+        ),
+    ]
+    report = import_file(engine, read(write_csv(tmp_path, rows)), "case_notes.csv", "case-notes")
+    assert report.merges == 1 and report.suggestions == 1
+    with engine.connect() as conn:
+        kai = load_child(conn, find_child(conn, "LA1"))
+        amy = load_child(conn, find_child(conn, "LA2"))
+    assert {e.agency for e in kai.entries} == {"Health", "Children's social care"}
+    assert {e.agency for e in amy.entries} == {"Children's social care"}  # until a person confirms

@@ -138,6 +138,49 @@ def test_conflicting_nhs_numbers_are_not_joined_by_a_shared_la_id(engine):
     assert "different NHS numbers" in suggestion.reason
 
 
+def test_confirming_a_join_of_two_nhs_numbers_is_refused(engine):
+    # a shared LA child ID between two NHS numbers: suggested, not joined (above); a person cannot join them either
+    load(engine, [event(child(nhs=NHS_A, la_id="LA1"), agency="Social care", record_id="S1")])
+    load(engine, [event(child(nhs=NHS_B, la_id="LA1"), agency="Health", record_id="H1")])
+    # name + date of birth between two other NHS numbers: the same refusal
+    nhs_c, nhs_d = make_nhs_number(random.Random(8)), make_nhs_number(random.Random(9))
+    load(engine, [event(child(nhs=nhs_c, name="Kai Smith", dob=DOB), agency="Police", record_id="P1")])
+    load(engine, [event(child(nhs=nhs_d, name="Kai Smith", dob=DOB), agency="School", record_id="E1")])
+    with engine.begin() as conn:
+        pending = list_suggestions(conn)
+        assert len(pending) == 2
+        named = set()
+        for suggestion in pending:
+            with pytest.raises(IdentityError) as refused:
+                confirm_suggestion(conn, suggestion.id, "manager1")
+            message = str(refused.value)
+            assert "different valid NHS numbers" in message
+            named |= {n for n in (NHS_A, NHS_B, nhs_c, nhs_d) if n in message}
+        assert named == {NHS_A, NHS_B, nhs_c, nhs_d}
+        assert [s.id for s in list_suggestions(conn)] == [s.id for s in pending]  # still to decide
+        assert conn.execute(select(PersonMerge.__table__)).all() == [], "nothing was joined"
+    assert members(engine, NHS_A).person_id != members(engine, NHS_B).person_id
+    assert members(engine, nhs_c).person_id != members(engine, nhs_d).person_id
+
+
+def test_an_invalid_nhs_number_does_not_block_a_confirmed_join(engine):
+    load(engine, [event(child(nhs=NHS_A, name="Amy Lee", dob=DOB), agency="Police", record_id="P1")])
+    load(engine, [event(child(nhs=BAD_NHS, name="Amy Lee", dob=DOB), agency="School", record_id="E1")])
+    with engine.begin() as conn:
+        [suggestion] = list_suggestions(conn)
+        confirm_suggestion(conn, suggestion.id, "manager1")
+    assert members(engine, NHS_A).person_id == members(engine, BAD_NHS).person_id
+
+
+def test_a_record_named_later_is_suggested_then(engine):
+    # social care first knew the child by LA child ID alone; a later import names them
+    load(engine, [event(child(la_id="LA1"), agency="Social care", record_id="S1", system="social-care")])
+    load(engine, [event(child(name="Kai Smith", dob=DOB), agency="Health", record_id="H1")])
+    named = event(child(la_id="LA1", name="Kai Smith", dob=DOB), record_id="S2", system="social-care")
+    report = load(engine, [named])
+    assert report.new_people == 0 and report.suggestions == 1
+
+
 def test_different_name_same_dob_is_not_suggested(engine):
     load(engine, [event(child(la_id="LA1", name="Kai Smith", dob=DOB), agency="Social care", record_id="S1")])
     report = load(engine, [event(child(name="Maya Patel", dob=DOB), agency="Housing", record_id="H1")])

@@ -24,6 +24,15 @@ Review child protection conference      review child protection conference
 anything else                           case note (the world's label is kept in the summary)
 ======================================  =====================================================
 
+Every case-note row also names the child, as a case-management export does (the optional child
+identity columns of the case-notes format, an extension of the spec's list): ``child_surname``,
+``child_forenames``, ``child_dob`` on every row; ``child_nhs_number`` and ``child_upn`` only where
+the world's social care record holds them (``event.ids``: ``generator/story.py`` gives social care
+the NHS number on about 70% of its records and the UPN on about 60%, with the deliberate mistypes
+the ground truth lists). Social care records hold the NHS number because health partners share
+it (child protection information sharing) but not on every record; the CIN census return has no
+NHS number field at all, so it still has none.
+
 Attendees are ``person_id:role`` for family (the person ID the relationships file gives them) and
 ``Name (role)`` for practitioners; the child's own words are ``child_views``; the worker is the
 social worker named on the record. Dates are ``DD/MM/YYYY`` as the case management system
@@ -69,6 +78,11 @@ CASE_NOTE_COLUMNS = (
     "attendees",
     "worker",
     "significant",
+    "child_surname",
+    "child_forenames",
+    "child_dob",
+    "child_nhs_number",
+    "child_upn",
 )
 EVENT_TYPES = {
     "Contact": "contact",
@@ -129,7 +143,7 @@ def attendee(mention: Mention, ids: dict[str, str]) -> str:
     return f"{mention.name} ({roles})" if roles else mention.name
 
 
-def case_note_row(event: WorldEvent, ids: dict[str, str]) -> list[str]:
+def case_note_row(record: ChildRecord, event: WorldEvent, ids: dict[str, str]) -> list[str]:
     kind = event.labels[0]
     event_type = EVENT_TYPES.get(kind, OTHER_TYPE)
     summary = event.text if event_type != OTHER_TYPE else f"{'; '.join(event.labels)}: {event.text}"
@@ -152,6 +166,11 @@ def case_note_row(event: WorldEvent, ids: dict[str, str]) -> list[str]:
         "; ".join(attendee(m, ids) for m in event.persons),
         worker,
         "",
+        record.child.surname,
+        record.child.forenames,
+        record.child.dob.strftime("%d/%m/%Y"),
+        event.ids.get("nhs_number", ""),
+        event.ids.get("upn", ""),
     ]
 
 
@@ -211,7 +230,7 @@ class CaseNotesWriter:
         for record in family.children:
             for event in record.events:
                 if is_case_note(event):
-                    self._file.write(case_note_row(event, ids))
+                    self._file.write(case_note_row(record, event, ids))
 
     def close(self) -> dict[str, int]:
         assert self._file is not None, "open() first"
