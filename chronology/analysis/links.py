@@ -141,8 +141,8 @@ def _days(first: Fact, later: Fact) -> int:
     return (later.day - first.day).days
 
 
-def _when(days: int) -> str:
-    return "the same day" if days == 0 else ("the next day" if days == 1 else f"{days} days later")
+def _after(days: int) -> str:
+    return "the same day as" if days == 0 else ("1 day after" if days == 1 else f"{days} days after")
 
 
 # --- the sweep ------------------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def ae_after_police_links(police: Timeline, dated: Sequence[Fact]) -> Iterator[L
                     occ,
                     ae,
                     SAME_INCIDENT,
-                    f"A&E injury attendance {_when(_days(occ, ae))} after police occurrence {ref}",
+                    f"A&E injury attendance {_after(_days(occ, ae))} police occurrence {ref}",
                 )
 
 
@@ -240,7 +240,7 @@ def police_to_social_care_links(police: Timeline, dated: Sequence[Fact]) -> Iter
                 occ,
                 fact,
                 SAME_INCIDENT,
-                f"{fact.event_type} from the police {_when(_days(occ, fact))} after occurrence {ref}",
+                f"{fact.event_type} from the police {_after(_days(occ, fact))} occurrence {ref}",
             )
 
 
@@ -308,7 +308,7 @@ def led_to_links(timeline: Timeline, clusters: dict[int, str]) -> Iterator[Link]
                     cause,
                     fact,
                     LED_TO,
-                    f"{fact.event_type.replace('_', ' ')} {_when(_days(cause, fact))} after the {label} "
+                    f"{fact.event_type.replace('_', ' ')} {_after(_days(cause, fact))} the {label} "
                     f"of {cause.day}",
                 )
 
