@@ -180,3 +180,16 @@ def test_undated_events_are_never_linked():
     undated = fact(None, "operation_encompass", agency="Education", summary="(ref OR-22-000700)")
     graph = build_links(child_of(occurrence, undated))
     assert undated.id not in graph.clusters and not graph.links
+
+
+def test_a_contact_from_school_that_mentions_the_police_later_is_not_a_police_report():
+    occurrence = police("2022-03-01", "OR-22-000800")
+    from_school = fact(
+        "2022-03-02", "contact", agency=SC, summary="Contact from school: mother says police were called"
+    )
+    from_police = fact(
+        "2022-03-02", "contact", agency=SC, summary="Contact from Police: domestic incident notified"
+    )
+    graph = build_links(child_of(occurrence, from_school, from_police))
+    assert graph.clusters[from_police.id] == graph.clusters[occurrence.id]
+    assert from_school.id not in graph.clusters

@@ -94,16 +94,17 @@ def quoted_references(fact: Fact) -> set[str]:
 
 
 def from_police(fact: Fact) -> bool:
-    """A social care contact or referral whose source is the police."""
+    """A social care contact or referral whose source is the police (its code, source field or heading)."""
     conf = settings()["police_source"]
     if str(fact.attributes.get("ReferralSource", "")).strip() in conf["referral_source_codes"]:
         return True
-    said = " ".join(
+    fields = " ".join(
         str(fact.attributes.get(key, "")) for key in ("referral_agency_group", "referral_agency", "source")
-    ).lower()
-    said += " " + " ".join(c.lower() for c in fact.categories if c.lower().startswith("source"))
-    said += " " + fact.summary.lower()[:40]  # "Contact from Police: ..." / "Referral ... from Police"
-    return any(f"from {word}" in said or word in said.split() for word in conf["agency_words"])
+    )
+    fields += " " + " ".join(c for c in fact.categories if c.lower().startswith("source"))
+    words = set(re.findall(r"[a-z]+", fields.lower()))
+    heading = fact.summary.lower().split(":", 1)[0]  # "Contact from Police: ..."
+    return any(word in words or f"from {word}" in heading for word in conf["agency_words"])
 
 
 def _people_in(fact: Fact, roles: Iterable[str]) -> dict[int, str]:
