@@ -151,3 +151,51 @@ def test_every_planted_cross_agency_incident_is_one_cluster_and_no_decoy_joins(
     assert score.decoys_clustered == []
     assert score.recall == 1.0
     assert score.precision >= 0.95
+
+
+def test_after_a_merge_is_undone_relinking_gives_each_event_to_its_own_child(engine, database_url):
+    from chronology.analysis.load import iter_child_ids
+    from chronology.events import PartialDate
+    from chronology.people import merges_for, root_of, undo_merge
+    from tests.factories import child, event
+    from tests.helpers import import_file
+
+    nhs = "9434765919"
+    police_row = event(
+        child(la_id="LA9", nhs=nhs),
+        record_id="P1",
+        categories=["Domestic abuse"],
+        when=PartialDate(2022, 3, 1),
+    )
+    school_row = event(
+        child(nhs=nhs, upn="A123456789012"),
+        record_id="S1",
+        agency="Education",
+        categories=["Domestic abuse"],
+        when=PartialDate(2022, 6, 1),
+        file="school.csv",
+    )
+    import_file(engine, [police_row], "police.csv", "template")
+    import_file(engine, [school_row], "school.csv", "template")
+    run_link(database_url, child_ids=None, workers=1)
+    with engine.connect() as conn:
+        (joined,) = list(iter_child_ids(conn))
+        owners = {r.child_id for r in conn.execute(select(EventGroup.__table__))}
+    assert owners == {joined}
+    with engine.begin() as conn:
+        (merge,) = merges_for(conn, joined)
+        undo_merge(conn, merge.id, "officer", "two different children")
+    run_link(database_url, child_ids=None, workers=1)
+    with engine.connect() as conn:
+        roots = set(iter_child_ids(conn))
+        assert len(roots) == 2
+        from chronology.db.models import Event
+
+        events = Event.__table__
+        for row in conn.execute(
+            select(EventGroup.__table__.c.child_id, events.c.subject_id).join(
+                events, events.c.id == EventGroup.__table__.c.event_id
+            )
+        ):
+            assert row.child_id == root_of(conn, row.subject_id)
+        assert {r.child_id for r in conn.execute(select(LinkRun.__table__))} == roots

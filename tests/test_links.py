@@ -193,3 +193,19 @@ def test_a_contact_from_school_that_mentions_the_police_later_is_not_a_police_re
     graph = build_links(child_of(occurrence, from_school, from_police))
     assert graph.clusters[from_police.id] == graph.clusters[occurrence.id]
     assert from_school.id not in graph.clusters
+
+
+def test_a_marac_referral_quoting_the_occurrence_is_a_response_not_a_report():
+    occurrence = police("2022-04-01", "OR-22-000900")
+    marac = fact(
+        "2022-04-10",
+        "marac_referral",
+        summary="Referral to MARAC following high-risk DASH assessment, occurrence OR-22-000900",
+        categories=("MARAC referral",),
+    )
+    graph = build_links(child_of(occurrence, marac))
+    assert kinds(graph, occurrence, marac) == [
+        ("led_to", "police reference OR-22-000900 quoted by police (marac_referral)")
+    ]
+    assert marac.id not in graph.clusters
+    assert graph.episodes[marac.id] == graph.episodes[occurrence.id]
