@@ -18,7 +18,14 @@ Big child: ``--big-child N`` imports one synthetic child with N events through t
 A&E attendances, referrals from the police, the social care chain, and routine health and school
 records every day), then times loading, building and saving that one child's graph.
 
-Run: ``python bench/link_audit.py [--children 1000] [--seed 7] [--workers 2] [--big-child 5000]``.
+Scale: ``--replicate K`` copies the imported authority K-1 times inside the database before linking
+(persons, identifiers, relationships and events, ids shifted and natural keys suffixed ``#k``; the
+people named on copied events stay the original adults), so the link phase sees K times the children
+and events without K times the import. The ground-truth score is then not printed (the copies are
+not in the truth); the first run's timing is what the copies are for.
+
+Run: ``python bench/link_audit.py [--children 1000] [--seed 7] [--workers 2] [--big-child 5000]
+[--replicate K]``.
 """
 
 from __future__ import annotations
@@ -205,6 +212,59 @@ def big_child_events(total: int, seed: int) -> Iterator:
         day += dt.timedelta(days=7)
 
 
+def replicate(url: str, copies: int) -> None:
+    """Copy every person, identifier, relationship and event ``copies`` more times, ids shifted."""
+    from sqlalchemy import func, select, text
+
+    from chronology.db.engine import make_engine
+    from chronology.db.models import (
+        Event,
+        EventGroup,
+        EventLink,
+        LinkRun,
+        Person,
+        PersonIdentifier,
+        Relationship,
+    )
+
+    engine = make_engine(url)
+    tables = [Person.__table__, PersonIdentifier.__table__, Relationship.__table__, Event.__table__]
+    with engine.begin() as conn:
+        for table in (EventLink.__table__, EventGroup.__table__, LinkRun.__table__):
+            conn.execute(table.delete())
+        span = {t.name: int(conn.execute(select(func.max(t.c.id))).scalar() or 0) + 1 for t in tables}
+        person = span["persons"]
+        for k in range(1, copies + 1):
+            shifted = {
+                "persons": {"id": f"id + {k * person}", "merged_into_id": f"merged_into_id + {k * person}"},
+                "person_identifiers": {
+                    "id": f"id + {k * span['person_identifiers']}",
+                    "person_id": f"person_id + {k * person}",
+                    "value": f"value || '#{k}'",
+                },
+                "relationships": {
+                    "id": f"id + {k * span['relationships']}",
+                    "natural_key": f"natural_key || '#{k}'",
+                    "child_id": f"child_id + {k * person}",
+                    "person_id": f"person_id + {k * person}",
+                },
+                "events": {
+                    "id": f"id + {k * span['events']}",
+                    "natural_key": f"natural_key || '#{k}'",
+                    "subject_id": f"subject_id + {k * person}",
+                },
+            }
+            for table in tables:
+                names = [c.name for c in table.columns]
+                values = [shifted[table.name].get(n, n) for n in names]
+                conn.execute(
+                    text(
+                        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(values)} FROM {table.name} WHERE id < {span[table.name]}"
+                    )
+                )
+    engine.dispose()
+
+
 # --- the driver ------------------------------------------------------------------------------------
 
 
@@ -245,6 +305,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--big-child", type=int, default=5000, help="events of the one big child (0: skip)")
     parser.add_argument("--out", type=Path, help="keep the files and database here")
     parser.add_argument("--reuse", type=Path, help="link the database already in this directory")
+    parser.add_argument(
+        "--replicate", type=int, default=1, help="link K copies of the authority (timing only)"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -263,6 +326,14 @@ def main(argv: list[str] | None = None) -> None:
         )
         if setup:
             print(f"  generate + import + identity decisions: {setup:.1f}s")
+        if args.replicate > 1:
+            started = time.perf_counter()
+            replicate(url, args.replicate - 1)
+            print(
+                f"  authority copied {args.replicate} times in the database: {time.perf_counter() - started:.1f}s"
+            )
+        elif args.reuse:
+            replicate(url, 0)  # forget the stored graphs, so the first run builds them all
         for label in ("first run (build)", "second run (unchanged)"):
             r = _run_phase("link", url, str(args.workers))
             rate = r["events"] / r["seconds"] if r["seconds"] else 0
@@ -274,6 +345,8 @@ def main(argv: list[str] | None = None) -> None:
             )
             if label.startswith("first"):
                 print(f"    {r['links']} links, {r['clusters']} incident clusters, {r['episodes']} episodes")
+        if args.replicate > 1:
+            return
         from link_truth import score
 
         from chronology.db.engine import make_engine
