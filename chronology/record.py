@@ -13,16 +13,26 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from chronology.db.models import AccessLog, Event, ImportBatch, Person, PersonIdentifier, Relationship, utcnow
+from chronology.db.models import (
+    AccessLog,
+    Event,
+    EventGroup,
+    ImportBatch,
+    Person,
+    PersonIdentifier,
+    Relationship,
+    utcnow,
+)
 from chronology.events import IdentifierKind, PartialDate
 from chronology.identifiers import normalise_nhs_number, normalise_upn
-from chronology.people import group_members, name_key, root_of
+from chronology.people import group_members, name_key, root_of, roots_of
 from chronology.vocabulary import family_relationship, is_role_only_name
 
 events_t = Event.__table__
 persons_t = Person.__table__
 identifiers_t = PersonIdentifier.__table__
 relationships_t = Relationship.__table__
+groups_t = EventGroup.__table__
 
 
 # Written after a mention that cannot be tied to one known person; the template importer strips them.
@@ -215,8 +225,9 @@ def load_family(conn: Connection, members: list[int]) -> list[FamilyMember]:
         .order_by(relationships_t.c.id)
     ).all()
     grouped: dict[tuple[Any, str], FamilyMember] = {}
+    roots = roots_of(conn, {row.person_id for row in rows})
     for row in rows:
-        root = root_of(conn, row.person_id)
+        root = roots.get(row.person_id, row.person_id)
         # Same real person (joined by identifiers) or, lacking identifiers, same name in this child's life.
         identity: Any = root if root != row.person_id else (name_key(row.display_name) or root)
         key = (identity, row.relationship)
@@ -286,6 +297,7 @@ def age_at(dob: PartialDate | None, when: PartialDate | None) -> str | None:
 def load_entries(conn: Connection, record: ChildRecord) -> list[Entry]:
     rows = conn.execute(select(events_t).where(events_t.c.subject_id.in_(record.members))).all()
     entries = [_entry(row, record) for row in rows]
+    _fill_groups(conn, entries)
     far_future = dt.date.max
     entries.sort(
         key=lambda e: (
@@ -297,6 +309,19 @@ def load_entries(conn: Connection, record: ChildRecord) -> list[Entry]:
         )
     )
     return entries
+
+
+def _fill_groups(conn: Connection, entries: list[Entry]) -> None:
+    """Incident cluster and episode from the stored link graph (``chronology link``), when built."""
+    by_id = {entry.id: entry for entry in entries}
+    ids = sorted(by_id)
+    for start in range(0, len(ids), 2_000):
+        query = select(groups_t.c.event_id, groups_t.c.incident_cluster, groups_t.c.episode).where(
+            groups_t.c.event_id.in_(ids[start : start + 2_000])
+        )
+        for event_id, cluster, episode in conn.execute(query):
+            entry = by_id[int(event_id)]
+            entry.incident_cluster, entry.episode = cluster, episode
 
 
 def _stored_date(value: dt.date | None, precision: str | None, uncertain: bool) -> PartialDate | None:
