@@ -54,6 +54,29 @@ def expected_patterns(truth: Mapping[str, Any]) -> dict[str, dict[str, list[dict
     return {child["la_child_id"]: dict(child.get("patterns", {})) for child in truth["children"]}
 
 
+def truth_index(truth: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+    """(identifier kind, value) -> the truth's LA child ID, for every planted child.
+
+    A child never known to social care has no LA child ID in any file, so the audit names them by
+    their project ID; their NHS number or UPN still says which planted child they are.
+    """
+    index: dict[tuple[str, str], str] = {}
+    for child in truth["children"]:
+        for kind in ("la_child_id", "nhs_number", "upn"):
+            if child.get(kind):
+                index[(kind, child[kind])] = child["la_child_id"]
+    return index
+
+
+def truth_child(index: Mapping[tuple[str, str], str], identifiers: Mapping[str, Iterable[str]]) -> str | None:
+    """The planted child whose LA child ID, NHS number or UPN is among ``identifiers`` (kind -> values)."""
+    for kind in ("la_child_id", "nhs_number", "upn"):
+        for value in identifiers.get(kind, ()):
+            if (kind, value) in index:
+                return index[(kind, value)]
+    return None
+
+
 def _overlaps(flag: FlagLike, occurrence: Mapping[str, str], slack_days: int) -> bool:
     start = dt.date.fromisoformat(occurrence["from"]) - dt.timedelta(days=slack_days)
     end = dt.date.fromisoformat(occurrence["to"]) + dt.timedelta(days=slack_days)

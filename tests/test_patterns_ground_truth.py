@@ -12,14 +12,15 @@ import datetime as dt
 import json
 
 import pytest
-from chronology.analysis.load import iter_child_ids, load_child_facts
 from click.testing import CliRunner
 
+from chronology.analysis.load import iter_child_ids, load_child_facts
 from chronology.analysis.patterns import find_flags
 from chronology.db.engine import make_engine
+from chronology.record import load_child
 from commands.main import cli
 from exporters.audit_csv import panel_child_id
-from generator.pattern_truth import score, table
+from generator.pattern_truth import score, table, truth_child, truth_index
 
 
 @pytest.fixture
@@ -33,13 +34,14 @@ def audited(cli_env, tmp_path):
     imported = runner.invoke(cli, ["import", str(out)], catch_exceptions=False)
     assert imported.exit_code == 0, imported.output
     truth = json.loads((out / "ground-truth.json").read_text())
-    as_of = dt.date.fromisoformat(truth["as_of"])
+    as_of, index = dt.date.fromisoformat(truth["as_of"]), truth_index(truth)
     engine = make_engine(cli_env)
     flagged = {}
     with engine.connect() as conn:
         for person_id in iter_child_ids(conn):
             child = load_child_facts(conn, person_id, as_of=as_of)
-            flagged[panel_child_id(child)] = find_flags(child)
+            key = truth_child(index, load_child(conn, person_id, with_events=False).identifiers)
+            flagged[key or panel_child_id(child)] = find_flags(child)
     engine.dispose()
     return truth, flagged
 
