@@ -41,6 +41,7 @@ from exporters.audit_csv import panel_child_id  # noqa: E402
 from generator.pattern_truth import score, table, truth_child, truth_index  # noqa: E402
 
 ACTOR = "pattern-bench"
+SPLIT_GROUPS: dict[str, int] = {}  # audited key -> how many person groups it was read from
 
 
 def import_directory(engine: Engine, directory: Path) -> None:
@@ -74,6 +75,7 @@ def audit(engine: Engine, truth: dict) -> tuple[dict[str, list[Flag]], float, fl
     index, as_of = truth_index(truth), dt.date.fromisoformat(truth["as_of"])
     flagged: dict[str, list[Flag]] = {}
     loading = finding = 0.0
+    groups = SPLIT_GROUPS
     with engine.connect() as conn:
         for person_id in list(iter_child_ids(conn)):
             started = time.perf_counter()
@@ -83,7 +85,9 @@ def audit(engine: Engine, truth: dict) -> tuple[dict[str, list[Flag]], float, fl
             finding += time.perf_counter() - loaded
             loading += loaded - started
             key = truth_child(index, load_child(conn, person_id, with_events=False).identifiers)
-            flagged[key or panel_child_id(child)] = flags
+            key = key or panel_child_id(child)
+            groups[key] = groups.get(key, 0) + 1
+            flagged.setdefault(key, []).extend(flags)  # a child split over groups keeps every group's flags
     return flagged, loading, finding
 
 
@@ -118,7 +122,8 @@ def main() -> None:
     flags = sum(len(f) for f in flagged.values())
     print(f"authority: {args.children} children requested, seed {args.seed}, as of {truth['as_of']}")
     print(f"identity suggestions confirmed as a data officer would: {confirmed} (rejected {rejected})")
-    print(f"children audited: {len(flagged)} ({len(planted)} planted, {len(background)} background)")
+    print(f"children audited: {sum(SPLIT_GROUPS.values())} person groups, {len(flagged)} children ", end="")
+    print(f"({len(planted)} planted, {len(background)} background)")
     per_child = 1000 / max(len(flagged), 1)
     print(f"generate + import: {imported - started:.1f} s; whole audit loop: {audited - imported:.1f} s")
     print(f"load_child_facts: {loading:.1f} s ({loading * per_child:.1f} ms per child); ", end="")
@@ -126,6 +131,10 @@ def main() -> None:
     print()
     print(table(scores))
     print(f"background children with any flag: {len(noisy)} of {len(background)}")
+    split = sorted(key for key, count in SPLIT_GROUPS.items() if count > 1 and key in planted)
+    print(
+        f"planted children still split over 2+ person groups after the officer's step: {len(split)} {split}"
+    )
     for child, code, why in scores.must_not_violated:
         print(f"  negative control broken: {child} {code} ({why})")
     if args.show_misses:

@@ -55,7 +55,7 @@ def audited(cli_env, tmp_path):
         for person_id in iter_child_ids(conn):
             child = load_child_facts(conn, person_id, as_of=as_of)
             key = truth_child(index, load_child(conn, person_id, with_events=False).identifiers)
-            flagged[key or panel_child_id(child)] = find_flags(child)
+            flagged.setdefault(key or panel_child_id(child), []).extend(find_flags(child))
     engine.dispose()
     return truth, flagged
 
