@@ -511,6 +511,19 @@ def test_incidents_in_isolation_response_within_30_days(response_on, fires):
     assert bool(flags_of(child, "incidents_in_isolation")) is fires
 
 
+@pytest.mark.parametrize(
+    ("agencies", "fires"), [(("police", "police", "school"), True), (("police",) * 3, False)]
+)
+def test_incidents_in_isolation_two_agencies_are_enough(agencies, fires):
+    child = ChildBuilder()
+    for when, agency in zip(("2021-01-10", "2021-02-10", "2021-03-10"), agencies, strict=True):
+        if agency == "police":
+            child.police_other(when)
+        else:
+            child.school_concern(when, "Neglect")
+    assert bool(flags_of(child, "incidents_in_isolation")) is fires
+
+
 def test_incidents_in_isolation_needs_three_incidents_two_agencies_and_no_plan():
     two = ChildBuilder()
     two.police_other("2021-01-10", cluster="c")
