@@ -34,7 +34,7 @@ def with_threshold(code: str, **changes):
 def test_repeat_cp_plan_however_long_ago_with_evidence():
     child = ChildBuilder()
     first = child.plan("2016-05-01", "2017-01-10")
-    second = child.plan("2023-02-01", "2023-12-01")
+    second = child.plan("2023-02-01", "2023-12-01", previous_reported=1)  # the census agrees: one flag
     (flag,) = flags_of(child, "repeat_cp_plan")
     assert flag.events == (first.end_event_id, second.start_event_id)
     assert (flag.evidence_from, flag.evidence_to) == (day("2017-01-10"), day("2023-02-01"))
