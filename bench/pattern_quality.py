@@ -1,6 +1,6 @@
 """Benchmark: the audit patterns against the ground truth, precision and recall per pattern.
 
-Generates a synthetic authority in every agency's native format, imports every file into a fresh
+Generates a synthetic authority in every agency's native format (or all on the chronology template), imports every file into a fresh
 SQLite database through the real importers, confirms the correct name + date-of-birth match
 suggestions as a data officer would (using the identity bench's truth), reads each child back (``load_child_facts``, as of the
 truth's ``as_of``), runs ``find_flags`` and scores the flags with ``generator.pattern_truth``:
@@ -13,7 +13,7 @@ truth's ``as_of``), runs ``find_flags`` and scores the flags with ``generator.pa
 - the negative controls (``must_not``), and how many background children got any flag;
 - the time to load and audit every child.
 
-Run: ``python bench/pattern_quality.py --children 600 [--seed 7] [--show-misses]``.
+Run: ``python bench/pattern_quality.py --children 600 [--seed 7] [--formats native|template] [--show-misses]``.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--formats", choices=("native", "template"), default="native")
     parser.add_argument("--show-misses", action="store_true", help="list the children behind FP and FN")
     args = parser.parse_args()
     from generator.authority import generate_authority
@@ -104,7 +105,7 @@ def main() -> None:
         upgrade(url)
         engine = make_engine(url)
         started = time.perf_counter()
-        generate_authority(out, children=args.children, seed=args.seed, formats="native")
+        generate_authority(out, children=args.children, seed=args.seed, formats=args.formats)
         import_directory(engine, out)
         imported = time.perf_counter()
         confirmed, rejected = act_as_officer(engine, out, args.children, args.seed)
@@ -120,7 +121,9 @@ def main() -> None:
     background = [child for child in flagged if child not in planted]
     noisy = [child for child in background if flagged[child]]
     flags = sum(len(f) for f in flagged.values())
-    print(f"authority: {args.children} children requested, seed {args.seed}, as of {truth['as_of']}")
+    print(
+        f"authority: {args.children} children, seed {args.seed}, {args.formats} formats, as of {truth['as_of']}"
+    )
     print(f"identity suggestions confirmed as a data officer would: {confirmed} (rejected {rejected})")
     print(f"children audited: {sum(SPLIT_GROUPS.values())} person groups, {len(flagged)} children ", end="")
     print(f"({len(planted)} planted, {len(background)} background)")

@@ -213,7 +213,7 @@ def father_not_in_plan(ctx: Context) -> list[Flag]:
 
 def child_voice_not_recorded(ctx: Context) -> list[Flag]:
     months = ctx.settings.child_voice_not_recorded.last_months
-    voiced = [f for f in ctx.facts if records_child_voice(f)]
+    voiced = [f for f in ctx.facts if records_child_voice(f, ctx.settings.words)]
     flags = []
     for plan in ctx.plans:
         last = ctx.last_day(plan)
