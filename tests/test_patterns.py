@@ -181,6 +181,14 @@ def test_plan_closed_despite_high_dash_alone():
     assert flags_of(low, "plan_closed_despite_recent_incidents") == []
 
 
+def test_plan_closed_after_a_high_risk_incident_says_it_once():
+    child = ChildBuilder()
+    child.plan("2020-06-01", "2021-06-30")
+    child.police_da("2021-05-31", dash="high")
+    (flag,) = flags_of(child, "plan_closed_despite_recent_incidents")
+    assert "DA incident 2021-05-31 police (30 days before)" in flag.detail and "DASH" not in flag.detail
+
+
 def test_closure_window_is_read_from_the_settings():
     child = ChildBuilder()
     child.plan("2020-06-01", "2021-06-30")

@@ -60,12 +60,15 @@ def _is_victim(person: Involved) -> bool:
 
 def person_keys(person: Involved) -> set[str]:
     """Keys that identify a person across records: the joined person id, and the name when given."""
-    keys = set()
+    keys = name_keys(person.name)
     if person.person_id is not None:
         keys.add(f"id:{person.person_id}")
-    if person.name and person.name.strip():
-        keys.add(f"name:{' '.join(person.name.lower().split())}")
     return keys
+
+
+def name_keys(name: str | None) -> set[str]:
+    """A name as a key, spacing and case ignored; none for a blank name."""
+    return {f"name:{' '.join(name.lower().split())}"} if name and name.strip() else set()
 
 
 def victims_of(fact: Fact) -> frozenset[str]:

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from chronology.analysis.classify import is_marac_referral, is_missed_appointment, is_referral, is_response
 from chronology.analysis.facts import Fact, Flag
-from chronology.analysis.incidents import Incident, describe_all, short_agency, victims_of
+from chronology.analysis.incidents import Incident, describe_all, name_keys, short_agency, victims_of
 from chronology.analysis.pattern_context import Context, add_months
 from chronology.settings import load_config
 
@@ -67,7 +67,7 @@ def repeat_marac(ctx: Context) -> list[Flag]:
         ]
         if not again:
             continue
-        names = sorted({p.name for p in referral.persons if p.name and victims & _keys_of(p.name)})
+        names = sorted({p.name for p in referral.persons if p.name and victims & name_keys(p.name)})
         victim = " and ".join(names) or "the same victim"
         detail = (
             f"MARAC referral {referral.day.isoformat()} for {victim}; DA incident against {victim} again within "
@@ -76,10 +76,6 @@ def repeat_marac(ctx: Context) -> list[Flag]:
         events = [referral.id] + [e for i in again for e in i.event_ids]
         flags.append(ctx.flag("repeat_marac", referral.day, again[-1].day, events, detail))
     return flags
-
-
-def _keys_of(name: str) -> frozenset[str]:
-    return frozenset({f"name:{' '.join(name.lower().split())}"})
 
 
 def re_referral_within_12_months(ctx: Context) -> list[Flag]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from chronology.analysis.classify import is_father_relationship, is_high_dash, records_child_voice
 from chronology.analysis.facts import SOCIAL_CARE, Fact, Flag, Involved, PlanPeriod
-from chronology.analysis.incidents import describe_all, person_keys, short_agency
+from chronology.analysis.incidents import describe_all, name_keys, person_keys, short_agency
 from chronology.analysis.pattern_context import Context, add_months, months_between, plan_events, plan_words
 
 
@@ -118,10 +118,14 @@ def plan_closed_despite_recent_incidents(ctx: Context) -> list[Flag]:
             continue
         end = plan.end
         incidents = [i for i in ctx.da_incidents if 0 <= (end - i.day).days <= days]
-        dash = [
+        in_incidents = {e for i in incidents for e in i.event_ids}
+        dash = [  # a high DASH risk on its own (one on a listed incident's report is said already)
             f
             for f in ctx.facts
-            if f.day is not None and 0 <= (end - f.day).days <= days and is_high_dash(f, ctx.settings.words)
+            if f.day is not None
+            and 0 <= (end - f.day).days <= days
+            and f.id not in in_incidents
+            and is_high_dash(f, ctx.settings.words)
         ]
         if not incidents and not dash:
             continue
@@ -155,9 +159,7 @@ def known_fathers(ctx: Context) -> list[Father]:
     fathers: list[Father] = []
     for person in ctx.child.family:
         if is_father_relationship(person.relationship, words):
-            keys = {f"id:{pid}" for pid in person.person_ids} | {
-                f"name:{' '.join(person.name.lower().split())}"
-            }
+            keys = {f"id:{pid}" for pid in person.person_ids} | name_keys(person.name)
             fathers.append(
                 Father(frozenset(keys), person.name, person.relationship, "the family records", None)
             )
