@@ -327,6 +327,11 @@ def demo_command(children: int, seed: int, directory: Path | None) -> None:
     run_demo(children=children, seed=seed, directory=directory)
 
 
+from commands.link import link_command  # noqa: E402
+
+cli.add_command(link_command)
+
+
 def main() -> None:  # pragma: no cover - console entry
     try:
         cli()
