@@ -187,3 +187,23 @@ def test_the_commands_refuse_what_they_cannot_do(tmp_path, monkeypatch):
     presets = runner.invoke(cli, ["cohort", "--list-presets"])
     assert presets.exit_code == 0 and "bucks_2019" in presets.output and "south_glos_2025" in presets.output
     assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_harm_prints_the_index_by_month_and_writes_what_the_api_returns(authority, authority_db, tmp_path):
+    # a school-age child whose school recorded the domestic abuse (Operation Encompass, joined by UPN)
+    child = next(c for c in authority["children"] if c["scenario"] in ("escalation_isolated", "isolated_da"))
+    printed = invoke("harm", child["la_child_id"], "--as-of", authority["as_of"])
+    assert "what moved it:" in printed and "points" in printed
+    out = tmp_path / "harm.json"
+    invoke("harm", child["la_child_id"], "--as-of", authority["as_of"], "--json", str(out))
+    series = json.loads(out.read_text(encoding="utf-8"))
+    assert series["points"][-1]["date"] == authority["as_of"]
+    assert {"index", "active_theme_count", "events"} <= set(series["points"][-1])
+    assert any(c["kind"] == "harm" for c in series["contributions"])
+    engine = make_engine(authority_db[0])
+    log = AccessLog.__table__
+    with engine.connect() as conn:
+        person = find_child(conn, child["la_child_id"])
+        actions = conn.execute(select(log.c.action).where(log.c.person_id == person)).scalars().all()
+    engine.dispose()
+    assert "view" in actions and "export" in actions
