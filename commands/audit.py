@@ -300,9 +300,12 @@ def audit_command(
 
 @click.command("cohort")
 @cohort_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the list as CSV.")
 @click.option("--list-presets", is_flag=True, help="List the named cohorts and stop.")
 @click.option("--reason", help="Why the cohort is being listed (kept in the access log).")
-def cohort_command(preset_name: str | None, list_presets: bool, reason: str | None, **options: Any) -> None:
+def cohort_command(
+    preset_name: str | None, out: Path | None, list_presets: bool, reason: str | None, **options: Any
+) -> None:
     """Print the children a cohort selects, with the plan(s) that matched and why."""
     if list_presets:
         for name, data in sorted(presets().items()):
@@ -310,15 +313,20 @@ def cohort_command(preset_name: str | None, list_presets: bool, reason: str | No
         return
     url, request = _request((), preset_name, options, with_flags=False)
     found = run_audit(url, request, workers=options["workers"])
+    if out is not None:
+        from exporters.cohort_csv import export_cohort
+
+        export_cohort(out, found)
+    what = f"listed in a cohort ({request.cohort.describe()}; reference date {request.as_of})"
     engine = open_store(url)
     with engine.begin() as conn:
         for child in found:
             log_access(
                 conn,
                 actor=current_actor(),
-                action="search",
+                action="export" if out else "search",
                 person_id=child.person_id,
-                detail=f"listed in a cohort ({request.cohort.describe()}; reference date {request.as_of})",
+                detail=what + (f", to {out}" if out else ""),
                 reason=reason,
             )
     engine.dispose()

@@ -80,7 +80,7 @@ def read_panel(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_each_seed_audit_is_reproduced_exactly_as_a_cohort(authority):
+def test_each_seed_audit_is_reproduced_exactly_as_a_cohort(authority, tmp_path):
     as_of = authority["as_of"]
     bucks = listed(invoke("cohort", "--cohort", "bucks_2019", "--as-of", as_of, "--workers", "2"))
     expected: dict[str, list[str]] = {}
@@ -89,8 +89,16 @@ def test_each_seed_audit_is_reproduced_exactly_as_a_cohort(authority):
     assert expected, "the generated authority should hold children of the Buckinghamshire cohort"
     assert bucks == expected  # the same children, and for each the same plan(s)
 
-    repeat = listed(invoke("cohort", "--cohort", "south_glos_2025", "--as-of", as_of, "--workers", "2"))
+    listing = tmp_path / "cohort.csv"
+    repeat = listed(
+        invoke(
+            "cohort", "--cohort", "south_glos_2025", "--as-of", as_of, "--workers", "2", "--out", str(listing)
+        )
+    )
     assert set(repeat) == {entry["la_child_id"] for entry in authority["cohort_south_glos_2025"]}
+    rows = read_panel(listing)
+    assert [row["child_id"] for row in rows] == list(repeat)
+    assert all(re.search(r"\d child protection plans", row["why"]) for row in rows)
     # and the cohorts are a choice: planted children on a plan are left out of each
     on_plan = {c["la_child_id"] for c in authority["children"] if any(p["kind"] == "CP" for p in c["plans"])}
     assert on_plan - set(bucks) and on_plan - set(repeat)
