@@ -331,6 +331,15 @@ from commands.link import link_command  # noqa: E402
 
 cli.add_command(link_command)
 
+from commands.audit import audit_command, cohort_command  # noqa: E402
+
+cli.add_command(audit_command)
+cli.add_command(cohort_command)
+
+from commands.harm import harm_command  # noqa: E402
+
+cli.add_command(harm_command)
+
 
 def main() -> None:  # pragma: no cover - console entry
     try:
