@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import Connection, select
 
+from chronology.db.models import Person
 from chronology.people import IdentityError, confirm_suggestion, list_suggestions, reject_suggestion, root_of
 from chronology.plan_status import current_plans
 from chronology.record import events_by_agency, load_child, log_access
@@ -83,11 +85,7 @@ def child(person_id: int) -> Any:
     )
 
 
-def _is_child(conn, person_id: int) -> bool:  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from chronology.db.models import Person
-
+def _is_child(conn: Connection, person_id: int) -> bool:
     return bool(conn.execute(select(Person.is_child).where(Person.id == person_id)).scalar())
 
 
