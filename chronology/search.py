@@ -125,7 +125,8 @@ def _matching_people(conn: Connection, dob: dt.date | None, words: list[str], li
                 select(persons_t.c.id).where(persons_t.c.id.in_(by_identifier), *conditions).limit(limit)
             ).scalars()
         )
-        name_words = (name_key(" ".join(words)) or "").split()
+        # Tokens with digits are identifiers, never names ("LA0000008" must not match "Layla").
+        name_words = (name_key(" ".join(w for w in words if not any(c.isdigit() for c in w))) or "").split()
         if name_words:
             name_match = [
                 or_(persons_t.c.name_key.like(f"{w}%"), persons_t.c.name_key.like(f"% {w}%")) for w in name_words

@@ -20,6 +20,17 @@ def test_search_by_name_date_of_birth_and_identifier(client, login, two_children
     assert "0 children found" in page
 
 
+
+def test_an_identifiers_letters_are_not_a_name(client, login, web_engine, two_children):
+    lara = child(la_id="LA9", name="Lara Brown")
+    import_items(web_engine, [event(lara, record_id="l1")], FileInfo("l.csv", "template"), actor="t")
+    login("practitioner", "Team A")
+    page = client.get("/children", query_string={"q": "LA2"}, base_url=BASE).get_data(as_text=True)
+    assert "Ben Smith" in page and "Lara Brown" not in page
+    page = client.get("/children", query_string={"q": "lar"}, base_url=BASE).get_data(as_text=True)
+    assert "Lara Brown" in page
+
+
 def test_search_shows_age_and_current_plan(web_engine, two_children):
     from chronology.events import PartialDate
 
