@@ -42,7 +42,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _user_context() -> dict[str, Any]:
-        return {"current_user": g.get("user"), "sign_out_form": EmptyForm(), "Role": Role}
+        return {"current_user": g.get("user"), "Role": Role}
 
 
 def require_login() -> Any:

@@ -57,7 +57,9 @@ def test_another_teams_child_needs_a_reason_which_is_recorded(client, login, web
 
 def test_a_reason_for_one_child_does_not_open_another(client, login, web_engine, two_children):
     login("practitioner", "Team A")
-    post_form(client, f"/children/{two_children['LA1']}/reason", {"reason": "Strategy meeting this afternoon"})
+    post_form(
+        client, f"/children/{two_children['LA1']}/reason", {"reason": "Strategy meeting this afternoon"}
+    )
     assert client.get(f"/children/{two_children['LA1']}", base_url=BASE).status_code == 200
     assert client.get(f"/children/{two_children['LA2']}", base_url=BASE).status_code == 302
 
@@ -80,7 +82,14 @@ def test_auditor_always_gives_a_reason_to_see_who_a_child_is(client, login, web_
 
 def test_roles_are_refused_pages_outside_their_work(client, login):
     login("practitioner", "Team A")
-    for path in ("/admin/users", "/admin/access-log", "/admin/allocations", "/imports/", "/identity/suggestions", "/audit/"):
+    for path in (
+        "/admin/users",
+        "/admin/access-log",
+        "/admin/allocations",
+        "/imports/",
+        "/identity/suggestions",
+        "/audit/",
+    ):
         assert client.get(path, base_url=BASE).status_code == 403, path
 
 
@@ -99,7 +108,9 @@ def test_data_officer_imports_but_does_not_manage_users(client, login):
 
 def test_admin_reads_the_access_log_page(client, login, web_engine, two_children):
     login("admin", username="root-admin")
-    post_form(client, f"/children/{two_children['LA1']}/reason", {"reason": "Checking a complaint about access"})
+    post_form(
+        client, f"/children/{two_children['LA1']}/reason", {"reason": "Checking a complaint about access"}
+    )
     client.get(f"/children/{two_children['LA1']}", base_url=BASE)
     page = client.get("/admin/access-log?action=break-glass", base_url=BASE).get_data(as_text=True)
     assert "Checking a complaint about access" in page and "root-admin" in page

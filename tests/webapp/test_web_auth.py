@@ -122,7 +122,12 @@ def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(client, make
     make_user("pat", "practitioner", "Team A")
     first = client.get("/children?q=amy", base_url=BASE)
     assert "next=" in first.headers["Location"]
-    response = post_form(client, "/login?next=/children?q%3Damy", {"username": "pat", "password": PASSWORD}, token_from="/login")
+    response = post_form(
+        client,
+        "/login?next=/children?q%3Damy",
+        {"username": "pat", "password": PASSWORD},
+        token_from="/login",
+    )
     assert response.headers["Location"] == "/children?q=amy"
     post_form(client, "/logout", {}, token_from="/children")
     response = post_form(

@@ -16,9 +16,10 @@ def test_search_by_name_date_of_birth_and_identifier(client, login, two_children
         page = client.get("/children", query_string={"q": query}, base_url=BASE).get_data(as_text=True)
         assert "Amy Jones" in page and "Ben Smith" not in page, query
         assert "Police" in page and "Health" in page, query  # agencies involved
-    page = client.get("/children", query_string={"q": "smith 14/03/2015"}, base_url=BASE).get_data(as_text=True)
+    page = client.get("/children", query_string={"q": "smith 14/03/2015"}, base_url=BASE).get_data(
+        as_text=True
+    )
     assert "0 children found" in page
-
 
 
 def test_an_identifiers_letters_are_not_a_name(client, login, web_engine, two_children):
@@ -41,13 +42,19 @@ def test_search_shows_age_and_current_plan(web_engine, two_children):
     with web_engine.connect() as conn:
         [hit] = search_children(conn, "LA1", today=dt.date(2025, 3, 20)).hits
     assert hit.age == "10y 0m"
-    assert hit.plan is not None and (hit.plan.kind, hit.plan.since) == ("child protection plan", dt.date(2024, 1, 10))
+    assert hit.plan is not None and (hit.plan.kind, hit.plan.since) == (
+        "child protection plan",
+        dt.date(2024, 1, 10),
+    )
 
 
 def test_search_is_paginated(web_engine):
     kids = [child(la_id=f"P{i:03d}", name=f"Child{i:03d} Parker") for i in range(45)]
     import_items(
-        web_engine, [event(k, record_id=f"r{i}") for i, k in enumerate(kids)], FileInfo("m.csv", "template"), actor="t"
+        web_engine,
+        [event(k, record_id=f"r{i}") for i, k in enumerate(kids)],
+        FileInfo("m.csv", "template"),
+        actor="t",
     )
     with web_engine.connect() as conn:
         first = search_children(conn, "parker", page=1, page_size=20)

@@ -8,7 +8,10 @@ from tests.webapp.conftest import BASE, PASSWORD, csrf_token, sign_in
 def test_a_form_posted_without_its_csrf_token_is_refused(client, make_user):
     make_user("pat", "practitioner", "Team A")
     response = client.post(
-        "/login", data={"username": "pat", "password": PASSWORD}, base_url=BASE, headers={"Referer": f"{BASE}/"}
+        "/login",
+        data={"username": "pat", "password": PASSWORD},
+        base_url=BASE,
+        headers={"Referer": f"{BASE}/"},
     )
     assert response.status_code == 400
     assert client.get("/children", base_url=BASE).status_code == 302  # not signed in
@@ -84,7 +87,7 @@ def test_pages_have_no_inline_script_or_style(client, login):
     for path in ("/children", "/admin/users", "/admin/access-log", "/imports/", "/identity/suggestions"):
         html = client.get(path, base_url=BASE).get_data(as_text=True)
         assert "<script>" not in html and "<style" not in html and " style=" not in html, path
-        assert "<script type=\"module\" src=" in html
+        assert '<script type="module" src=' in html
 
 
 def test_govuk_frontend_is_served_from_the_installed_package(client):
@@ -93,3 +96,18 @@ def test_govuk_frontend_is_served_from_the_installed_package(client):
     js = client.get("/govuk/govuk-frontend.min.js", base_url=BASE)
     assert js.status_code == 200 and b"initAll" in js.data
     assert client.get("/static/app.js", base_url=BASE).status_code == 200
+
+
+def test_no_template_marks_data_as_safe():
+    """Autoescape is the only guard against hostile text in agency records: nothing bypasses it."""
+    from pathlib import Path
+
+    import web
+
+    templates = Path(web.__file__).parent / "templates"
+    offenders = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if "|safe" in path.read_text().replace(" ", "") or "autoescape false" in path.read_text()
+    ]
+    assert offenders == []
