@@ -6,6 +6,9 @@ import click
 
 from chronology import settings
 from commands.store import open_store
+from web.config import insecure_cookies
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def serve_app(host: str, port: int, *, threads: int = 8) -> None:
@@ -15,6 +18,11 @@ def serve_app(host: str, port: int, *, threads: int = 8) -> None:
     from web import create_app
     from web.config import ConfigError
 
+    if insecure_cookies() and host not in LOOPBACK:
+        raise click.ClickException(
+            "CHRONOLOGY_INSECURE_COOKIES is for a plain-http demo on this machine only: "
+            f"serve on 127.0.0.1, or unset it and put the service behind HTTPS (asked for --host {host})"
+        )
     open_store(settings.database_url())
     try:
         app = create_app()

@@ -69,3 +69,11 @@ def test_serve_refuses_to_start_without_a_secret_key(cli_env, monkeypatch):
     result = CliRunner().invoke(cli, ["serve", "--port", "8765"])
     assert result.exit_code != 0
     assert "CHRONOLOGY_SECRET_KEY is not set" in result.output
+
+
+def test_insecure_cookies_are_refused_off_this_machine(cli_env, monkeypatch):
+    monkeypatch.setenv("CHRONOLOGY_SECRET_KEY", "k")
+    monkeypatch.setenv("CHRONOLOGY_INSECURE_COOKIES", "1")
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--port", "8765"])
+    assert result.exit_code != 0
+    assert "plain-http demo on this machine only" in result.output

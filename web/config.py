@@ -20,6 +20,11 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def insecure_cookies() -> bool:
+    """CHRONOLOGY_INSECURE_COOKIES=1: session cookie without Secure, for plain http on localhost only."""
+    return _flag("CHRONOLOGY_INSECURE_COOKIES", False)
+
+
 def web_limits() -> dict[str, Any]:
     return settings.load_config("web")
 
@@ -41,7 +46,7 @@ def from_environment(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Off only for a plain-http demo on localhost: CHRONOLOGY_INSECURE_COOKIES=1.
-        "SESSION_COOKIE_SECURE": not _flag("CHRONOLOGY_INSECURE_COOKIES", False),
+        "SESSION_COOKIE_SECURE": not insecure_cookies(),
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=limits["session"]["lifetime_minutes"]),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "LOGIN_WINDOW_SECONDS": limits["login"]["window_seconds"],
