@@ -18,6 +18,7 @@ from chronology.users import (
     generate_password,
     get_user,
     list_users,
+    set_password,
     update_user,
 )
 from web.auth import current_user, roles_required
@@ -71,7 +72,22 @@ def edit_user(user_id: int) -> Any:
                 flash(f"{user.username} updated")
                 return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/edit_user.html", form=form, user=user), status
+    return render_template("admin/edit_user.html", form=form, user=user, reset_form=EmptyForm()), status
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles_required(Role.ADMIN)
+def reset_password(user_id: int) -> Any:
+    """A new password, made here and shown once (for a user who has forgotten theirs)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with engine().begin() as conn:
+        user = get_user(conn, user_id)
+        if user is None:
+            abort(404)
+        password = generate_password()
+        set_password(conn, user.username, password)
+    return render_template("admin/user_created.html", user=user, password=password, reset=True)
 
 
 @bp.route("/allocations", methods=["GET", "POST"])

@@ -106,3 +106,32 @@ def test_untrusted_text_is_escaped(client, login, web_engine):
     assert "Evans" in page
     assert '<script>alert("x")</script>' not in page
     assert "&lt;script&gt;" in page
+
+
+def test_admin_resets_a_password_and_the_old_one_stops_working(client, login, make_user, web_engine):
+    from tests.webapp.conftest import PASSWORD
+
+    worker = make_user("worker", "practitioner", "Team A")
+    login("admin")
+    response = post_form(client, f"/admin/users/{worker.id}/password", {}, token_from=f"/admin/users/{worker.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "has a new password" in page
+    password = page.split('<code id="new-password">')[1].split("</code>")[0]
+    with web_engine.begin() as conn:
+        assert authenticate(conn, "worker", PASSWORD) is None
+        assert authenticate(conn, "worker", password) is not None
+
+
+def test_admin_deactivates_a_user_whose_session_then_ends(app, make_user, login, web_engine):
+    from tests.webapp.conftest import sign_in
+
+    worker = make_user("worker", "practitioner", "Team A")
+    worker_client = app.test_client()
+    sign_in(worker_client, "worker")
+    assert worker_client.get("/children", base_url=BASE).status_code == 200
+    admin_client = app.test_client()
+    admin = make_user("boss", "admin")
+    sign_in(admin_client, admin.username)
+    response = post_form(admin_client, f"/admin/users/{worker.id}", {"role": "practitioner", "team": "Team A"})
+    assert response.status_code == 302  # "active" unticked
+    assert worker_client.get("/children", base_url=BASE).status_code == 302
