@@ -2,6 +2,18 @@
 
 ``create_app()`` reads its settings from the environment (web/config.py); tests pass overrides.
 Every route needs a signed-in user unless it is listed in ``web.auth.PUBLIC_ENDPOINTS``.
+
+A page that shows or exports a child's record follows ``web.children.child``:
+
+    root = root_of(conn, person_id)                  # address children by their merge root
+    decision = access.decide(conn, current_user(), root)
+    if not decision.allowed:
+        return access.ask_for_reason(root)           # break-glass, then back to this page
+    ...                                              # load and show the record
+    access.log_view(conn, user, decision, "timeline", action="view" or "export")
+
+Roles are checked with ``@roles_required(...)`` (web/auth.py); forms come from web/forms.py
+(CSRF is on for every POST; a JSON POST sends the token in the ``X-CSRFToken`` header).
 """
 
 from __future__ import annotations
