@@ -6,6 +6,7 @@ without remembering a decorator; only ``PUBLIC_ENDPOINTS`` are open.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -46,6 +47,8 @@ def register(app: Flask) -> None:
 
 
 def require_login() -> Any:
+    if request.endpoint in PUBLIC_ENDPOINTS and request.endpoint != "auth.login":
+        return None  # static files: no need to read the user
     g.user = _signed_in_user()
     if g.user is not None or request.endpoint in PUBLIC_ENDPOINTS:
         return None
@@ -59,6 +62,10 @@ def require_login() -> Any:
 def _signed_in_user() -> UserView | None:
     user_id = session.get("user_id")
     if user_id is None:
+        return None
+    signed_in_at = dt.datetime.fromisoformat(session.get("signed_in_at", "1970-01-01T00:00:00+00:00"))
+    if dt.datetime.now(dt.UTC) - signed_in_at > current_app.permanent_session_lifetime:
+        session.clear()  # however active, a session lasts no longer than this after signing in
         return None
     with engine().connect() as conn:
         user = get_user(conn, int(user_id))
@@ -123,6 +130,7 @@ def login() -> Any:
             session.clear()  # a new session for the signed-in user (no fixation)
             session.permanent = True
             session["user_id"] = user.id
+            session["signed_in_at"] = dt.datetime.now(dt.UTC).isoformat()
             return redirect(_safe_next(request.args.get("next")))
         throttle.failed(username, address)
         form.form_errors.append("The username or password is not right")

@@ -134,3 +134,15 @@ def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(client, make
         client, "/login?next=//evil.example/", {"username": "pat", "password": PASSWORD}, token_from="/login"
     )
     assert response.headers["Location"] == "/children"
+
+
+def test_a_session_ends_a_fixed_time_after_signing_in(app, client, make_user):
+    import datetime as dt
+
+    make_user("pat", "practitioner", "Team A")
+    sign_in(client, "pat")
+    assert client.get("/children", base_url=BASE).status_code == 200
+    with client.session_transaction(base_url=BASE) as session:
+        too_old = dt.datetime.now(dt.UTC) - app.permanent_session_lifetime - dt.timedelta(minutes=1)
+        session["signed_in_at"] = too_old.isoformat()
+    assert client.get("/children", base_url=BASE).status_code == 302
