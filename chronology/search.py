@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, and_, func, or_, select, text
 
 from chronology.dates import DateParseError, parse_date
-from chronology.db.models import Event, Person, PersonIdentifier
+from chronology.db.models import Event, MatchSuggestion, Person, PersonIdentifier
 from chronology.events import IdentifierKind, PartialDate, Precision
 from chronology.identifiers import normalise_nhs_number, normalise_upn
 from chronology.people import name_key
@@ -24,6 +24,7 @@ from chronology.record import age_at
 persons_t = Person.__table__
 identifiers_t = PersonIdentifier.__table__
 events_t = Event.__table__
+suggestions_t = MatchSuggestion.__table__
 
 SHOWN_IDENTIFIERS = (
     IdentifierKind.LA_CHILD_ID,
@@ -42,6 +43,7 @@ class ChildHit:
     identifiers: dict[str, list[str]] = field(default_factory=dict)
     agencies: list[str] = field(default_factory=list)
     plan: CurrentPlan | None = None
+    pending_suggestions: int = 0  # possible matches with other records, waiting for a person's decision
 
 
 @dataclass(slots=True)
@@ -229,6 +231,12 @@ def _fill(conn: Connection, roots: list[int], today: dt.date) -> list[ChildHit]:
     ):
         agencies[owner[subject_id]].add(agency)
     plans = current_plans(conn, groups)
+    pending: Counter[int] = Counter()
+    for side in (suggestions_t.c.person_a_id, suggestions_t.c.person_b_id):
+        for person_id in conn.execute(
+            select(side).where(suggestions_t.c.status == "pending", side.in_(list(owner)))
+        ).scalars():
+            pending[owner[person_id]] += 1
     today_date = PartialDate.from_date(today)
     hits = []
     for root in roots:
@@ -242,6 +250,7 @@ def _fill(conn: Connection, roots: list[int], today: dt.date) -> list[ChildHit]:
                 identifiers=identifiers[root],
                 agencies=sorted(agencies[root]),
                 plan=plans.get(root),
+                pending_suggestions=pending[root],
             )
         )
     return hits

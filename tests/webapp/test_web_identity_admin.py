@@ -58,6 +58,20 @@ def test_data_officer_confirms_a_suggestion(client, login, web_engine):
     )
 
 
+def test_search_shows_waiting_matches_to_those_who_decide_them(client, login, web_engine, make_user, app):
+    _two_records_of_one_child(web_engine)
+    login("data_officer")
+    page = client.get("/children", query_string={"q": "sam cole"}, base_url=BASE).get_data(as_text=True)
+    assert page.count("1 possible match to review") == 2  # both records of Sam are listed, each with it
+    practitioner = app.test_client()
+    make_user("pat", "practitioner", "Team A")
+    from tests.webapp.conftest import sign_in
+
+    sign_in(practitioner, "pat")
+    page = practitioner.get("/children", query_string={"q": "sam cole"}, base_url=BASE).get_data(as_text=True)
+    assert "Sam Cole" in page and "possible match" not in page
+
+
 def test_data_officer_rejects_a_suggestion(client, login, web_engine):
     suggestion_id = _two_records_of_one_child(web_engine)
     login("data_officer")
