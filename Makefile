@@ -2,6 +2,8 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Written by npm ci: GOV.UK Frontend, served by the web service from node_modules/ (package-lock.json).
+NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: setup demo test lint bench clean
 
@@ -11,7 +13,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+setup: $(STAMP) $(NODE_STAMP)
 
 demo: setup
 	$(VENV)/bin/chronology demo
@@ -25,4 +31,4 @@ bench: setup
 	$(PY) bench/import_formats.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) node_modules instance .pytest_cache

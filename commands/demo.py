@@ -15,7 +15,8 @@ from commands.store import current_actor, open_store
 from importers.base import ImportOptions
 
 
-def run_demo(*, children: int, seed: int, directory: Path | None) -> None:
+def run_demo(*, children: int, seed: int, directory: Path | None) -> str | None:
+    """Returns the LA child ID (or other identifier) of the child it showed, if any."""
     from generator import generate_authority
 
     out = directory or settings.instance_dir() / "demo"
@@ -38,10 +39,11 @@ def run_demo(*, children: int, seed: int, directory: Path | None) -> None:
         person_id = find_child(conn, child_id) if child_id else None
         if person_id is None:
             click.echo("   (no planted child found)")
-            return
+            return None
         record = load_child(conn, person_id)
     print_record(record, limit=40)
     click.echo(f"\nExport it: chronology export {child_id} --out chronology.csv")
+    return child_id
 
 
 def _interesting_child(out: Path) -> str | None:

@@ -14,7 +14,9 @@ from chronology.dates import DateParseError, parse_date
 from chronology.db.engine import upgrade
 from chronology.events import ImportFileError
 from chronology.record import find_child, load_child, log_access
+from commands.serve import serve_command
 from commands.store import current_actor, open_store
+from commands.users import users_group
 
 
 @click.group()
@@ -320,11 +322,22 @@ def imports_show(batch_id: int) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the synthetic files (default: instance/demo).",
 )
-def demo_command(children: int, seed: int, directory: Path | None) -> None:
-    """Generate a synthetic authority, import it through the real importers, show a chronology."""
+@click.option("--serve/--no-serve", default=True, show_default=True, help="End with the web service on localhost.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def demo_command(children: int, seed: int, directory: Path | None, serve: bool, port: int) -> None:
+    """Generate a synthetic authority, import it through the real importers, show a chronology, serve it."""
     from commands.demo import run_demo
+    from commands.demo_web import make_demo_users, print_credentials, serve_demo
 
-    run_demo(children=children, seed=seed, directory=directory)
+    featured = run_demo(children=children, seed=seed, directory=directory)
+    users = make_demo_users(open_store(), featured)
+    print_credentials(users, f"http://127.0.0.1:{port}/")
+    if serve:
+        serve_demo("127.0.0.1", port)
+
+
+cli.add_command(serve_command)
+cli.add_command(users_group)
 
 
 from commands.link import link_command  # noqa: E402

@@ -274,3 +274,54 @@ class EventGroup(Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     incident_cluster: Mapped[str | None] = mapped_column(String(60), index=True)
     episode: Mapped[str | None] = mapped_column(String(60), index=True)
+
+class User(Base):
+    """Someone who signs in to the web service. Only a password hash is kept (argon2id)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))  # practitioner | manager | auditor | data_officer | admin
+    team: Mapped[str | None] = mapped_column(String(100), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TeamAllocation(Base):
+    """A child allocated to a team, by the LA child ID the case management system gives them.
+
+    Keyed by LA child ID rather than a person row id: person rows are joined and separated by
+    merges (and an undone merge changes which row represents the child), while the LA child ID is
+    what the local authority itself allocates cases by, and it survives re-imports.
+    """
+
+    __tablename__ = "team_allocations"
+    __table_args__ = (UniqueConstraint("team", "la_child_id", name="uq_team_allocation"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team: Mapped[str] = mapped_column(String(100))
+    la_child_id: Mapped[str] = mapped_column(String(200), index=True)
+    allocated_by: Mapped[str] = mapped_column(String(200))
+    allocated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Annotation(Base):
+    """A practitioner's note on an event (significance, analysis, impact, comment).
+
+    Kept apart from ``events``: what an agency recorded is never altered; the working chronology's
+    judgements sit beside it, each with its author and time.
+    """
+
+    __tablename__ = "annotations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    child_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))  # significance | analysis | impact | comment
+    significant: Mapped[bool | None] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(Text)

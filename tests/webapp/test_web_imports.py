@@ -1,0 +1,81 @@
+"""A data officer uploads a file; it goes through the real importers and the report is shown."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import func, select
+
+from chronology.db.models import Event, ImportBatch
+from tests.helpers import csv_text, header_of
+from tests.webapp.conftest import BASE, post_form
+
+GOOD_AND_BAD = csv_text(
+    [
+        header_of("template"),
+        ["Police", "P-1", "04/03/2021", "Police records", "LA1", "Domestic incident reported at home"],
+        ["Police", "P-2", "05/03/2021", "Police records", "LA1", ""],
+        ["Police", "P-3", "31/04/2021", "Police records", "LA1", "Second incident, date mistyped"],
+    ]
+).encode()
+
+
+def _upload(client, data: bytes, name: str, **fields):  # type: ignore[no-untyped-def]
+    return post_form(
+        client,
+        "/imports/",
+        {"file": (io.BytesIO(data), name), "format": "", "agency": "", **fields},
+        content_type="multipart/form-data",
+    )
+
+
+def test_upload_imports_through_the_pipeline_and_shows_the_report(client, login, web_engine):
+    officer = login("data_officer")
+    response = _upload(client, GOOD_AND_BAD, "police template.csv")
+    assert response.status_code == 302
+    report = client.get(response.headers["Location"], base_url=BASE)
+    page = report.get_data(as_text=True)
+    assert report.status_code == 200
+    assert "police_template.csv" in page
+    assert "Records read</dt>" in page and "Rows rejected" in page
+    assert "row 3" in page and "blank" in page  # the rejected row and its reason
+    assert "31/04/2021" in page  # the warning about the impossible date
+    with web_engine.connect() as conn:
+        batch = conn.execute(select(ImportBatch.__table__)).one()
+        events = conn.execute(select(func.count()).select_from(Event)).scalar_one()
+    assert (batch.rows_read, batch.events_imported, batch.rows_rejected) == (3, 2, 1)
+    assert batch.imported_by == officer.username and events == 2
+
+
+def test_an_unrecognised_file_is_explained_and_nothing_is_imported(client, login, web_engine):
+    login("data_officer")
+    response = _upload(client, b"just some words\n", "notes.txt")
+    assert response.status_code == 400
+    assert "was not recognised" in response.get_data(as_text=True)
+    with web_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ImportBatch)).scalar_one() == 0
+
+
+def test_a_file_over_the_limit_is_refused_with_a_clear_message(app, client, login):
+    login("data_officer")
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    response = _upload(client, b"x" * 5000, "big.csv")
+    assert response.status_code == 413
+    assert "larger than this service accepts" in response.get_data(as_text=True)
+
+
+def test_the_upload_is_not_kept_after_import(client, login, tmp_path, monkeypatch):
+    import tempfile
+
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(uploads))
+    login("data_officer")
+    assert _upload(client, GOOD_AND_BAD, "police.csv").status_code == 302
+    assert list(uploads.iterdir()) == []
+
+
+def test_practitioners_cannot_upload(client, login):
+    login("practitioner", "Team A")
+    response = _upload(client, GOOD_AND_BAD, "police.csv")
+    assert response.status_code == 403
