@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import Length, Optional
 
 from chronology.annotations import MAX_TEXT
 
-SIGNIFICANCE_CHOICES = [("", "No judgement"), ("yes", "Significant"), ("no", "Not significant")]
+SIGNIFICANCE_CHOICES = [
+    SelectChoice("", "No judgement"),
+    SelectChoice("yes", "Significant"),
+    SelectChoice("no", "Not significant"),
+]
 
 
 class AnnotationForm(FlaskForm):

@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
-import pytest
 from sqlalchemy import select
 
 from chronology.db.models import AccessLog
-from chronology.events import PartialDate
-from chronology.ingest import FileInfo, import_items
-from chronology.record import find_child
-from chronology.users import allocate
-from tests.factories import child, event
+from tests.webapp.chronology_fixtures import amy  # noqa: F401  (fixture)
 from tests.webapp.conftest import BASE
-
-
-@pytest.fixture
-def amy(web_engine) -> int:
-    """Amy (LA1), allocated to Team A: police, health and two schools' events, one with a theme."""
-    amy = child(la_id="LA1", name="Amy Jones", dob=dt.date(2015, 3, 14))
-    items = [
-        event(amy, record_id="p1", agency="Police", when=PartialDate(2021, 3, 4), categories=["Domestic abuse"]),
-        event(amy, record_id="h1", agency="Health: A&E", summary="A&E attendance", when=PartialDate(2021, 3, 5)),
-        event(amy, record_id="s1", agency="Education: Oak Lane Primary", summary="Came in hungry", when=PartialDate(2022, 1, 10)),
-        event(amy, record_id="s2", agency="Education: Elm High", summary="Moved school", when=PartialDate(2023, 9, 1)),
-    ]
-    import_items(web_engine, items, FileInfo("fixture.csv", "template"), actor="t")
-    with web_engine.begin() as conn:
-        allocate(conn, "Team A", ["LA1"], "test-admin")
-        return find_child(conn, "LA1")  # type: ignore[return-value]
 
 
 def _log(web_engine) -> list:
@@ -39,7 +17,7 @@ def _log(web_engine) -> list:
         return list(conn.execute(select(AccessLog.__table__).order_by(AccessLog.id)))
 
 
-def test_timeline_data_has_agency_lanes_with_services_nested(client, login, amy):
+def test_timeline_data_has_agency_lanes_with_services_nested(client, login, amy):  # noqa: F811
     login("practitioner", "Team A")
     data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
     tops = {g["label"]: g for g in data["groups"] if "nestedGroups" in g}
@@ -55,7 +33,7 @@ def test_timeline_data_has_agency_lanes_with_services_nested(client, login, amy)
     assert detail["provenance"]["file"] == "police.csv" and detail["provenance"]["record"] == "s1"
 
 
-def test_filters_are_shared_by_timeline_table_and_csv(client, login, amy):
+def test_filters_are_shared_by_timeline_table_and_csv(client, login, amy):  # noqa: F811
     login("practitioner", "Team A")
     query = "agency=Education&from=2022-01-01&to=2022-12-31"
     data = client.get(f"/children/{amy}/timeline/data?{query}", base_url=BASE).get_json()
@@ -70,20 +48,20 @@ def test_filters_are_shared_by_timeline_table_and_csv(client, login, amy):
     assert [r["summary"] for r in rows] == ["Came in hungry"]
 
 
-def test_csv_export_is_logged_as_an_export(client, login, web_engine, amy):
+def test_csv_export_is_logged_as_an_export(client, login, web_engine, amy):  # noqa: F811
     user = login("practitioner", "Team A")
     client.get(f"/children/{amy}/timeline.csv?agency=Police", base_url=BASE)
     [entry] = [e for e in _log(web_engine) if e.action == "export"]
     assert entry.actor == user.username and entry.person_id == amy and "agency Police" in entry.detail
 
 
-def test_bad_date_filter_is_reported_not_applied(client, login, amy):
+def test_bad_date_filter_is_reported_not_applied(client, login, amy):  # noqa: F811
     login("practitioner", "Team A")
     page = client.get(f"/children/{amy}/timeline/table?from=31/12/2022", base_url=BASE).get_data(as_text=True)
     assert "From date must be a real date" in page and "Showing 4 of 4 events" in page
 
 
-def test_another_teams_practitioner_is_sent_to_give_a_reason(client, login, web_engine, amy):
+def test_another_teams_practitioner_is_sent_to_give_a_reason(client, login, web_engine, amy):  # noqa: F811
     login("practitioner", "Team B")
     for path in ("timeline", "timeline/table", "timeline.csv"):
         response = client.get(f"/children/{amy}/{path}", base_url=BASE)
@@ -92,7 +70,7 @@ def test_another_teams_practitioner_is_sent_to_give_a_reason(client, login, web_
     assert not [e for e in _log(web_engine) if e.action in ("view", "export")]
 
 
-def test_timeline_views_are_logged(client, login, web_engine, amy):
+def test_timeline_views_are_logged(client, login, web_engine, amy):  # noqa: F811
     login("practitioner", "Team A")
     client.get(f"/children/{amy}/timeline", base_url=BASE)
     client.get(f"/children/{amy}/timeline/data", base_url=BASE)
@@ -100,14 +78,14 @@ def test_timeline_views_are_logged(client, login, web_engine, amy):
     assert details[0].startswith("timeline page") and details[1].startswith("timeline data")
 
 
-def test_timeline_page_has_no_inline_script(client, login, amy):
+def test_timeline_page_has_no_inline_script(client, login, amy):  # noqa: F811
     login("practitioner", "Team A")
     page = client.get(f"/children/{amy}/timeline", base_url=BASE).get_data(as_text=True)
     assert "<script>" not in page and "<script " in page
     assert all("src=" in tag for tag in page.split("<script")[1:])
 
 
-def test_vendor_files_come_from_the_installed_packages(client, login, amy):
+def test_vendor_files_come_from_the_installed_packages(client, login, amy):  # noqa: F811
     login("practitioner", "Team A")
     response = client.get("/vendor/vis-timeline-graph2d.min.js", base_url=BASE)
     assert response.status_code == 200 and b"Timeline" in response.data
