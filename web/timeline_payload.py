@@ -72,6 +72,8 @@ def timeline_payload(
         "groups": lanes(shown),
         "items": [_item(entry, notes.get(entry.id, ()), clusters, facts) for entry in shown],
         "undated": len(entries) - len(shown),
+        "shown": len(entries),
+        "total": len(record.entries),
         "events": {
             str(entry.id): event_detail(entry, notes.get(entry.id, ()), links.get(entry.id, []), by_id, clusters, facts)
             for entry in entries
