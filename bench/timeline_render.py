@@ -33,7 +33,7 @@ PASSWORD = "bench only, never a real password"
 AGENCIES = [
     ("Police", "Police occurrence", "Domestic incident at home address, OR-{ref}", "Police occurrence; Domestic abuse"),
     ("Health: A&E", "A&E attendance", "Attended A&E with a bruised arm; police ref OR-{ref} mentioned", "A&E attendance"),
-    ("Education: Oak Lane Primary", "Safeguarding log", "Came in tired and hungry; police notification OR-{ref}", "Operation Encompass"),
+    ("Education: Oak Lane Primary", "Safeguarding log", "Came in tired and hungry (ref OR-{ref})", "Operation Encompass"),
     ("Education: Elm High", "Safeguarding log", "Late again; said there was shouting at home", "Attendance"),
     ("Children's Social Care", "Case note", "Home visit: child seen alone, spoke about home", "Home visit"),
 ]
@@ -48,11 +48,14 @@ def write_child(path: Path, events: int, seed: int = 11) -> None:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for number in range(events):
-            agency, source, summary, category = AGENCIES[number % len(AGENCIES)]
-            day = start + dt.timedelta(days=rng.randrange(0, 3650))
-            ref = f"{day.year % 100:02d}-{number // len(AGENCIES):06d}"
+            group, place = divmod(number, len(AGENCIES))  # each group: one police occurrence and its echoes
+            agency, source, summary, category = AGENCIES[place]
+            if place == 0:
+                day = start + dt.timedelta(days=rng.randrange(0, 3650))
+                ref = f"{day.year % 100:02d}-{group:06d}"
+            record = f"OR-{ref}" if place == 0 else f"B{number}"
             writer.writerow([
-                agency, f"B{number}", day.isoformat(), source, "LABENCH1", "Bench Child", "2012-06-01",
+                agency, record, (day + dt.timedelta(days=place)).isoformat(), source, "LABENCH1", "Bench Child", "2012-06-01",
                 summary.format(ref=ref), category, "Jade Hewitt (mother); Liam Stone (father, suspect)",
             ])
 
