@@ -1,0 +1,150 @@
+"""The child's timeline, table and CSV: one filter for all three, access rules and logging, details."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from chronology.db.models import AccessLog
+from tests.webapp.chronology_fixtures import amy  # noqa: F401  (fixture)
+from tests.webapp.conftest import BASE
+
+
+def _log(web_engine) -> list:
+    with web_engine.connect() as conn:
+        return list(conn.execute(select(AccessLog.__table__).order_by(AccessLog.id)))
+
+
+def test_timeline_data_has_agency_lanes_with_services_nested(client, login, amy):  # noqa: F811
+    login("practitioner", "Team A")
+    data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
+    tops = {g["label"]: g for g in data["groups"] if "nestedGroups" in g}
+    assert set(tops) == {"Police", "Health", "Education"}
+    assert tops["Education"]["nestedGroups"] == [
+        "service:Education: Elm High",
+        "service:Education: Oak Lane Primary",
+    ]
+    school = next(i for i in data["items"] if i["label"] == "Came in hungry")
+    assert school["group"] == "service:Education: Oak Lane Primary"
+    assert school["age"] == "6y 9m"
+    detail = data["events"][str(school["id"])]
+    assert detail["provenance"]["file"] == "police.csv" and detail["provenance"]["record"] == "s1"
+
+
+def test_filters_are_shared_by_timeline_table_and_csv(client, login, amy):  # noqa: F811
+    login("practitioner", "Team A")
+    query = "agency=Education&from=2022-01-01&to=2022-12-31"
+    data = client.get(f"/children/{amy}/timeline/data?{query}", base_url=BASE).get_json()
+    assert [i["label"] for i in data["items"]] == ["Came in hungry"]
+    table = client.get(f"/children/{amy}/timeline/table?{query}", base_url=BASE).get_data(as_text=True)
+    assert "Came in hungry" in table and "Moved school" not in table and "A&amp;E attendance" not in table
+    assert "Showing 1 of 4 events" in table and (data["shown"], data["total"]) == (1, 4)
+    page = client.get(f"/children/{amy}/timeline?{query}", base_url=BASE).get_data(as_text=True)
+    assert f"/children/{amy}/timeline.csv?agency=Education&amp;from=2022-01-01&amp;to=2022-12-31" in page
+    response = client.get(f"/children/{amy}/timeline.csv?{query}", base_url=BASE)
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r["summary"] for r in rows] == ["Came in hungry"]
+
+
+def test_csv_export_is_logged_as_an_export(client, login, web_engine, amy):  # noqa: F811
+    user = login("practitioner", "Team A")
+    client.get(f"/children/{amy}/timeline.csv?agency=Police", base_url=BASE)
+    [entry] = [e for e in _log(web_engine) if e.action == "export"]
+    assert entry.actor == user.username and entry.person_id == amy and "agency Police" in entry.detail
+
+
+def test_bad_date_filter_is_reported_not_applied(client, login, amy):  # noqa: F811
+    login("practitioner", "Team A")
+    page = client.get(f"/children/{amy}/timeline/table?from=31/12/2022", base_url=BASE).get_data(as_text=True)
+    assert "From date must be a real date" in page and "Showing 4 of 4 events" in page
+
+
+def test_another_teams_practitioner_is_sent_to_give_a_reason(client, login, web_engine, amy):  # noqa: F811
+    login("practitioner", "Team B")
+    for path in ("timeline", "timeline/table", "timeline.csv"):
+        response = client.get(f"/children/{amy}/{path}", base_url=BASE)
+        assert response.status_code == 302 and f"/children/{amy}/reason" in response.headers["Location"]
+    assert client.get(f"/children/{amy}/timeline/data", base_url=BASE).status_code == 403
+    assert not [e for e in _log(web_engine) if e.action in ("view", "export")]
+
+
+def test_timeline_views_are_logged(client, login, web_engine, amy):  # noqa: F811
+    login("practitioner", "Team A")
+    client.get(f"/children/{amy}/timeline", base_url=BASE)
+    client.get(f"/children/{amy}/timeline/data", base_url=BASE)
+    details = [e.detail for e in _log(web_engine) if e.action == "view"]
+    assert details[0].startswith("timeline page") and details[1].startswith("timeline data")
+
+
+def test_timeline_page_has_no_inline_script(client, login, amy):  # noqa: F811
+    login("practitioner", "Team A")
+    page = client.get(f"/children/{amy}/timeline", base_url=BASE).get_data(as_text=True)
+    assert "<script>" not in page and "<script " in page
+    assert all("src=" in tag for tag in page.split("<script")[1:])
+
+
+def test_vendor_files_come_from_the_installed_packages(client, login, amy):  # noqa: F811
+    login("practitioner", "Team A")
+    response = client.get("/vendor/vis-timeline-graph2d.min.js", base_url=BASE)
+    assert response.status_code == 200 and b"Timeline" in response.data
+    assert client.get("/vendor/package.json", base_url=BASE).status_code == 404
+
+
+def test_theme_and_person_filters(client, login, web_engine, amy):  # noqa: F811
+    import datetime as dt
+
+    from chronology.events import PartialDate, PersonRef
+    from chronology.ingest import FileInfo, import_items
+    from tests.factories import child, event
+
+    subject = child(la_id="LA1", name="Amy Jones", dob=dt.date(2015, 3, 14))
+    mark = PersonRef(name="Mark Jones", role="father")
+    items = [event(subject, record_id="p9", agency="Police", when=PartialDate(2022, 6, 1), persons=[mark],
+                   summary="Father arrested at home")]
+    import_items(web_engine, items, FileInfo("more.csv", "template"), actor="t")
+    login("practitioner", "Team A")
+    data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
+    themed = next(i for i in data["items"] if data["events"][str(i["id"])]["themes"])
+    theme = data["events"][str(themed["id"])]["themes"][0]
+    by_theme = client.get(f"/children/{amy}/timeline/data?theme={theme}", base_url=BASE).get_json()
+    assert 0 < len(by_theme["items"]) < len(data["items"])
+    assert all(theme in by_theme["events"][str(i["id"])]["themes"] for i in by_theme["items"])
+    father = next(f for f in data["family"] if f["name"] == "Mark Jones")
+    by_person = client.get(f"/children/{amy}/timeline/data?person={father['key']}", base_url=BASE).get_json()
+    assert [i["label"] for i in by_person["items"]] == ["Father arrested at home"]
+    page = client.get(f"/children/{amy}/timeline?person={father['key']}", base_url=BASE).get_data(as_text=True)
+    assert f'<option value="{father["key"]}" selected>Mark Jones (father)</option>' in page
+
+
+def test_plans_are_background_bands_and_an_incident_cluster_is_labelled_with_its_links(client, login, web_engine, amy):  # noqa: F811
+    import dataclasses
+    import datetime as dt
+
+    from chronology.events import PartialDate
+    from chronology.ingest import FileInfo, import_items
+    from tests.factories import child, event
+
+    subject = child(la_id="LA1", name="Amy Jones", dob=dt.date(2015, 3, 14))
+    items = [
+        dataclasses.replace(event(subject, record_id="c1", agency="Children's Social Care", when=PartialDate(2021, 4, 1),
+                                  summary="Child protection plan starts"), event_type="cp_plan_start"),
+        dataclasses.replace(event(subject, record_id="OR-21-000123", agency="Police", when=PartialDate(2021, 6, 1),
+                                  summary="Domestic incident OR-21-000123"), event_type="police_occurrence"),
+        dataclasses.replace(event(subject, record_id="e7", agency="Education: Oak Lane Primary", when=PartialDate(2021, 6, 2),
+                                  summary="Operation Encompass notification (ref OR-21-000123)"), event_type="operation_encompass"),
+    ]
+    import_items(web_engine, items, FileInfo("more.csv", "template"), actor="t")
+    login("practitioner", "Team A")
+    data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
+    [plan] = data["plans"]
+    assert plan["kind"] == "cp" and plan["start"] == "2021-04-01" and plan["label"].startswith("Child protection plan 1")
+    clustered = [i for i in data["items"] if i.get("cluster")]  # only incidents reported more than once
+    assert {i["label"] for i in clustered} >= {"Domestic incident OR-21-000123", "Operation Encompass notification (ref OR-21-000123)"}
+    ours = [i for i in clustered if "OR-21-000123" in i["label"]]
+    assert len(ours) == 2 and len({i["cluster"] for i in ours}) == 1 and all("app-cluster-" in i["className"] for i in ours)
+    school = next(i for i in clustered if i["label"].startswith("Operation Encompass"))
+    [link] = [x for x in data["events"][str(school["id"])]["links"] if x["otherSummary"] == "Domestic incident OR-21-000123"]
+    assert link["reason"] and link["kind"]
+    assert data["harm"] and max(point["index"] for point in data["harm"]) > 0
