@@ -13,7 +13,16 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from chronology.db.models import AccessLog, Event, ImportBatch, Person, PersonIdentifier, Relationship, utcnow
+from chronology.db.models import (
+    AccessLog,
+    Event,
+    EventGroup,
+    ImportBatch,
+    Person,
+    PersonIdentifier,
+    Relationship,
+    utcnow,
+)
 from chronology.events import IdentifierKind, PartialDate
 from chronology.identifiers import normalise_nhs_number, normalise_upn
 from chronology.people import group_members, name_key, root_of
@@ -23,6 +32,7 @@ events_t = Event.__table__
 persons_t = Person.__table__
 identifiers_t = PersonIdentifier.__table__
 relationships_t = Relationship.__table__
+groups_t = EventGroup.__table__
 
 
 # Written after a mention that cannot be tied to one known person; the template importer strips them.
@@ -286,6 +296,7 @@ def age_at(dob: PartialDate | None, when: PartialDate | None) -> str | None:
 def load_entries(conn: Connection, record: ChildRecord) -> list[Entry]:
     rows = conn.execute(select(events_t).where(events_t.c.subject_id.in_(record.members))).all()
     entries = [_entry(row, record) for row in rows]
+    _fill_groups(conn, entries)
     far_future = dt.date.max
     entries.sort(
         key=lambda e: (
@@ -297,6 +308,19 @@ def load_entries(conn: Connection, record: ChildRecord) -> list[Entry]:
         )
     )
     return entries
+
+
+def _fill_groups(conn: Connection, entries: list[Entry]) -> None:
+    """Incident cluster and episode from the stored link graph (``chronology link``), when built."""
+    by_id = {entry.id: entry for entry in entries}
+    ids = sorted(by_id)
+    for start in range(0, len(ids), 2_000):
+        query = select(groups_t.c.event_id, groups_t.c.incident_cluster, groups_t.c.episode).where(
+            groups_t.c.event_id.in_(ids[start : start + 2_000])
+        )
+        for event_id, cluster, episode in conn.execute(query):
+            entry = by_id[int(event_id)]
+            entry.incident_cluster, entry.episode = cluster, episode
 
 
 def _stored_date(value: dt.date | None, precision: str | None, uncertain: bool) -> PartialDate | None:

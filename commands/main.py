@@ -340,6 +340,11 @@ cli.add_command(serve_command)
 cli.add_command(users_group)
 
 
+from commands.link import link_command  # noqa: E402
+
+cli.add_command(link_command)
+
+
 def main() -> None:  # pragma: no cover - console entry
     try:
         cli()

@@ -3,51 +3,114 @@
 ``../shared/specs/patterns-and-exports.md``: an incident is a police occurrence, a domestic-abuse
 notification or disclosure (e.g. a school's Operation Encompass record), an A&E attendance for injury,
 or a school safeguarding record in a serious category. Social care's own process events and MARAC
-referrals are responses, not incidents.
+referrals are responses, not incidents. The code lists behind these words live in
+``config/patterns.toml`` ``[words]``; every function takes them as an optional argument so a test or
+a local authority can change them without touching code.
 """
 
 from __future__ import annotations
 
-from chronology.analysis.facts import Fact
+import re
 
-SERIOUS_SCHOOL_CATEGORIES = frozenset({"domestic abuse", "disclosure", "physical injury", "neglect", "self-harm"})
-RESPONSE_TYPES = frozenset(
-    {"referral", "assessment", "section_47", "initial_cp_conference", "review_cp_conference"}
-)
+from chronology.analysis.facts import SOCIAL_CARE, Fact
+from chronology.analysis.pattern_settings import Words, load_pattern_settings
+
 DOMESTIC_ABUSE = "domestic_abuse"
+INCIDENT_TYPES = frozenset({"police_occurrence", "operation_encompass"})
+MARAC_WORD = re.compile(r"\bmarac\b", re.IGNORECASE)
+DASH_CATEGORY = re.compile(r"\bdash\b[\s:]*([a-z]+)", re.IGNORECASE)
 
 
-def is_incident(fact: Fact) -> bool:
+def default_words() -> Words:
+    return load_pattern_settings().words
+
+
+def _lowered(values: tuple[str, ...]) -> set[str]:
+    return {value.strip().lower() for value in values}
+
+
+def is_incident(fact: Fact, words: Words | None = None) -> bool:
     """An incident by the spec's definition (reports of one incident are counted once by cluster)."""
+    words = words or default_words()
     kind = fact.event_type
-    if kind == "police_occurrence" or kind == "operation_encompass":
+    if kind in INCIDENT_TYPES:
         return True
     if kind == "ae_attendance":
-        return str(fact.attributes.get("injury", "")).lower() == "yes"
+        return _is_injury(fact, words)
     if kind == "school_safeguarding_concern":
-        return any(c.strip().lower() in SERIOUS_SCHOOL_CATEGORIES for c in fact.categories)
-    if kind == "agency_record":  # any agency's template row: a DA notification or disclosure
-        return DOMESTIC_ABUSE in fact.themes and not _mentions_marac(fact)
+        return bool(_lowered(fact.categories) & _lowered(words.serious_school_categories))
+    if kind in words.da_notification_types and fact.top_agency != SOCIAL_CARE:
+        # another agency's DA notification or disclosure; a MARAC referral written as a row is a response
+        return DOMESTIC_ABUSE in fact.themes and not mentions_marac(fact)
     return False
 
 
-def is_da_incident(fact: Fact) -> bool:
+def _is_injury(fact: Fact, words: Words) -> bool:
+    if str(fact.attributes.get("injury", "")).strip().lower() in ("yes", "y", "true"):
+        return True
+    injury = _lowered(words.injury_words)
+    return any(category in injury for category in _lowered(fact.categories))
+
+
+def is_da_incident(fact: Fact, words: Words | None = None) -> bool:
     """A domestic-abuse incident: police flagged DA, or an incident under the domestic-abuse theme."""
-    if not is_incident(fact):
+    if not is_incident(fact, words):
         return False
-    if fact.event_type == "police_occurrence" and str(fact.attributes.get("domestic_abuse", "")).upper() == "Y":
+    if (
+        fact.event_type == "police_occurrence"
+        and str(fact.attributes.get("domestic_abuse", "")).upper() == "Y"
+    ):
         return True
     return DOMESTIC_ABUSE in fact.themes
 
 
-def is_response(fact: Fact) -> bool:
+def is_response(fact: Fact, words: Words | None = None) -> bool:
     """A children's social care response: referral, assessment, section 47 or conference."""
-    return fact.event_type in RESPONSE_TYPES
+    words = words or default_words()
+    return fact.event_type in words.response_types and fact.top_agency == SOCIAL_CARE
+
+
+def is_referral(fact: Fact) -> bool:
+    """A referral to children's social care (what the DfE re-referral measure counts)."""
+    return fact.event_type == "referral" and fact.top_agency == SOCIAL_CARE
 
 
 def is_marac_referral(fact: Fact) -> bool:
-    return fact.event_type == "marac_referral" or _mentions_marac(fact)
+    return fact.event_type == "marac_referral" or mentions_marac(fact)
 
 
-def _mentions_marac(fact: Fact) -> bool:
-    return any("marac" in c.lower() for c in fact.categories)
+def mentions_marac(fact: Fact) -> bool:
+    return any(MARAC_WORD.search(category) for category in fact.categories)
+
+
+def dash_level(fact: Fact) -> str | None:
+    """The DASH risk level a record gives: the police ``dash_risk`` attribute, or a "DASH high" category."""
+    given = fact.attributes.get("dash_risk")
+    if given:
+        return str(given).strip().lower()
+    for category in fact.categories:
+        found = DASH_CATEGORY.search(category)
+        if found:
+            return found.group(1).lower()
+    return None
+
+
+def is_high_dash(fact: Fact, words: Words | None = None) -> bool:
+    words = words or default_words()
+    level = dash_level(fact)
+    return level is not None and level in _lowered(words.high_dash_levels)
+
+
+def is_missed_appointment(fact: Fact, words: Words | None = None) -> bool:
+    words = words or default_words()
+    return fact.event_type in words.missed_appointment_types
+
+
+def is_father_relationship(relationship: str | None, words: Words | None = None) -> bool:
+    words = words or default_words()
+    return relationship is not None and relationship.strip().lower() in _lowered(words.father_relationships)
+
+
+def records_child_voice(fact: Fact) -> bool:
+    """Any agency's record of the child's own views or words, or of the child seen alone."""
+    return fact.child_voice

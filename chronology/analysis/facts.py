@@ -63,6 +63,8 @@ class Fact:
     persons: tuple[Involved, ...]
     attributes: dict[str, Any]
     source_record_id: str | None
+    end: dt.date | None = None  # the event's own end date when it has one (an Annex A plan row)
+    natural_key: str | None = None  # the store's unique key: stable across rebuilds, names link groups
 
     @property
     def top_agency(self) -> str:

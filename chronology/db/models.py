@@ -287,3 +287,42 @@ class Annotation(Base):
     kind: Mapped[str] = mapped_column(String(20))  # significance | analysis | impact | comment
     significant: Mapped[bool | None] = mapped_column(Boolean)
     text: Mapped[str] = mapped_column(Text)
+
+
+class LinkRun(Base):
+    """When a child's link graph was last built, and from what (so an unchanged child is skipped)."""
+
+    __tablename__ = "link_runs"
+
+    child_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # digest of the events, their people and config
+    built_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    links: Mapped[int] = mapped_column(Integer, default=0)
+    clusters: Mapped[int] = mapped_column(Integer, default=0)
+    episodes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EventLink(Base):
+    """A typed, explained edge between two of a child's events (``event_a`` the earlier)."""
+
+    __tablename__ = "event_links"
+    __table_args__ = (UniqueConstraint("event_a_id", "event_b_id", "kind", name="uq_event_link"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    event_a_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    event_b_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # same_incident | led_to | same_person | follows
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class EventGroup(Base):
+    """The incident cluster and episode an event belongs to in its child's link graph."""
+
+    __tablename__ = "event_groups"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    incident_cluster: Mapped[str | None] = mapped_column(String(60), index=True)
+    episode: Mapped[str | None] = mapped_column(String(60), index=True)

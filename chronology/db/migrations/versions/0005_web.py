@@ -1,7 +1,7 @@
 """web service: users, team allocations, annotations
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03 13:05:00
 
 Independent of 0004's tables, so the lead can re-chain it onto 0004 at merge.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

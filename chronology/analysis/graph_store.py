@@ -1,0 +1,174 @@
+"""The link graph kept in the store: read when current, rewritten only where it changed.
+
+A child's graph is current when its ``link_runs`` fingerprint matches a digest of what the graph is
+built from (the child's events, the people named on them, and ``config/links.toml``). Saving
+compares the new graph with the stored rows and writes only the differences, so rebuilding an
+unchanged child changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from chronology.analysis.facts import ChildFacts, Link
+from chronology.analysis.links import LinkGraph, settings
+from chronology.db.models import EventGroup, EventLink, LinkRun, utcnow
+
+runs_t = LinkRun.__table__
+links_t = EventLink.__table__
+groups_t = EventGroup.__table__
+CHUNK = 2_000  # ids per IN (...) list, well under SQLite's parameter limit
+
+
+def fingerprint(child: ChildFacts) -> str:
+    """Digest of every input of the graph: event ids, days, types, people and the link settings."""
+    digest = hashlib.sha256(json.dumps(settings(), sort_keys=True, default=str).encode())
+    for fact in sorted(child.facts, key=lambda f: f.id):
+        people = ",".join(f"{p.person_id}:{p.role}" for p in fact.persons)
+        digest.update(f"{fact.id}|{fact.day}|{fact.time}|{fact.event_type}|{people}\n".encode())
+    return digest.hexdigest()
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def stored_graph(conn: Connection, child: ChildFacts) -> LinkGraph | None:
+    """The stored graph of this child, or None when it was never built or its inputs have changed."""
+    stored = conn.execute(select(runs_t.c.fingerprint).where(runs_t.c.child_id == child.person_id)).scalar()
+    if stored is None or stored != fingerprint(child):
+        return None
+    graph = LinkGraph()
+    rows = conn.execute(
+        select(links_t.c.event_a_id, links_t.c.event_b_id, links_t.c.kind, links_t.c.reason)
+        .where(links_t.c.child_id == child.person_id)
+        .order_by(links_t.c.event_a_id, links_t.c.event_b_id, links_t.c.id)
+    )
+    graph.links = [Link(int(a), int(b), kind, reason) for a, b, kind, reason in rows]
+    for event_id, cluster, episode in conn.execute(
+        select(groups_t.c.event_id, groups_t.c.incident_cluster, groups_t.c.episode).where(
+            groups_t.c.child_id == child.person_id
+        )
+    ):
+        if cluster:
+            graph.clusters[int(event_id)] = cluster
+        if episode:
+            graph.episodes[int(event_id)] = episode
+    return graph
+
+
+def save_graph(conn: Connection, child: ChildFacts, graph: LinkGraph) -> bool:
+    """Store the child's graph, writing only what differs; True when anything changed."""
+    digest = fingerprint(child)
+    run = conn.execute(select(runs_t).where(runs_t.c.child_id == child.person_id)).first()
+    event_ids = sorted(f.id for f in child.facts)
+    changed = _save_links(conn, child.person_id, event_ids, graph.links)
+    changed |= _save_groups(conn, child.person_id, event_ids, graph)
+    counts = {
+        "events": len(event_ids),
+        "links": len(graph.links),
+        "clusters": len(set(graph.clusters.values())),
+        "episodes": len(set(graph.episodes.values())),
+    }
+    if run is None:
+        conn.execute(
+            insert(runs_t).values(child_id=child.person_id, fingerprint=digest, built_at=utcnow(), **counts)
+        )
+        return True
+    if changed or run.fingerprint != digest or any(getattr(run, k) != v for k, v in counts.items()):
+        conn.execute(
+            update(runs_t)
+            .where(runs_t.c.child_id == child.person_id)
+            .values(fingerprint=digest, built_at=utcnow(), **counts)
+        )
+        return True
+    return False
+
+
+def _save_links(conn: Connection, child_id: int, event_ids: Sequence[int], links: Iterable[Link]) -> bool:
+    wanted = {(link.a, link.b, link.kind): link.reason for link in links}
+    held: dict[tuple[int, int, str], tuple[int, str, int]] = {}
+    for ids in _chunks(event_ids):
+        for row in conn.execute(
+            select(
+                links_t.c.id,
+                links_t.c.event_a_id,
+                links_t.c.event_b_id,
+                links_t.c.kind,
+                links_t.c.reason,
+                links_t.c.child_id,
+            ).where(links_t.c.event_a_id.in_(ids))
+        ):
+            held[(int(row.event_a_id), int(row.event_b_id), row.kind)] = (row.id, row.reason, row.child_id)
+    for row in conn.execute(
+        select(
+            links_t.c.id,
+            links_t.c.event_a_id,
+            links_t.c.event_b_id,
+            links_t.c.kind,
+            links_t.c.reason,
+            links_t.c.child_id,
+        ).where(links_t.c.child_id == child_id)
+    ):
+        held.setdefault(
+            (int(row.event_a_id), int(row.event_b_id), row.kind), (row.id, row.reason, row.child_id)
+        )
+    stale = [
+        row_id
+        for key, (row_id, reason, owner) in held.items()
+        if wanted.get(key) != reason or owner != child_id
+    ]
+    new = [
+        {"child_id": child_id, "event_a_id": a, "event_b_id": b, "kind": kind, "reason": reason}
+        for (a, b, kind), reason in wanted.items()
+        if (held_row := held.get((a, b, kind))) is None or held_row[1] != reason or held_row[2] != child_id
+    ]
+    for ids in _chunks(stale):
+        conn.execute(delete(links_t).where(links_t.c.id.in_(ids)))
+    if new:
+        conn.execute(insert(links_t), new)
+    return bool(stale or new)
+
+
+def _save_groups(conn: Connection, child_id: int, event_ids: Sequence[int], graph: LinkGraph) -> bool:
+    wanted = {
+        event_id: (graph.clusters.get(event_id), graph.episodes.get(event_id))
+        for event_id in set(graph.clusters) | set(graph.episodes)
+    }
+    held: dict[int, tuple[str | None, str | None, int]] = {}
+    for ids in _chunks(event_ids):
+        for row in conn.execute(select(groups_t).where(groups_t.c.event_id.in_(ids))):
+            held[int(row.event_id)] = (row.incident_cluster, row.episode, row.child_id)
+    for row in conn.execute(select(groups_t).where(groups_t.c.child_id == child_id)):
+        held.setdefault(int(row.event_id), (row.incident_cluster, row.episode, row.child_id))
+    stale = [
+        event_id
+        for event_id, (cluster, episode, owner) in held.items()
+        if wanted.get(event_id) != (cluster, episode) or owner != child_id
+    ]
+    for ids in _chunks(stale):
+        conn.execute(delete(groups_t).where(groups_t.c.event_id.in_(ids)))
+    stale_set = set(stale)
+    new = [
+        {"event_id": event_id, "child_id": child_id, "incident_cluster": cluster, "episode": episode}
+        for event_id, (cluster, episode) in sorted(wanted.items())
+        if event_id not in held or event_id in stale_set
+    ]
+    if new:
+        conn.execute(insert(groups_t), new)
+    return bool(stale or new)
+
+
+def forget_children(conn: Connection, keep: set[int]) -> int:
+    """Drop stored graphs of children that are no longer a group's root (merged or undone since)."""
+    gone = [int(c) for c in conn.execute(select(runs_t.c.child_id)).scalars() if int(c) not in keep]
+    for ids in _chunks(gone):
+        conn.execute(delete(links_t).where(links_t.c.child_id.in_(ids)))
+        conn.execute(delete(groups_t).where(groups_t.c.child_id.in_(ids)))
+        conn.execute(delete(runs_t).where(runs_t.c.child_id.in_(ids)))
+    return len(gone)

@@ -1,0 +1,167 @@
+"""One child's ``ChildFacts`` read from the store: every agency's events, family, plans and links.
+
+The child is their merged group (every agency's record of them); people named on events are
+resolved to their group's root so "the same suspect" means the same joined person; role words
+("Dad") are resolved against the child's known family as the chronology does. Links come from the
+stored graph when it is current (``chronology link``), else are computed here, so the analysis never
+depends on whether the graph was built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from chronology.analysis.facts import ChildFacts, Fact, FamilyPerson, Involved, top_agency
+from chronology.analysis.graph_store import stored_graph
+from chronology.analysis.links import build_links
+from chronology.analysis.plans import derive_plans
+from chronology.db.models import Event, Person
+from chronology.events import IdentifierKind
+from chronology.people import root_of
+from chronology.record import ChildRecord, FamilyMember, describe_mention, load_child
+
+events_t = Event.__table__
+persons_t = Person.__table__
+EVENT_COLUMNS = (
+    events_t.c.id,
+    events_t.c.natural_key,
+    events_t.c.date,
+    events_t.c.date_precision,
+    events_t.c.time,
+    events_t.c.end_date,
+    events_t.c.seq,
+    events_t.c.agency,
+    events_t.c.event_type,
+    events_t.c.categories,
+    events_t.c.themes,
+    events_t.c.summary,
+    events_t.c.significant,
+    events_t.c.child_voice,
+    events_t.c.child_seen_alone,
+    events_t.c.persons,
+    events_t.c.attributes,
+    events_t.c.source_record_id,
+)
+
+
+def iter_child_ids(conn: Connection) -> Iterator[int]:
+    """Every child's group root, in id order (one per real child however many agencies know them)."""
+    query = (
+        select(persons_t.c.id)
+        .where(persons_t.c.is_child.is_(True), persons_t.c.merged_into_id.is_(None))
+        .order_by(persons_t.c.id)
+    )
+    for person_id in conn.execute(query).scalars():
+        yield int(person_id)
+
+
+def load_child_facts(
+    conn: Connection, person_id: int, *, as_of: dt.date | None = None, links: bool = True
+) -> ChildFacts:
+    """The child's facts, plans and link graph (stored when current, else computed).
+
+    ``as_of`` defaults to the latest date the imported data covers (latest coverage end, else the
+    latest event). ``links=False`` leaves the graph empty (``chronology link`` builds it itself).
+    """
+    record = load_child(conn, person_id, with_events=False)
+    roots = _RootCache(conn)
+    facts = [_fact(row, record, roots) for row in _event_rows(conn, record.members)]
+    facts.sort(key=lambda f: (f.day is None, f.day or dt.date.max, f.time or dt.time.min, f.id))
+    child = ChildFacts(
+        person_id=record.person_id,
+        la_child_id=record.first(IdentifierKind.LA_CHILD_ID),
+        name=record.name,
+        dob=record.dob.earliest() if record.dob else None,
+        facts=facts,
+        family=[_family_person(member, roots) for member in record.family],
+        coverage=_coverage(record),
+    )
+    child.as_of = as_of or _default_as_of(child)
+    child.plans = derive_plans(child)
+    if links:
+        graph = stored_graph(conn, child) or build_links(child)
+        child.links, child.clusters, child.episodes = graph.links, graph.clusters, graph.episodes
+    return child
+
+
+def _event_rows(conn: Connection, members: list[int]) -> list[Any]:
+    return list(conn.execute(select(*EVENT_COLUMNS).where(events_t.c.subject_id.in_(members))))
+
+
+class _RootCache:
+    """Group roots of the people named on one child's events, one lookup per person."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.known: dict[int, int] = {}
+
+    def __call__(self, person_id: int | None) -> int | None:
+        if person_id is None:
+            return None
+        if person_id not in self.known:
+            self.known[person_id] = root_of(self.conn, person_id)
+        return self.known[person_id]
+
+
+def _fact(row: Any, record: ChildRecord, roots: _RootCache) -> Fact:
+    dated = row.date is not None and row.date_precision != "unknown"
+    return Fact(
+        id=int(row.id),
+        day=row.date if dated else None,
+        precision=row.date_precision if dated else "unknown",
+        time=row.time,
+        agency=row.agency,
+        event_type=row.event_type,
+        categories=tuple(str(c) for c in row.categories or ()),
+        themes=frozenset(row.themes or ()),
+        summary=row.summary or "",
+        significant=bool(row.significant),
+        child_voice=bool(row.child_voice) or bool(row.child_seen_alone),
+        persons=tuple(_involved(m, record, roots) for m in row.persons or ()),
+        attributes=dict(row.attributes or {}),
+        source_record_id=row.source_record_id,
+        end=row.end_date,
+        natural_key=row.natural_key,
+    )
+
+
+def _involved(mention: dict[str, Any], record: ChildRecord, roots: _RootCache) -> Involved:
+    described = describe_mention(mention, record.family)
+    person_id = roots(described.person_id)
+    relationship = described.relationship or _relationship_of(person_id, record.family, roots)
+    return Involved(person_id, described.name, described.role, relationship)
+
+
+def _relationship_of(person_id: int | None, family: list[FamilyMember], roots: _RootCache) -> str | None:
+    if person_id is None:
+        return None
+    for member in family:
+        if any(roots(p) == person_id for p in member.person_ids):
+            return member.relationship
+    return None
+
+
+def _family_person(member: FamilyMember, roots: _RootCache) -> FamilyPerson:
+    ids = set(member.person_ids) | {r for r in (roots(p) for p in member.person_ids) if r is not None}
+    return FamilyPerson(tuple(sorted(ids)), member.name, member.relationship)
+
+
+def _coverage(record: ChildRecord) -> dict[str, tuple[dt.date, dt.date]]:
+    """The span each top agency's imports cover (all schools are education, all NHS bodies health)."""
+    spans: dict[str, tuple[dt.date, dt.date]] = {}
+    for cover in record.coverage:
+        agency = top_agency(cover.agency)
+        start, end = spans.get(agency, (cover.start, cover.end))
+        spans[agency] = (min(start, cover.start), max(end, cover.end))
+    return spans
+
+
+def _default_as_of(child: ChildFacts) -> dt.date | None:
+    if child.coverage:
+        return max(end for _, end in child.coverage.values())
+    days = [f.day for f in child.facts if f.day is not None]
+    return max(days) if days else None
