@@ -344,6 +344,11 @@ from commands.link import link_command  # noqa: E402
 
 cli.add_command(link_command)
 
+from commands.audit import audit_command, cohort_command  # noqa: E402
+
+cli.add_command(audit_command)
+cli.add_command(cohort_command)
+
 
 def main() -> None:  # pragma: no cover - console entry
     try:
