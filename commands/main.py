@@ -349,6 +349,10 @@ from commands.audit import audit_command, cohort_command  # noqa: E402
 cli.add_command(audit_command)
 cli.add_command(cohort_command)
 
+from commands.audit_store import audit_store_command  # noqa: E402
+
+cli.add_command(audit_store_command)
+
 
 def main() -> None:  # pragma: no cover - console entry
     try:

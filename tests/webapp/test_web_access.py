@@ -96,7 +96,7 @@ def test_roles_are_refused_pages_outside_their_work(client, login):
 def test_auditor_cannot_search_by_name(client, login):
     login("auditor")
     assert client.get("/children?q=Jones", base_url=BASE).status_code == 403
-    assert client.get("/api/children?q=Jones", base_url=BASE).status_code == 403
+    assert client.get("/api/v1/children?q=Jones", base_url=BASE).status_code == 403
 
 
 def test_data_officer_imports_but_does_not_manage_users(client, login):
