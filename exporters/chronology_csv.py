@@ -8,10 +8,11 @@ order, then the columns the template importer needs to know whose chronology it 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from chronology.annotations import Note, analysis_text
 from chronology.events import IdentifierKind
 from chronology.record import ChildRecord, Entry
 from exporters.csv_safety import escape_cell
@@ -52,8 +53,12 @@ EXTRA_COLUMNS = [
 COLUMNS = SPEC_COLUMNS + EXTRA_COLUMNS
 
 
-def entry_row(entry: Entry, record: ChildRecord) -> dict[str, str]:
-    """One CSV row (unescaped values) for an event."""
+def entry_row(entry: Entry, record: ChildRecord, notes: Sequence[Note] = ()) -> dict[str, str]:
+    """One CSV row (unescaped values) for an event.
+
+    ``notes``: practitioners' annotations, written after the agency's own analysis in the ``analysis``
+    cell, one line each, as "[annotation by <user> on <date>] ..." (the agency's words stay first).
+    """
     if entry.date is not None:
         date, precision = entry.date.marked(), entry.date.precision.value
     else:
@@ -72,7 +77,7 @@ def entry_row(entry: Entry, record: ChildRecord) -> dict[str, str]:
         "summary": entry.summary,
         "impact_on_child": entry.impact_on_child or "",
         "action_outcome": entry.action_outcome or "",
-        "analysis": entry.analysis or "",
+        "analysis": analysis_text(entry.analysis, notes),
         "persons": "; ".join(person.display for person in entry.persons),
         "child_voice": entry.child_voice or "",
         "incident_cluster": entry.incident_cluster or "",
@@ -90,13 +95,18 @@ def entry_row(entry: Entry, record: ChildRecord) -> dict[str, str]:
     }
 
 
-def write_chronology(handle: TextIO, record: ChildRecord, entries: Iterable[Entry] | None = None) -> int:
+def write_chronology(
+    handle: TextIO,
+    record: ChildRecord,
+    entries: Iterable[Entry] | None = None,
+    notes: Mapping[int, Sequence[Note]] | None = None,
+) -> int:
     """Write the chronology to an open text handle; returns the number of event rows."""
     writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     count = 0
     for entry in record.entries if entries is None else entries:
-        row = entry_row(entry, record)
+        row = entry_row(entry, record, (notes or {}).get(entry.id, ()))
         writer.writerow([escape_cell(row[column]) for column in COLUMNS])
         count += 1
     return count

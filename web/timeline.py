@@ -1,7 +1,244 @@
-"""A child's chronology as a timeline (pages added on this blueprint; each goes through web/access.py)."""
+"""A child's chronology: the interactive timeline, its data, the table view, the CSV export and
+the event pages where practitioners annotate. Every route goes through web/access.py and leaves an
+access-log entry; the timeline, table and CSV share one filter so they always show the same events.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from sqlalchemy import Connection, select
+
+from chronology.analysis.facts import ChildFacts, top_agency
+from chronology.analysis.load import load_child_facts
+from chronology.annotations import AnnotationError, Kind, Note, add_note, notes_for
+from chronology.db.models import Person
+from chronology.people import root_of
+from chronology.record import ChildRecord, Entry, load_child
+from chronology.settings import PROJECT_ROOT
+from chronology.users import TEAM_ROLES
+from exporters.chronology_csv import write_chronology
+from web import access
+from web.auth import current_user
+from web.db import engine
+from web.timeline_filters import SIGNIFICANCE_CHOICES, TimelineFilter, is_significant, person_key
+from web.timeline_forms import AnnotationForm
+from web.timeline_payload import ClusterLabels, cluster_of, event_detail, links_by_event, timeline_payload
 
 bp = Blueprint("timeline", __name__)
+
+# vis-timeline's "peer" build and its two peers, served from the installed npm packages. The
+# "standalone" build is not used: it injects <style> elements, which the Content-Security-Policy refuses.
+VENDOR_FILES = {
+    "moment.min.js": "moment/min/moment.min.js",
+    "vis-data.min.js": "vis-data/peer/umd/vis-data.min.js",
+    "vis-timeline-graph2d.min.js": "vis-timeline/peer/umd/vis-timeline-graph2d.min.js",
+    "vis-timeline-graph2d.min.css": "vis-timeline/styles/vis-timeline-graph2d.min.css",
+}
+
+
+@bp.route("/vendor/<name>")
+def vendor(name: str) -> Any:
+    relative = VENDOR_FILES.get(name)
+    if relative is None:
+        abort(404)
+    node_modules = current_app.config.get("NODE_MODULES_DIR") or str(PROJECT_ROOT / "node_modules")
+    return send_from_directory(node_modules, relative, max_age=3600)
+
+
+@dataclass(slots=True)
+class Chronology:
+    """One child's record as a request sees it: the filtered events and their annotations."""
+
+    record: ChildRecord
+    decision: access.ChildAccess
+    filters: TimelineFilter
+    notes: dict[int, list[Note]]
+    shown: list[Entry]
+
+
+def _child_root(conn: Connection, person_id: int) -> int:
+    root = root_of(conn, person_id)
+    if root != person_id or not conn.execute(select(Person.is_child).where(Person.id == root)).scalar():
+        abort(404)
+    return root
+
+
+def _open(conn: Connection, person_id: int) -> access.ChildAccess:
+    decision = access.decide(conn, current_user(), _child_root(conn, person_id))
+    return decision
+
+
+def _chronology(conn: Connection, decision: access.ChildAccess) -> Chronology:
+    record = load_child(conn, decision.person_id)
+    notes = notes_for(conn, [entry.id for entry in record.entries])
+    filters = TimelineFilter.from_args(request.args)
+    return Chronology(record, decision, filters, notes, filters.select(record.entries, notes, record.family))
+
+
+def _refused(person_id: int) -> Any:
+    return access.ask_for_reason(person_id)
+
+
+@bp.route("/children/<int:person_id>/timeline")
+def page(person_id: int) -> Any:
+    with engine().begin() as conn:
+        decision = _open(conn, person_id)
+        if not decision.allowed:
+            return _refused(person_id)
+        chronology = _chronology(conn, decision)
+        access.log_view(conn, current_user(), decision, f"timeline page ({chronology.filters.describe()})")
+    return render_template("timeline/timeline.html", **_page_context(chronology))
+
+
+@bp.route("/children/<int:person_id>/timeline/data")
+def data(person_id: int) -> Any:
+    """The timeline's JSON (lanes, items, plans, harm index, event details) for the page's script."""
+    with engine().begin() as conn:
+        decision = _open(conn, person_id)
+        if not decision.allowed:
+            return jsonify(error="give a reason to open this record first"), 403
+        chronology = _chronology(conn, decision)
+        facts = load_child_facts(conn, decision.person_id)
+        access.log_view(conn, current_user(), decision, f"timeline data ({chronology.filters.describe()})")
+    return jsonify(timeline_payload(chronology.record, chronology.shown, chronology.notes, facts))
+
+
+@bp.route("/children/<int:person_id>/timeline/table")
+def table(person_id: int) -> Any:
+    with engine().begin() as conn:
+        decision = _open(conn, person_id)
+        if not decision.allowed:
+            return _refused(person_id)
+        chronology = _chronology(conn, decision)
+        facts = load_child_facts(conn, decision.person_id)
+        access.log_view(conn, current_user(), decision, f"chronology table ({chronology.filters.describe()})")
+    clusters = ClusterLabels.of([cluster_of(e, facts) for e in chronology.record.entries])
+    rows = [_row(entry, chronology.notes.get(entry.id, []), clusters, facts) for entry in chronology.shown]
+    return render_template("timeline/table.html", rows=rows, **_page_context(chronology))
+
+
+def _row(entry: Entry, notes: list[Note], clusters: ClusterLabels, facts: ChildFacts) -> dict[str, Any]:
+    cluster = cluster_of(entry, facts)
+    return {
+        "entry": entry,
+        "notes": notes,
+        "significant": is_significant(entry, notes),
+        "cluster": clusters.names.get(cluster) if cluster else None,
+    }
+
+
+@bp.route("/children/<int:person_id>/timeline.csv")
+def export_csv(person_id: int) -> Any:
+    """The CSV of exactly what the filters show; annotations follow the agency's analysis."""
+    with engine().begin() as conn:
+        decision = _open(conn, person_id)
+        if not decision.allowed:
+            return _refused(person_id)
+        chronology = _chronology(conn, decision)
+        access.log_view(
+            conn,
+            current_user(),
+            decision,
+            f"chronology CSV, {len(chronology.shown)} events ({chronology.filters.describe()})",
+            action="export",
+        )
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # BOM, so Excel reads UTF-8
+    write_chronology(buffer, chronology.record, chronology.shown, chronology.notes)
+    name = (chronology.record.name or "child").replace(" ", "-")
+    safe = "".join(ch for ch in name if ch.isalnum() or ch == "-")[:60] or "child"
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="chronology-{safe}.csv"'},
+    )
+
+
+@bp.route("/children/<int:person_id>/events/<int:event_id>", methods=["GET", "POST"])
+def event(person_id: int, event_id: int) -> Any:
+    """One event in full, its annotations, and (for practitioners and managers) the form to add one."""
+    user = current_user()
+    form = AnnotationForm()
+    may_annotate = user.role in TEAM_ROLES
+    with engine().begin() as conn:
+        decision = _open(conn, person_id)
+        if not decision.allowed:
+            return _refused(person_id)
+        record = load_child(conn, decision.person_id)
+        entry = next((e for e in record.entries if e.id == event_id), None)
+        if entry is None:
+            abort(404)
+        if request.method == "POST":
+            if not may_annotate:
+                abort(403)
+            if form.validate_on_submit() and not form.is_empty():
+                try:
+                    _save_notes(conn, form, record, event_id, user.username)
+                except AnnotationError as exc:
+                    flash(str(exc), "error")
+                else:
+                    access.log_view(conn, user, decision, f"annotated event {event_id}", action="annotate")
+                    flash("Your annotation is saved beside the agency's record")
+                    return redirect(url_for("timeline.event", person_id=person_id, event_id=event_id))
+            elif form.is_empty():
+                form.significance.errors = ["Make a judgement or write a note"]
+        facts = load_child_facts(conn, decision.person_id)
+        notes = notes_for(conn, [e.id for e in record.entries])
+        access.log_view(conn, user, decision, f"event {event_id} in full")
+    clusters = ClusterLabels.of([cluster_of(e, facts) for e in record.entries])
+    detail = event_detail(
+        entry,
+        notes.get(event_id, []),
+        links_by_event(facts.links).get(event_id, []),
+        {e.id: e for e in record.entries},
+        clusters,
+        facts,
+    )
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template(
+            "timeline/event.html", record=record, access=decision, detail=detail, form=form, may_annotate=may_annotate
+        ),
+        status,
+    )
+
+
+def _save_notes(conn: Connection, form: AnnotationForm, record: ChildRecord, event_id: int, author: str) -> None:
+    common = {"child_person_id": record.person_id, "members": record.members, "event_id": event_id, "author": author}
+    if form.significance.data in ("yes", "no"):
+        add_note(conn, kind=Kind.SIGNIFICANCE, text="", significant=form.significance.data == "yes", **common)
+    for kind, field in ((Kind.ANALYSIS, form.analysis), (Kind.IMPACT, form.impact), (Kind.COMMENT, form.comment)):
+        if field.data and field.data.strip():
+            add_note(conn, kind=kind, text=field.data, **common)
+
+
+def _page_context(chronology: Chronology) -> dict[str, Any]:
+    record = chronology.record
+    return {
+        "record": record,
+        "access": chronology.decision,
+        "filters": chronology.filters,
+        "query": chronology.filters.query(),
+        "shown": len(chronology.shown),
+        "total": len(record.entries),
+        "agencies": sorted({top_agency(e.agency) for e in record.entries}),
+        "themes": sorted({t for e in record.entries for t in e.themes}),
+        "significance_choices": SIGNIFICANCE_CHOICES,
+        "people": [(person_key(m), f"{m.name} ({m.relationship})") for m in record.family],
+    }

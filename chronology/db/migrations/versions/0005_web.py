@@ -4,7 +4,6 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-03 13:05:00
 
-Independent of 0004's tables, so the lead can re-chain it onto 0004 at merge.
 """
 
 from __future__ import annotations

@@ -1,0 +1,304 @@
+// The child's timeline: vis-timeline lanes per agency, plan bands, the harm index and the detail panel.
+// Every string from the data is put into the page with textContent (never innerHTML): names, summaries
+// and codes are shown as typed, whatever characters they hold. No inline script (CSP): this file is
+// loaded with `defer` and fetches its data as JSON.
+(function () {
+  "use strict";
+
+  var container = document.getElementById("timeline");
+  if (!container || !window.vis) {
+    return;
+  }
+  var detail = document.getElementById("event-detail");
+  var eventBase = container.getAttribute("data-event-base");
+  var timeline = null;
+  var graph = null;
+  var payload = null;
+  var byCluster = {};
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) {
+      node.textContent = String(text);
+    }
+    if (className) {
+      node.className = className;
+    }
+    return node;
+  }
+
+  function shorten(text, size) {
+    text = String(text || "");
+    return text.length > size ? text.slice(0, size - 1) + "…" : text;
+  }
+
+  function itemContent(item) {
+    var box = el("span", null, "app-item__content");
+    if (item.isCluster) {
+      box.appendChild(el("span", (item.items ? item.items.length : "") + " events", "app-item__count"));
+      return box;
+    }
+    if (item.isPlan) {
+      box.appendChild(el("span", item.label, "app-plan__label"));
+      return box;
+    }
+    if (item.significant) {
+      box.appendChild(el("span", "★", "app-item__mark"));
+      box.appendChild(el("span", "significant", "govuk-visually-hidden"));
+    }
+    if (item.cluster) {
+      box.appendChild(el("span", "◆ " + item.cluster, "app-item__cluster"));
+    }
+    if (item.age) {
+      box.appendChild(el("span", "[" + item.age + "]", "app-item__age"));
+    }
+    box.appendChild(el("span", shorten(item.label || item.eventType, 60), "app-item__text"));
+    if (item.annotated) {
+      box.appendChild(el("span", "✎", "app-item__mark"));
+      box.appendChild(el("span", "annotated", "govuk-visually-hidden"));
+    }
+    return box;
+  }
+
+  function groupContent(group) {
+    return el("span", group.label, "app-lane__label");
+  }
+
+  function row(list, label, value) {
+    if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) {
+      return;
+    }
+    var wrap = el("div", null, "govuk-summary-list__row");
+    wrap.appendChild(el("dt", label, "govuk-summary-list__key"));
+    var dd = el("dd", Array.isArray(value) ? value.join("; ") : value, "govuk-summary-list__value app-pre");
+    wrap.appendChild(dd);
+    list.appendChild(wrap);
+  }
+
+  function section(parent, title) {
+    parent.appendChild(el("h3", title, "govuk-heading-s"));
+  }
+
+  function showDetail(id) {
+    var event = payload && payload.events[String(id)];
+    detail.textContent = "";
+    if (!event) {
+      detail.appendChild(el("p", "This event is not in the current view.", "govuk-body"));
+      return;
+    }
+    var title = el("h3", event.eventType + " — " + event.date, "govuk-heading-s");
+    title.id = "detail-event-title";
+    detail.appendChild(title);
+    var record = el("dl", null, "govuk-summary-list govuk-summary-list--no-border app-detail-list");
+    record.id = "detail-record";
+    row(record, "Date", event.date + (event.time ? " " + event.time : ""));
+    row(record, "End", event.end);
+    row(record, "Age", event.age);
+    row(record, "Agency", event.agency);
+    row(record, "Source", event.source);
+    row(record, "Categories", event.categories);
+    row(record, "Risk themes", event.themes);
+    row(record, "Summary", event.summary);
+    row(record, "Impact on the child", event.impactOnChild);
+    row(record, "Action and outcome", event.actionOutcome);
+    row(record, "Agency analysis", event.analysis);
+    row(record, "Significant", (event.significant ? "yes" : "no") +
+      (event.significant !== event.significantRecorded ? " (agency recorded " + (event.significantRecorded ? "yes" : "no") + ")" : ""));
+    row(record, "Child's voice", event.childVoice);
+    row(record, "Incident", event.cluster);
+    row(record, "Episode", event.episode);
+    Object.keys(event.attributes).forEach(function (key) {
+      row(record, key, event.attributes[key]);
+    });
+    detail.appendChild(record);
+
+    section(detail, "People");
+    if (event.persons.length) {
+      var people = el("ul", null, "govuk-list govuk-list--bullet");
+      people.id = "detail-people";
+      event.persons.forEach(function (person) {
+        people.appendChild(el("li", person.display));
+      });
+      detail.appendChild(people);
+    } else {
+      detail.appendChild(el("p", "No one else named.", "govuk-body-s"));
+    }
+
+    section(detail, "Linked events");
+    if (event.links.length) {
+      var links = el("ul", null, "govuk-list govuk-list--bullet");
+      links.id = "detail-links";
+      event.links.forEach(function (link) {
+        var item = el("li");
+        var button = el("button", [link.otherDate, link.otherAgency, shorten(link.otherSummary, 60)].filter(Boolean).join(" · "), "app-link-button");
+        button.type = "button";
+        button.addEventListener("click", function () {
+          select(link.other, true);
+        });
+        item.appendChild(button);
+        item.appendChild(el("span", " — " + link.kind + ": " + link.reason));
+        links.appendChild(item);
+      });
+      detail.appendChild(links);
+    } else {
+      detail.appendChild(el("p", "No links found.", "govuk-body-s"));
+    }
+
+    section(detail, "Where it came from");
+    var source = el("dl", null, "govuk-summary-list govuk-summary-list--no-border app-detail-list");
+    source.id = "detail-provenance";
+    var p = event.provenance;
+    row(source, "System", p.system);
+    row(source, "File", p.file);
+    row(source, "Row", p.row);
+    row(source, "Sheet", p.sheet);
+    row(source, "Record", p.record);
+    row(source, "Import", p.batch);
+    detail.appendChild(source);
+
+    section(detail, "Annotations");
+    var notes = el("ul", null, "govuk-list");
+    notes.id = "detail-annotations";
+    event.annotations.forEach(function (note) {
+      var text = note.kind_words + (note.kind === "significance" ? ": " + (note.significant ? "significant" : "not significant") : "") +
+        (note.text ? " — " + note.text : "");
+      var li = el("li", text, "app-note app-pre");
+      li.appendChild(el("span", " (by " + note.author + " on " + note.created_at.slice(0, 10) + ")", "govuk-body-s"));
+      notes.appendChild(li);
+    });
+    if (!event.annotations.length) {
+      notes.appendChild(el("li", "No annotations yet.", "govuk-body-s"));
+    }
+    detail.appendChild(notes);
+    var open = el("a", "Open this event in full and annotate it", "govuk-link");
+    open.id = "detail-open";
+    open.href = eventBase + String(Number(event.id));
+    detail.appendChild(open);
+  }
+
+  function select(id, focus) {
+    var item = payload.items.find(function (candidate) { return candidate.id === id; });
+    var ids = item && item.cluster ? byCluster[item.cluster] : [id];
+    timeline.setSelection(ids, focus ? { focus: true, animation: false } : undefined);
+    showDetail(id);
+  }
+
+  function bands(plans) {
+    return plans.filter(function (plan) { return plan.start && plan.end; }).map(function (plan, index) {
+      return {
+        id: "plan-" + index,
+        start: plan.start,
+        end: plan.end,
+        type: "background",
+        isPlan: true,
+        label: plan.label + (plan.startAge ? " (from age " + plan.startAge + ")" : ""),
+        className: "app-plan app-plan--" + plan.kind,
+      };
+    });
+  }
+
+  function draw(data) {
+    payload = data;
+    container.textContent = "";
+    var undated = document.getElementById("timeline-undated");
+    if (data.undated) {
+      undated.textContent = data.undated + " events have no usable date: they are in the table view only.";
+      undated.hidden = false;
+    }
+    if (!data.items.length) {
+      container.appendChild(el("p", "No dated events match these filters.", "govuk-body"));
+      container.setAttribute("data-state", "empty");
+      return;
+    }
+    data.items.forEach(function (item) {
+      if (item.cluster) {
+        (byCluster[item.cluster] = byCluster[item.cluster] || []).push(item.id);
+      }
+    });
+    var groups = new vis.DataSet(data.groups.map(function (group) {
+      return Object.assign({ content: "" }, group);
+    }));
+    var items = new vis.DataSet(data.items.concat(bands(data.plans)));
+    var times = data.items.map(function (item) { return Date.parse(item.start); });
+    var first = Math.min.apply(null, times);
+    var last = Math.max.apply(null, times);
+    var pad = Math.max((last - first) * 0.03, 7 * 864e5);
+    var options = {
+      template: itemContent,
+      groupTemplate: groupContent,
+      stack: true,
+      orientation: { axis: "top" },
+      zoomKey: "ctrlKey",
+      horizontalScroll: true,
+      verticalScroll: true,
+      maxHeight: 640,
+      zoomMin: 864e5 * 3,
+      start: new Date(first - pad),
+      end: new Date(last + pad),
+      min: new Date(first - 365 * 864e5),
+      max: new Date(last + 365 * 864e5),
+      cluster: { maxItems: 3, titleTemplate: "{count} events: zoom in to see them", showStipes: true },
+      tooltip: { followMouse: false },
+      margin: { item: { horizontal: 2, vertical: 4 } },
+    };
+    timeline = new vis.Timeline(container, items, groups, options);
+    timeline.on("select", function (properties) {
+      var id = properties.items[0];
+      if (typeof id === "number") {
+        select(id, false);
+      }
+    });
+    timeline.once("changed", function () {
+      container.setAttribute("data-state", "drawn");
+    });
+    drawHarm(data.harm, options.start, options.end, options.min, options.max);
+  }
+
+  function drawHarm(points, start, end, min, max) {
+    var target = document.getElementById("harm");
+    if (!target || !points.length || !vis.Graph2d) {
+      return;
+    }
+    var series = new vis.DataSet(points.map(function (point, index) {
+      return { id: index, x: point.date, y: point.index };
+    }));
+    graph = new vis.Graph2d(target, series, {
+      start: start,
+      end: end,
+      min: min,
+      max: max,
+      height: "180px",
+      drawPoints: { size: 3, style: "circle" },
+      shaded: { orientation: "bottom" },
+      dataAxis: { left: { range: { min: 0 } } },
+      zoomKey: "ctrlKey",
+    });
+    var syncing = false;
+    function follow(source, other) {
+      source.on("rangechange", function (properties) {
+        if (syncing || !properties.byUser) {
+          return;
+        }
+        syncing = true;
+        other.setWindow(properties.start, properties.end, { animation: false });
+        syncing = false;
+      });
+    }
+    follow(timeline, graph);
+    follow(graph, timeline);
+  }
+
+  fetch(container.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (response) {
+      if (!response.ok) {
+        throw new Error("the server answered " + response.status);
+      }
+      return response.json();
+    })
+    .then(draw)
+    .catch(function (error) {
+      container.textContent = "";
+      container.appendChild(el("p", "The timeline could not be loaded (" + error.message + "). The table view shows the same events.", "govuk-body"));
+      container.setAttribute("data-state", "error");
+    });
+})();

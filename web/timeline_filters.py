@@ -1,0 +1,149 @@
+"""The timeline's filters: read from the URL (so a view can be shared) and applied to the chronology.
+
+One ``TimelineFilter`` decides which events the timeline, the table and the CSV export show, so the
+three always agree. Significance is the practitioners' latest judgement where one was made (their
+annotations), else what the agency recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from chronology.analysis.facts import top_agency
+from chronology.annotations import Note, judged_significance
+from chronology.record import Entry, FamilyMember
+
+SIGNIFICANCE_CHOICES = {"": "Any", "significant": "Significant only", "not_significant": "Not significant"}
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineFilter:
+    agencies: tuple[str, ...] = ()  # top agencies (Police, Health, Education, ...)
+    themes: tuple[str, ...] = ()
+    significance: str = ""
+    person: str = ""  # a family member's key (``person_key``)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    errors: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_args(cls, args: MultiDict[str, str]) -> TimelineFilter:
+        errors: list[str] = []
+        significance = args.get("significance", "")
+        if significance not in SIGNIFICANCE_CHOICES:
+            errors.append("Significance must be one of the choices")
+            significance = ""
+        return cls(
+            agencies=_distinct(args.getlist("agency")),
+            themes=_distinct(args.getlist("theme")),
+            significance=significance,
+            person=args.get("person", "").strip(),
+            date_from=_day(args.get("from", ""), "From", errors),
+            date_to=_day(args.get("to", ""), "To", errors),
+            errors=tuple(errors),
+        )
+
+    def query(self) -> dict[str, list[str] | str]:
+        """The filters as URL query arguments (for links that keep the view: table, CSV, timeline)."""
+        values: dict[str, list[str] | str] = {}
+        if self.agencies:
+            values["agency"] = list(self.agencies)
+        if self.themes:
+            values["theme"] = list(self.themes)
+        for key, value in (("significance", self.significance), ("person", self.person)):
+            if value:
+                values[key] = value
+        if self.date_from:
+            values["from"] = self.date_from.isoformat()
+        if self.date_to:
+            values["to"] = self.date_to.isoformat()
+        return values
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query())
+
+    def describe(self) -> str:
+        """The filters in words, for the access log and the printed table."""
+        parts = []
+        if self.agencies:
+            parts.append("agency " + ", ".join(self.agencies))
+        if self.themes:
+            parts.append("theme " + ", ".join(self.themes))
+        if self.significance:
+            parts.append(SIGNIFICANCE_CHOICES[self.significance].lower())
+        if self.person:
+            parts.append(f"person {self.person}")
+        if self.date_from or self.date_to:
+            parts.append(f"dates {self.date_from or '…'} to {self.date_to or '…'}")
+        return "; ".join(parts) or "no filters"
+
+    def select(
+        self, entries: Sequence[Entry], notes: Mapping[int, Sequence[Note]], family: Sequence[FamilyMember]
+    ) -> list[Entry]:
+        person = _member(self.person, family)
+        return [entry for entry in entries if self._keeps(entry, notes.get(entry.id, ()), person)]
+
+    def _keeps(self, entry: Entry, notes: Sequence[Note], person: FamilyMember | None) -> bool:
+        if self.agencies and top_agency(entry.agency) not in self.agencies:
+            return False
+        if self.themes and not set(self.themes) & set(entry.themes):
+            return False
+        if self.significance and (self.significance == "significant") != is_significant(entry, notes):
+            return False
+        if self.person and (person is None or not mentions(entry, person)):
+            return False
+        if self.date_from or self.date_to:
+            if entry.date is None:
+                return False
+            if self.date_from and entry.date.latest() < self.date_from:
+                return False
+            if self.date_to and entry.date.earliest() > self.date_to:
+                return False
+        return True
+
+
+def is_significant(entry: Entry, notes: Sequence[Note]) -> bool:
+    judged = judged_significance(notes)
+    return entry.significant if judged is None else judged
+
+
+def person_key(member: FamilyMember) -> str:
+    """A stable key for a family member in a URL: their lowest person id."""
+    return str(min(member.person_ids))
+
+
+def _member(key: str, family: Sequence[FamilyMember]) -> FamilyMember | None:
+    return next((m for m in family if person_key(m) == key), None)
+
+
+def mentions(entry: Entry, member: FamilyMember) -> bool:
+    """Whether the event names this person: by their person record, or by the name the family knows."""
+    name = member.name.casefold()
+    for mention in entry.persons:
+        if mention.person_id is not None and mention.person_id in member.person_ids:
+            return True
+        if mention.name and mention.name.casefold() == name:
+            return True
+        if mention.person_id is None and mention.display.casefold().startswith(f"{name} ("):
+            return True
+    return False
+
+
+def _distinct(values: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
+
+
+def _day(value: str, label: str, errors: list[str]) -> dt.date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        errors.append(f"{label} date must be a real date, like 2023-04-30")
+        return None

@@ -1,0 +1,238 @@
+"""The timeline's data as JSON: lanes, items, plan periods, incident clusters, harm index and details.
+
+Built from the same record, filters and annotations as the table and the CSV, so what is drawn is
+what is listed and exported. Every string is data for ``textContent`` in the browser, never markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chronology.analysis.facts import ChildFacts, Link, top_agency
+from chronology.analysis.harm import harm_series
+from chronology.annotations import Note
+from chronology.events import PartialDate
+from chronology.record import ChildRecord, Entry, age_at
+from web.timeline_filters import is_significant, person_key
+
+PLAN_WORDS = {"cp": "Child protection plan", "cin": "Child in need plan", "looked_after": "Looked after"}
+CLUSTER_COLOURS = 8  # CSS classes app-cluster-0..7; the label, not the colour, is what identifies a cluster
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterLabels:
+    """Short names ("Incident 3") for the link graph's incident clusters, in order of first event."""
+
+    names: Mapping[str, str]
+    colours: Mapping[str, int]
+
+    @classmethod
+    def of(cls, clusters: Sequence[str | None]) -> ClusterLabels:
+        names: dict[str, str] = {}
+        colours: dict[str, int] = {}
+        for cluster in clusters:
+            if cluster and cluster not in names:
+                colours[cluster] = len(names) % CLUSTER_COLOURS
+                names[cluster] = f"Incident {len(names) + 1}"
+        return cls(names, colours)
+
+
+def cluster_of(entry: Entry, facts: ChildFacts) -> str | None:
+    return entry.incident_cluster or facts.clusters.get(entry.id)
+
+
+def links_by_event(links: Sequence[Link]) -> dict[int, list[Link]]:
+    found: dict[int, list[Link]] = defaultdict(list)
+    for link in links:
+        found[link.a].append(link)
+        found[link.b].append(link)
+    return found
+
+
+def timeline_payload(
+    record: ChildRecord,
+    entries: Sequence[Entry],
+    notes: Mapping[int, Sequence[Note]],
+    facts: ChildFacts,
+) -> dict[str, Any]:
+    clusters = ClusterLabels.of([cluster_of(e, facts) for e in record.entries])
+    links = links_by_event(facts.links)
+    by_id = {entry.id: entry for entry in record.entries}
+    shown = [entry for entry in entries if entry.date is not None]
+    return {
+        "child": {
+            "id": record.person_id,
+            "name": record.name,
+            "dob": record.dob.iso() if record.dob else None,
+        },
+        "groups": lanes(shown),
+        "items": [_item(entry, notes.get(entry.id, ()), clusters, facts) for entry in shown],
+        "undated": len(entries) - len(shown),
+        "events": {
+            str(entry.id): event_detail(entry, notes.get(entry.id, ()), links.get(entry.id, []), by_id, clusters, facts)
+            for entry in entries
+        },
+        "plans": [_plan(plan, record, facts) for plan in facts.plans],
+        "harm": harm_points(facts),
+        "family": [
+            {"key": person_key(m), "name": m.name, "relationship": m.relationship, "known_to": m.sources}
+            for m in record.family
+        ],
+    }
+
+
+def lanes(entries: Sequence[Entry]) -> list[dict[str, Any]]:
+    """One lane per top agency, its services (e.g. each school) as nested lanes."""
+    services: dict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        services[top_agency(entry.agency)].add(entry.agency)
+    groups: list[dict[str, Any]] = []
+    for agency in sorted(services):
+        nested = sorted(services[agency])
+        groups.append(
+            {
+                "id": f"agency:{agency}",
+                "label": agency,
+                "nestedGroups": [f"service:{name}" for name in nested],
+                "showNested": True,
+                "className": f"app-lane app-lane--{_slug(agency)}",
+            }
+        )
+        for name in nested:
+            label = name.split(":", 1)[1].strip() if ":" in name else name
+            groups.append({"id": f"service:{name}", "label": label, "treeLevel": 2, "className": "app-service"})
+    return groups
+
+
+def _slug(agency: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in agency.lower())[:40]
+
+
+def _moment(entry: Entry) -> str:
+    day = entry.date.earliest()  # type: ignore[union-attr]
+    if entry.time:
+        return dt.datetime.combine(day, entry.time).isoformat()
+    return day.isoformat()
+
+
+def _item(entry: Entry, notes: Sequence[Note], clusters: ClusterLabels, facts: ChildFacts) -> dict[str, Any]:
+    cluster = cluster_of(entry, facts)
+    significant = is_significant(entry, notes)
+    item: dict[str, Any] = {
+        "id": entry.id,
+        "group": f"service:{entry.agency}",
+        "start": _moment(entry),
+        "type": "point",
+        "label": entry.summary,
+        "eventType": entry.event_type.replace("_", " "),
+        "age": entry.age_at_event,
+        "significant": significant,
+        "annotated": bool(notes),
+        "className": "app-item" + (" app-item--significant" if significant else ""),
+    }
+    if entry.end is not None and entry.end.latest() > entry.date.earliest():  # type: ignore[union-attr]
+        item["end"] = entry.end.latest().isoformat()
+        item["type"] = "range"
+    if cluster:
+        item["cluster"] = clusters.names[cluster]
+        item["className"] += f" app-cluster app-cluster-{clusters.colours[cluster]}"
+    return item
+
+
+def event_detail(
+    entry: Entry,
+    notes: Sequence[Note],
+    links: Sequence[Link],
+    by_id: Mapping[int, Entry],
+    clusters: ClusterLabels,
+    facts: ChildFacts,
+) -> dict[str, Any]:
+    """Everything the source said about the event, where it came from, who was there and what it links to."""
+    cluster = cluster_of(entry, facts)
+    return {
+        "id": entry.id,
+        "date": entry.date.marked() if entry.date else (entry.date_text or "date not known"),
+        "time": entry.time.strftime("%H:%M") if entry.time else None,
+        "end": entry.end.marked() if entry.end else None,
+        "age": entry.age_at_event,
+        "agency": entry.agency,
+        "source": entry.source,
+        "eventType": entry.event_type.replace("_", " "),
+        "categories": entry.categories,
+        "themes": entry.themes,
+        "summary": entry.summary,
+        "impactOnChild": entry.impact_on_child,
+        "actionOutcome": entry.action_outcome,
+        "analysis": entry.analysis,
+        "significantRecorded": entry.significant,
+        "significant": is_significant(entry, notes),
+        "childVoice": entry.child_voice,
+        "childSeenAlone": entry.child_seen_alone,
+        "persons": [
+            {"display": p.display, "role": p.role, "relationship": p.relationship, "ambiguous": p.ambiguous}
+            for p in entry.persons
+        ],
+        "attributes": {str(k): _text(v) for k, v in sorted(entry.attributes.items())},
+        "provenance": {
+            "system": entry.source_system,
+            "file": entry.source_file,
+            "row": entry.source_row,
+            "sheet": entry.source_sheet,
+            "path": entry.source_path,
+            "record": entry.source_record_id,
+            "batch": entry.batch_id,
+        },
+        "cluster": clusters.names.get(cluster) if cluster else None,
+        "episode": entry.episode or facts.episodes.get(entry.id),
+        "links": [_link(link, entry.id, by_id) for link in links],
+        "annotations": [note.as_dict() for note in notes],
+    }
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "; ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_text(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def _link(link: Link, event_id: int, by_id: Mapping[int, Entry]) -> dict[str, Any]:
+    other_id = link.b if link.a == event_id else link.a
+    other = by_id.get(other_id)
+    return {
+        "other": other_id,
+        "kind": link.kind.replace("_", " "),
+        "direction": "to" if link.a == event_id else "from",
+        "reason": link.reason,
+        "otherDate": other.date.marked() if other and other.date else None,
+        "otherAgency": other.agency if other else None,
+        "otherSummary": other.summary if other else None,
+    }
+
+
+def _plan(plan: Any, record: ChildRecord, facts: ChildFacts) -> dict[str, Any]:
+    end = plan.end or facts.as_of
+    words = PLAN_WORDS.get(plan.kind, plan.kind)
+    label = f"{words} {plan.number}" + (f" ({plan.category})" if plan.category else "")
+    return {
+        "kind": plan.kind,
+        "label": label + ("" if plan.end else " — open"),
+        "start": plan.start.isoformat(),
+        "end": end.isoformat() if end else None,
+        "startAge": age_at(record.dob, _partial(plan.start)),
+    }
+
+
+def _partial(day: dt.date) -> PartialDate:
+    return PartialDate.from_date(day)
+
+
+def harm_points(facts: ChildFacts) -> list[dict[str, Any]]:
+    """The cumulative-harm index at each month end, for the chart under the timeline."""
+    series = harm_series(facts)
+    return [{"date": p.day.isoformat(), "index": round(p.index, 2), "themes": list(p.active_themes)} for p in series.points]
