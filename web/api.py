@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from chronology.analysis.harm import harm_series
 from chronology.analysis.load import load_child_facts
 from chronology.analysis.patterns import find_flags, rule_info
-from chronology.entry_filter import EntryFilter, FilterError
+from chronology.annotations import notes_for
 from chronology.import_history import batch_issues, get_batch, list_batches
 from chronology.people import root_of
 from chronology.plan_status import current_plans
@@ -31,6 +31,7 @@ from web.auth import current_user, roles_required
 from web.children import SEARCHERS, _is_child
 from web.db import engine
 from web.imports import IMPORTERS_ROLES
+from web.timeline_filters import TimelineFilter, is_significant
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -177,33 +178,29 @@ def child(person_id: int) -> Any:
 
 @bp.route("/children/<int:person_id>/chronology")
 def chronology(person_id: int) -> Any:
-    """The child's events, oldest first, filtered as the timeline is, a page at a time."""
-    try:
-        wanted = EntryFilter.from_args(
-            request.args, {k: request.args.getlist(k) for k in ("agency", "theme")}
-        )
-    except FilterError as exc:
-        raise ApiRefusal(400, str(exc)) from None
+    """The child's events, oldest first, filtered exactly as the timeline is, a page at a time."""
+    wanted = TimelineFilter.from_args(request.args)
+    if wanted.errors:
+        raise ApiRefusal(400, "; ".join(wanted.errors))
     page, size = _page_args()
     with engine().begin() as conn:
-        decision = _open_child(conn, person_id, f"chronology page {page} ({_describe(wanted)})")
+        decision = _open_child(conn, person_id, f"chronology page {page} ({wanted.describe()})")
         record = load_child(conn, decision.person_id)
-    shown: list[Entry] = wanted.apply(record.entries)
+        notes = notes_for(conn, [entry.id for entry in record.entries])
+    shown: list[Entry] = wanted.select(record.entries, notes, record.family)
     start = (page - 1) * size
     return jsonify(
         person_id=decision.person_id,
-        filters=wanted.as_args(),
+        filters=wanted.query(),
         total=len(shown),
         page=page,
         page_size=size,
         pages=max(1, -(-len(shown) // size)),
-        events=[entry_json(e) for e in shown[start : start + size]],
+        events=[
+            entry_json(e, notes.get(e.id, []), is_significant(e, notes.get(e.id, ())))
+            for e in shown[start : start + size]
+        ],
     )
-
-
-def _describe(wanted: EntryFilter) -> str:
-    args = wanted.as_args()
-    return ", ".join(f"{k}={v}" for k, v in args.items()) or "no filters"
 
 
 @bp.route("/children/<int:person_id>/links")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from chronology.analysis.facts import Flag, PlanPeriod
+from chronology.annotations import Note
 from chronology.record import Entry
 
 
@@ -24,8 +26,20 @@ def row_json(row: Any) -> dict[str, Any]:
     return {key: _plain(value) for key, value in row._mapping.items()}
 
 
-def entry_json(entry: Entry) -> dict[str, Any]:
-    """One chronology event: what the source said, who was involved, where it came from, its groups."""
+def note_json(note: Note) -> dict[str, Any]:
+    return {
+        "author": note.author,
+        "at": note.created_at.isoformat(),
+        "kind": note.kind.value,
+        "significant": note.significant,
+        "text": note.text,
+    }
+
+
+def entry_json(entry: Entry, notes: Sequence[Note] = (), significant: bool | None = None) -> dict[str, Any]:
+    """One chronology event: what the source said, who was involved, where it came from, its groups,
+    and the practitioners' annotations beside it (``significant`` is their latest judgement, else the
+    agency's; ``recorded_significant`` is what the agency said)."""
     return {
         "id": entry.id,
         "date": entry.date.iso() if entry.date else None,
@@ -45,7 +59,9 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "impact_on_child": entry.impact_on_child,
         "action_outcome": entry.action_outcome,
         "analysis": entry.analysis,
-        "significant": bool(entry.significant),
+        "significant": bool(entry.significant) if significant is None else significant,
+        "recorded_significant": bool(entry.significant),
+        "annotations": [note_json(n) for n in notes],
         "child_voice": entry.child_voice,
         "child_seen_alone": entry.child_seen_alone,
         "persons": [

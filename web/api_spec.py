@@ -216,7 +216,7 @@ PATHS: dict[str, Any] = {
             _param(
                 "agency",
                 "query",
-                "Only these agencies (as recorded, or top level such as Police); repeatable.",
+                "Only these top-level agencies (Police, Health, Education, ...); repeatable.",
                 {"type": "array", "items": {"type": "string"}},
             ),
             _param(
@@ -226,15 +226,15 @@ PATHS: dict[str, Any] = {
                 {"type": "array", "items": {"type": "string"}},
             ),
             _param(
-                "significant",
+                "significance",
                 "query",
-                "Only significant (yes) or not significant (no) events.",
-                {"type": "string", "enum": ["yes", "no"]},
+                "Significant or not, by the practitioners' latest judgement, else the agency's.",
+                {"type": "string", "enum": ["significant", "not_significant"]},
             ),
             _param(
                 "person",
                 "query",
-                "Only events naming this person (a person id, or part of a name).",
+                "Only events naming this family member (their key: the lowest of their person ids).",
                 {"type": "string"},
             ),
             _param("from", "query", "Only events that may fall on or after this date.", DATE),

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from chronology.db.models import AccessLog
-from chronology.events import PartialDate, PersonRef
+from chronology.events import PartialDate, PersonRef, Provenance, Relationship
 from chronology.ingest import FileInfo, import_items
 from chronology.record import find_child
 from chronology.users import allocate
@@ -40,6 +40,14 @@ def amy(web_engine) -> int:
         at("e5", "2021-09-09", "Children's social care", themes=[], persons=[dad]),
         at("e6", "2022-01-01", "Health", themes=["domestic_abuse"]),
     ]
+    items.append(
+        Relationship(
+            amy,
+            dad,
+            "father",
+            Provenance(source_system="template:Children's social care", file="rel.csv", row=2),
+        )
+    )
     import_items(web_engine, items, FileInfo("amy.csv", "template"), actor="t")
     with web_engine.connect() as conn:
         return find_child(conn, "LA1")  # type: ignore[return-value]
@@ -101,7 +109,9 @@ def test_search_returns_children_and_is_logged(client, login, web_engine, amy):
     assert entry.actor == user.username and "Jones" in entry.detail
 
 
-def test_a_child_outside_the_team_needs_a_reason_and_each_view_is_logged_with_it(client, login, web_engine, amy):
+def test_a_child_outside_the_team_needs_a_reason_and_each_view_is_logged_with_it(
+    client, login, web_engine, amy
+):
     user = login("practitioner", "Team B")
     refused = get(client, f"/api/v1/children/{amy}/chronology")
     assert refused.status_code == 403 and refused.get_json()["reason_required"] is True
@@ -143,16 +153,19 @@ def test_chronology_filters_as_the_timeline(client, login, web_engine, amy):
     login("practitioner", "Team A")
     assert _ids(client, amy) == ["e1", "e2", "e3", "e4", "e5", "e6"]
     assert _ids(client, amy, agency="Police") == ["e1", "e4"]
-    assert _ids(client, amy, agency=["Education", "Health"]) == ["e2", "e3", "e6"]  # top-level agency
+    assert _ids(client, amy, agency=["Education", "Health"]) == ["e2", "e3", "e6"]  # top-level agencies
     assert _ids(client, amy, theme="domestic_abuse") == ["e1", "e4", "e6"]
     assert _ids(client, amy, theme=["neglect", "physical_abuse"]) == ["e2", "e3"]
-    assert _ids(client, amy, significant="yes") == ["e1", "e4"]
-    assert _ids(client, amy, significant="no") == ["e2", "e3", "e5", "e6"]
-    assert _ids(client, amy, person="mark") == ["e1", "e5"]
+    assert _ids(client, amy, significance="significant") == ["e1", "e4"]
+    assert _ids(client, amy, significance="not_significant") == ["e2", "e3", "e5", "e6"]
+    family = get(client, f"/api/v1/children/{amy}").get_json()["family"]
+    [dad] = [m for m in family if m["name"] == "Mark Jones"]
+    assert _ids(client, amy, person=str(min(dad["person_ids"]))) == ["e1", "e5"]
     assert _ids(client, amy, **{"from": "2020-02-10", "to": "2021-03-04"}) == ["e2", "e3", "e4"]
     assert _ids(client, amy, agency="Police", **{"from": "2021-01-01"}) == ["e4"]
     bad = get(client, f"/api/v1/children/{amy}/chronology", **{"from": "04/03/2021"})
-    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.get_json()["error"]
+    assert bad.status_code == 400 and "From date" in bad.get_json()["error"]
+    assert get(client, f"/api/v1/children/{amy}/chronology", significance="maybe").status_code == 400
 
 
 def test_chronology_pages_and_each_event_carries_provenance_and_people(client, login, web_engine, amy):
@@ -165,7 +178,11 @@ def test_chronology_pages_and_each_event_carries_provenance_and_people(client, l
         e["id"] for e in first["events"] + second["events"]
     )
     event = first["events"][0]
-    assert event["provenance"]["file"] == "police.csv" and event["provenance"]["row"] == 2 and event["provenance"]["record_id"] == "e1"
+    assert (
+        event["provenance"]["file"] == "police.csv"
+        and event["provenance"]["row"] == 2
+        and event["provenance"]["record_id"] == "e1"
+    )
     assert event["date"] == "2020-01-05" and event["age_at_event"]
     assert [p["name"] for p in event["persons"]] == ["Mark Jones"]
     assert "incident_cluster" in event and "episode" in event
@@ -206,3 +223,38 @@ def test_openapi_describes_exactly_the_api_routes_and_is_valid(client, login, ap
         if rule.rule.startswith("/api/"):
             described = set(document["paths"][_rule_path(rule.rule)])
             assert described == {m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_annotations_travel_with_events_and_significance_follows_the_latest_judgement(
+    client, login, web_engine, amy
+):
+    from chronology.annotations import Kind, add_note
+
+    _team_a(web_engine)
+    login("practitioner", "Team A")
+    [e2] = [
+        e
+        for e in get(client, f"/api/v1/children/{amy}/chronology").get_json()["events"]
+        if e["provenance"]["record_id"] == "e2"
+    ]
+    with web_engine.begin() as conn:
+        add_note(
+            conn,
+            child_person_id=amy,
+            members=[amy],
+            event_id=e2["id"],
+            author="pat",
+            kind=Kind.SIGNIFICANCE,
+            text="Injury unexplained",
+            significant=True,
+        )
+    assert _ids(client, amy, significance="significant") == ["e1", "e2", "e4"]
+    [e2] = [
+        e
+        for e in get(client, f"/api/v1/children/{amy}/chronology").get_json()["events"]
+        if e["id"] == e2["id"]
+    ]
+    assert (e2["significant"], e2["recorded_significant"]) == (True, False)
+    assert [(n["author"], n["kind"], n["text"]) for n in e2["annotations"]] == [
+        ("pat", "significance", "Injury unexplained")
+    ]
