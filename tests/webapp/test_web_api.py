@@ -229,6 +229,7 @@ def test_annotations_travel_with_events_and_significance_follows_the_latest_judg
     client, login, web_engine, amy
 ):
     from chronology.annotations import Kind, add_note
+    from chronology.search import groups_of
 
     _team_a(web_engine)
     login("practitioner", "Team A")
@@ -241,7 +242,7 @@ def test_annotations_travel_with_events_and_significance_follows_the_latest_judg
         add_note(
             conn,
             child_person_id=amy,
-            members=[amy],
+            members=groups_of(conn, [amy])[amy],
             event_id=e2["id"],
             author="pat",
             kind=Kind.SIGNIFICANCE,
