@@ -75,7 +75,7 @@ def test_auditor_always_gives_a_reason_to_see_who_a_child_is(client, login, web_
     _allocate(web_engine, "Team A", "LA1")
     login("auditor")
     assert client.get(f"/children/{two_children['LA1']}", base_url=BASE).status_code == 302
-    cohort = client.get("/audit/", base_url=BASE).get_data(as_text=True)
+    cohort = client.get("/audit/children", base_url=BASE).get_data(as_text=True)
     assert "Amy Jones" not in cohort and "Ben Smith" not in cohort and "LA1" not in cohort
     assert "Child-" in cohort
 
