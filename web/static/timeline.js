@@ -246,8 +246,13 @@
       var id = properties.items[0];
       if (typeof id === "number") {
         select(id, false);
+        history.replaceState(null, "", "#event-" + id);  // the address now shares this event too
       }
     });
+    var linked = /^#event-(\d+)$/.exec(window.location.hash);
+    if (linked && data.events[linked[1]]) {
+      select(Number(linked[1]), true);
+    }
     timeline.once("changed", function () {
       container.setAttribute("data-state", "drawn");
     });
@@ -286,6 +291,17 @@
     }
     follow(timeline, graph);
     follow(graph, timeline);
+    alignAxes(target);
+  }
+
+  // Line the chart's time axis up under the timeline's: both start where their label columns end.
+  function alignAxes(target) {
+    var lanes = container.querySelector(".vis-panel.vis-left");
+    var axis = target.querySelector(".vis-panel.vis-left");
+    if (lanes && axis) {
+      target.style.marginLeft = Math.max(0, lanes.offsetWidth - axis.offsetWidth) + "px";
+      graph.redraw();
+    }
   }
 
   fetch(container.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
