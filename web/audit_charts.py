@@ -92,7 +92,7 @@ def plan_lengths(children: Sequence[CohortChild], cohort: CohortFilter) -> Chart
         "Plan lengths",
         "Plans",
         _banded(lengths, settings()["charts"]["plan_length_bands_months"]),
-        f"{len(lengths)} plans; a plan still open is counted to the reference date.",
+        f"Plans counted: {len(lengths)}. A plan still open is counted to the reference date.",
     )
 
 
@@ -113,7 +113,7 @@ def plan_gaps(children: Sequence[CohortChild], cohort: CohortFilter) -> Chart:
         "Gaps between plans",
         "Gaps",
         _banded(gaps, settings()["charts"]["gap_bands_months"]),
-        f"{len(gaps)} gaps between one plan's end and the same child's next plan.",
+        f"Gaps counted: {len(gaps)}, from one plan's end to the same child's next plan of the same kind.",
     )
 
 
@@ -139,7 +139,7 @@ def incidents_around_plans(children: Sequence[CohortChild], cohort: CohortFilter
             Bar("During the plan", during),
             Bar(f"In the {months} months after", after),
         ),
-        f"Over {plans_counted} plans; each incident counted once however many agencies reported it.",
+        f"Plans counted: {plans_counted}. Each incident is counted once however many agencies reported it.",
     )
 
 
@@ -152,7 +152,7 @@ def pattern_frequency(children: Sequence[CohortChild], titles: dict[str, str]) -
         "Patterns by frequency",
         "Flags",
         bars,
-        f"{sum(flags.values())} flags for {kids} children.",
+        f"Flags: {sum(flags.values())}; children with flags: {kids}.",
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from chronology.db.models import AccessLog
 from chronology.users import add_user
 from commands.audit_store import run_audit_store
-from tests.browser.conftest import screenshot, sign_in, wait_for_timeline
+from tests.browser.conftest import ARTIFACTS, screenshot, sign_in, wait_for_timeline
 from tests.browser.harness import PASSWORD, World
 
 AUDITOR = "audrey-auditor"
@@ -38,6 +38,8 @@ def test_an_auditor_works_a_flag_through_to_its_evidence_on_the_timeline(page, a
     assert first_child.startswith("Child-")  # pseudonymised
     assert audited.featured_name not in page.inner_text("main")
     screenshot(page, "audit-panel")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".app-charts").screenshot(path=str(ARTIFACTS / "audit-charts.png"))
 
     link = rows.first.locator("a.app-evidence-link").first
     href = link.get_attribute("href")
