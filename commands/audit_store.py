@@ -73,6 +73,18 @@ def run_audit_store(url: str, *, workers: int) -> tuple[int, int, int]:
     return children, flags, dropped
 
 
+def prepare_audit_panel(workers: int | None = None) -> None:
+    """The demo's step before serving: every child's link graph, then the panel's flags."""
+    from commands.link import run_link
+
+    url = settings.database_url()
+    workers = workers or os.cpu_count() or 1
+    click.echo("\nlinking events and working out the audit panel's flags (chronology link; chronology audit-store)")
+    linked = run_link(url, child_ids=None, workers=workers)
+    children, flags, _ = run_audit_store(url, workers=workers)
+    click.echo(f"   {linked.links} links for {linked.children} children; {flags} flags for {children} children")
+
+
 @click.command("audit-store")
 @click.option(
     "--workers",

@@ -330,6 +330,9 @@ def demo_command(children: int, seed: int, directory: Path | None, serve: bool, 
     from commands.demo_web import make_demo_users, print_credentials, serve_demo
 
     featured = run_demo(children=children, seed=seed, directory=directory)
+    from commands.audit_store import prepare_audit_panel
+
+    prepare_audit_panel()
     users = make_demo_users(open_store(), featured)
     print_credentials(users, f"http://127.0.0.1:{port}/")
     if serve:
