@@ -330,6 +330,9 @@ def demo_command(children: int, seed: int, directory: Path | None, serve: bool, 
     from commands.demo_web import make_demo_users, print_credentials, serve_demo
 
     featured = run_demo(children=children, seed=seed, directory=directory)
+    from commands.audit_store import prepare_audit_panel
+
+    prepare_audit_panel()
     users = make_demo_users(open_store(), featured)
     print_credentials(users, f"http://127.0.0.1:{port}/")
     if serve:
@@ -352,6 +355,10 @@ cli.add_command(cohort_command)
 from commands.harm import harm_command  # noqa: E402
 
 cli.add_command(harm_command)
+
+from commands.audit_store import audit_store_command  # noqa: E402
+
+cli.add_command(audit_store_command)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -1,18 +1,96 @@
-"""The JSON API. Same sign-in, roles and access log as the pages; answers 401 rather than redirecting."""
+"""The JSON API under /api/v1: the pages' data, with the same sign-in, roles, access rules and log.
+
+Signed-in sessions only; an anonymous call gets 401 JSON (web/auth.py), a role outside the page's
+roles 403 JSON. Every route is a safe GET: nothing here changes data, so none needs a CSRF token
+(Flask-WTF checks every POST, and the API has none). A child's routes go through the same access
+decision as the child's page; break-glass is a ``reason`` argument on the call, recorded in the access
+log with every view it covers (it is not kept in the session: each call says why).
+The OpenAPI description (web/api_spec.py) is served at /api/v1/openapi.json.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
+from sqlalchemy import Connection
 
-from chronology.record import log_access
-from chronology.search import search_children
+from chronology.analysis.harm import harm_series
+from chronology.analysis.load import load_child_facts
+from chronology.analysis.patterns import find_flags, rule_info
+from chronology.annotations import notes_for
+from chronology.import_history import batch_issues, get_batch, list_batches
+from chronology.people import root_of
+from chronology.plan_status import current_plans
+from chronology.record import Entry, load_child, log_access
+from chronology.search import groups_of, search_children
+from web import access
+from web.api_json import entry_json, flag_json, plan_json, row_json
+from web.api_spec import openapi_document
 from web.auth import current_user, roles_required
-from web.children import SEARCHERS
+from web.children import SEARCHERS, _is_child
 from web.db import engine
+from web.imports import IMPORTERS_ROLES
+from web.timeline_filters import TimelineFilter, is_significant
 
-bp = Blueprint("api", __name__, url_prefix="/api")
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MIN_REASON = 10
+PAGE_SIZE_DEFAULT = 100
+PAGE_SIZE_MAX = 1000
+
+
+class ApiRefusal(Exception):
+    """Answer with this status and message as JSON (raised from helpers, caught below)."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+@bp.errorhandler(ApiRefusal)
+def _refused(error: ApiRefusal) -> Any:
+    return jsonify(error=error.message, **error.extra), error.status
+
+
+def _page_args() -> tuple[int, int]:
+    page = request.args.get("page", 1, type=int)
+    size = request.args.get("page_size", PAGE_SIZE_DEFAULT, type=int)
+    if page < 1 or not 1 <= size <= PAGE_SIZE_MAX:
+        raise ApiRefusal(400, f"page must be 1 or more and page_size between 1 and {PAGE_SIZE_MAX}")
+    return page, size
+
+
+def _open_child(conn: Connection, person_id: int, what: str) -> access.ChildAccess:
+    """The access decision for this child, break-glass on a ``reason``; the view is logged."""
+    user = current_user()
+    root = root_of(conn, person_id)
+    if not _is_child(conn, root):
+        raise ApiRefusal(404, "no such child")
+    decision = access.decide(conn, user, root)
+    if not decision.allowed:
+        reason = (request.args.get("reason") or "").strip()
+        if len(reason) < MIN_REASON:
+            raise ApiRefusal(
+                403,
+                f"this child is not allocated to your team: give a reason of at least {MIN_REASON} characters "
+                "as the reason argument (it is recorded)",
+                reason_required=True,
+            )
+        log_access(
+            conn,
+            actor=user.username,
+            action="break-glass",
+            person_id=root,
+            detail=f"{user.role.value} opened a record outside their allocation through the API",
+            reason=reason,
+        )
+        decision = access.ChildAccess(root, True, "reason given", reason)
+    access.log_view(conn, user, decision, f"API: {what}")
+    return decision
+
+
+# --- children ------------------------------------------------------------------------------------------
 
 
 @bp.route("/children")
@@ -22,7 +100,7 @@ def children() -> Any:
     query = request.args.get("q", "").strip()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     if not query:
-        return jsonify(error="give q: a name, date of birth or identifier"), 400
+        raise ApiRefusal(400, "give q: a name, date of birth or identifier")
     with engine().begin() as conn:
         result = search_children(
             conn,
@@ -52,8 +130,156 @@ def children() -> Any:
                 "age": hit.age,
                 "identifiers": hit.identifiers,
                 "agencies": hit.agencies,
-                "current_plan": {"kind": hit.plan.kind, "since": hit.plan.since.isoformat()} if hit.plan else None,
+                "current_plan": {"kind": hit.plan.kind, "since": hit.plan.since.isoformat()}
+                if hit.plan
+                else None,
             }
             for hit in result.hits
         ],
     )
+
+
+@bp.route("/children/<int:person_id>")
+def child(person_id: int) -> Any:
+    """Identity, family, plans and the periods each agency's data covers."""
+    with engine().begin() as conn:
+        decision = _open_child(conn, person_id, "child's record")
+        root = decision.person_id
+        record = load_child(conn, root, with_events=False)
+        facts = load_child_facts(conn, root, links=False)
+        plan = current_plans(conn, groups_of(conn, [root]))[root]
+    return jsonify(
+        person_id=root,
+        name=record.name,
+        dob=record.dob.iso() if record.dob else None,
+        sex=record.sex,
+        identifiers=record.identifiers,
+        invalid_identifiers=[{"kind": k, "value": v, "problem": p} for k, v, p in record.invalid_identifiers],
+        family=[
+            {
+                "name": member.name,
+                "relationship": member.relationship,
+                "person_ids": member.person_ids,
+                "known_to": member.sources,
+                "parental_responsibility": member.parental_responsibility,
+                "lives_with_child": member.lives_with_child,
+            }
+            for member in record.family
+        ],
+        current_plan={"kind": plan.kind, "since": plan.since.isoformat()} if plan else None,
+        plans=[plan_json(p) for p in facts.plans],
+        coverage=[
+            {"agency": c.agency, "from": c.start.isoformat(), "to": c.end.isoformat()}
+            for c in record.coverage
+        ],
+        access={"basis": decision.basis, "reason": decision.reason},
+    )
+
+
+@bp.route("/children/<int:person_id>/chronology")
+def chronology(person_id: int) -> Any:
+    """The child's events, oldest first, filtered exactly as the timeline is, a page at a time."""
+    wanted = TimelineFilter.from_args(request.args)
+    if wanted.errors:
+        raise ApiRefusal(400, "; ".join(wanted.errors))
+    page, size = _page_args()
+    with engine().begin() as conn:
+        decision = _open_child(conn, person_id, f"chronology page {page} ({wanted.describe()})")
+        record = load_child(conn, decision.person_id)
+        notes = notes_for(conn, [entry.id for entry in record.entries])
+    shown: list[Entry] = wanted.select(record.entries, notes, record.family)
+    start = (page - 1) * size
+    return jsonify(
+        person_id=decision.person_id,
+        filters=wanted.query(),
+        total=len(shown),
+        page=page,
+        page_size=size,
+        pages=max(1, -(-len(shown) // size)),
+        events=[
+            entry_json(e, notes.get(e.id, []), is_significant(e, notes.get(e.id, ())))
+            for e in shown[start : start + size]
+        ],
+    )
+
+
+@bp.route("/children/<int:person_id>/links")
+def links(person_id: int) -> Any:
+    """The child's link graph: each link with its reason, and each event's incident cluster and episode."""
+    with engine().begin() as conn:
+        decision = _open_child(conn, person_id, "links between events")
+        facts = load_child_facts(conn, decision.person_id)
+    return jsonify(
+        person_id=decision.person_id,
+        links=[
+            {"from": link.a, "to": link.b, "kind": link.kind, "reason": link.reason} for link in facts.links
+        ],
+        clusters={str(k): v for k, v in sorted(facts.clusters.items())},
+        episodes={str(k): v for k, v in sorted(facts.episodes.items())},
+    )
+
+
+@bp.route("/children/<int:person_id>/flags")
+def flags(person_id: int) -> Any:
+    """The audit patterns found for the child, each with its evidence events and dates."""
+    with engine().begin() as conn:
+        decision = _open_child(conn, person_id, "audit flags")
+        facts = load_child_facts(conn, decision.person_id)
+    titles = {info.code: info.title for info in rule_info()}
+    found = find_flags(facts)
+    return jsonify(
+        person_id=decision.person_id,
+        as_of=facts.as_of.isoformat() if facts.as_of else None,
+        flags=[flag_json(f, titles.get(f.pattern)) for f in found],
+    )
+
+
+@bp.route("/children/<int:person_id>/harm")
+def harm(person_id: int) -> Any:
+    """The cumulative-harm index at each month's end, and every contribution that moves it."""
+    with engine().begin() as conn:
+        decision = _open_child(conn, person_id, "cumulative harm index")
+        facts = load_child_facts(conn, decision.person_id)
+    series = harm_series(facts).as_dict()
+    series["person_id"] = decision.person_id
+    return jsonify(series)
+
+
+# --- imports -------------------------------------------------------------------------------------------
+
+
+@bp.route("/imports")
+@roles_required(*IMPORTERS_ROLES)
+def imports() -> Any:
+    """Every import's report, newest first."""
+    page, size = _page_args()
+    with engine().connect() as conn:
+        rows, total = list_batches(conn, limit=size, offset=(page - 1) * size)
+    return jsonify(total=total, page=page, page_size=size, imports=[row_json(r) for r in rows])
+
+
+@bp.route("/imports/<int:batch_id>")
+@roles_required(*IMPORTERS_ROLES)
+def import_report(batch_id: int) -> Any:
+    """One import's report with its rejected rows and warnings (``kind`` picks one), a page at a time."""
+    kind = request.args.get("kind")
+    if kind not in (None, "rejected", "warning"):
+        raise ApiRefusal(400, "kind must be rejected or warning")
+    page, size = _page_args()
+    with engine().connect() as conn:
+        batch = get_batch(conn, batch_id)
+        if batch is None:
+            abort(404)
+        issues, total = batch_issues(conn, batch_id, kind=kind, limit=size, offset=(page - 1) * size)
+    return jsonify(
+        report=row_json(batch), total=total, page=page, page_size=size, issues=[row_json(i) for i in issues]
+    )
+
+
+# --- the description -----------------------------------------------------------------------------------
+
+
+@bp.route("/openapi.json")
+def openapi() -> Any:
+    """This API's OpenAPI 3.1 description."""
+    return jsonify(openapi_document())

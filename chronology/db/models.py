@@ -325,3 +325,32 @@ class Annotation(Base):
     kind: Mapped[str] = mapped_column(String(20))  # significance | analysis | impact | comment
     significant: Mapped[bool | None] = mapped_column(Boolean)
     text: Mapped[str] = mapped_column(Text)
+class AuditSnapshot(Base):
+    """One child as the audit panel reads it, stored by ``chronology audit-store``.
+
+    Working out every child's flags on each page view is too slow for a whole authority, so the
+    panel reads this: the child's plans, the few facts a cohort filter consults, incident days for
+    the charts, and (in ``audit_flags``) every flag the patterns raised, as at ``as_of``.
+    """
+
+    __tablename__ = "audit_snapshots"
+
+    child_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    la_child_id: Mapped[str | None] = mapped_column(String(200))
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AuditFlag(Base):
+    """A flag a pattern raised for a child, as stored with the child's ``AuditSnapshot``."""
+
+    __tablename__ = "audit_flags"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("audit_snapshots.child_id"), index=True)
+    pattern: Mapped[str] = mapped_column(String(60), index=True)
+    evidence_from: Mapped[dt.date] = mapped_column(Date)
+    evidence_to: Mapped[dt.date] = mapped_column(Date)
+    events: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    detail: Mapped[str] = mapped_column(Text)

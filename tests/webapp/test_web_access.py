@@ -75,7 +75,7 @@ def test_auditor_always_gives_a_reason_to_see_who_a_child_is(client, login, web_
     _allocate(web_engine, "Team A", "LA1")
     login("auditor")
     assert client.get(f"/children/{two_children['LA1']}", base_url=BASE).status_code == 302
-    cohort = client.get("/audit/", base_url=BASE).get_data(as_text=True)
+    cohort = client.get("/audit/children", base_url=BASE).get_data(as_text=True)
     assert "Amy Jones" not in cohort and "Ben Smith" not in cohort and "LA1" not in cohort
     assert "Child-" in cohort
 
@@ -96,7 +96,7 @@ def test_roles_are_refused_pages_outside_their_work(client, login):
 def test_auditor_cannot_search_by_name(client, login):
     login("auditor")
     assert client.get("/children?q=Jones", base_url=BASE).status_code == 403
-    assert client.get("/api/children?q=Jones", base_url=BASE).status_code == 403
+    assert client.get("/api/v1/children?q=Jones", base_url=BASE).status_code == 403
 
 
 def test_data_officer_imports_but_does_not_manage_users(client, login):

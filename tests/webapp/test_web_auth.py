@@ -84,7 +84,7 @@ def test_public_endpoints_are_only_sign_in_and_static_files():
 
 
 def test_api_answers_401_not_a_redirect(client):
-    response = client.get("/api/children?q=x", base_url=BASE)
+    response = client.get("/api/v1/children?q=x", base_url=BASE)
     assert response.status_code == 401 and response.is_json
 
 

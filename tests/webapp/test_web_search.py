@@ -79,6 +79,6 @@ def test_searches_are_in_the_access_log(client, login, web_engine, two_children)
 
 def test_api_search_returns_json(client, login, two_children):
     login("practitioner", "Team A")
-    body = client.get("/api/children?q=LA2", base_url=BASE).get_json()
+    body = client.get("/api/v1/children?q=LA2", base_url=BASE).get_json()
     assert body["total"] == 1 and body["children"][0]["name"] == "Ben Smith"
     assert body["children"][0]["agencies"] == ["Education"]

@@ -1,0 +1,123 @@
+"""The audit panel's question, read from the URL: a cohort (a preset and/or conditions) and the
+patterns to show. A GET form, so a panel's view is a link that can be shared and reopened.
+
+The conditions are ``CohortFilter`` fields (chronology/analysis/cohorts.py), read and checked here
+with messages a panel member can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from chronology.analysis.cohorts import PLAN_KINDS, CohortError, CohortFilter, normalised, preset, presets
+from chronology.analysis.concern import concern_settings
+from chronology.analysis.patterns import PATTERN_CODES
+from chronology.vocabulary import themes as known_themes
+
+AGENCIES = ("Police", "Health", "Education", "Children's social care")
+NUMBERS = {
+    "age_min": "Youngest age",
+    "age_max": "Oldest age",
+    "plan_months_min": "Shortest plan (months)",
+    "plan_months_max": "Longest plan (months)",
+    "min_plans": "At least this many plans",
+}
+LISTS = ("plan_category", "main_concern", "agency", "theme", "pattern")
+
+
+def plan_category_choices() -> list[str]:
+    """The categories of abuse under one name each (config/cohorts.toml [plan_categories])."""
+    return sorted(set(concern_settings().categories.values()))
+
+
+@dataclass(slots=True)
+class PanelQuery:
+    """What was asked (as given, to show back in the form), the cohort it makes, and any problems."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    cohort: CohortFilter = field(default_factory=CohortFilter)
+    patterns: tuple[str, ...] = ()
+    errors: dict[str, str] = field(default_factory=dict)  # field name -> message
+
+    @property
+    def preset_name(self) -> str:
+        return self.values.get("preset", "")
+
+    def args(self) -> dict[str, Any]:
+        """The question as URL arguments again (for the CSV link, paging and the evidence pages)."""
+        out: dict[str, Any] = {k: v for k, v in self.values.items() if v}
+        out.update({k: v for k, v in self.lists.items() if v})
+        return out
+
+
+def _number(args: MultiDict[str, str], name: str, errors: dict[str, str]) -> int | None:
+    text = args.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        errors[name] = f"{NUMBERS[name]} must be a whole number, like 5"
+        return None
+    return int(text)
+
+
+def _age_on(text: str, errors: dict[str, str]) -> Any:
+    if text in ("", "plan_start", "as_of"):
+        return text or None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors["age_on"] = "Age on must be the plan's start, the reference date, or a date like 2024-03-31"
+        return None
+
+
+def _chosen(
+    args: MultiDict[str, str], name: str, allowed: list[str] | tuple[str, ...], errors: dict[str, str]
+) -> list[str]:
+    chosen = list(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
+    unknown = [v for v in chosen if v not in allowed]
+    if unknown:
+        errors[name] = f"Not a choice here: {', '.join(unknown)}"
+    return [v for v in chosen if v in allowed]
+
+
+def read_query(args: MultiDict[str, str]) -> PanelQuery:
+    errors: dict[str, str] = {}
+    themes = list(known_themes())
+    lists = {
+        "plan_category": _chosen(args, "plan_category", plan_category_choices(), errors),
+        "main_concern": _chosen(args, "main_concern", themes, errors),
+        "agency": _chosen(args, "agency", AGENCIES, errors),
+        "theme": _chosen(args, "theme", themes, errors),
+        "pattern": _chosen(args, "pattern", PATTERN_CODES, errors),
+    }
+    values = {name: args.get(name, "").strip() for name in ("preset", "plan_kind", "age_on", *NUMBERS)}
+    numbers = {name: _number(args, name, errors) for name in NUMBERS}
+    age_on = _age_on(values["age_on"], errors)
+    if values["plan_kind"] and values["plan_kind"] not in PLAN_KINDS:
+        errors["plan_kind"] = "Plan kind must be one of the choices"
+    if values["preset"] and values["preset"] not in presets():
+        errors["preset"] = "Choose one of the named cohorts"
+    query = PanelQuery(values, lists, patterns=tuple(lists["pattern"]), errors=errors)
+    if errors:
+        return query
+    try:
+        base = preset(values["preset"]) if values["preset"] else CohortFilter()
+        query.cohort = normalised(
+            base.with_conditions(
+                **numbers,
+                age_on=age_on,
+                plan_kind=values["plan_kind"] or None,
+                plan_categories=frozenset(lists["plan_category"]),
+                main_concerns=frozenset(lists["main_concern"]),
+                agencies=frozenset(lists["agency"]),
+                themes=frozenset(lists["theme"]),
+            )
+        )
+    except CohortError as exc:
+        errors["cohort"] = str(exc)
+    return query
