@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,8 +23,15 @@ allocations_t = TeamAllocation.__table__
 identifiers_t = PersonIdentifier.__table__
 
 _hasher = PasswordHasher()
-# Verified against when a username is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when a username is unknown, so a wrong name costs as long as a wrong password.
+    Made on first use, not at import: every ``chronology`` command imports this module."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -62,7 +70,9 @@ class UserView:
 
 
 def _view(row) -> UserView:  # type: ignore[no-untyped-def]
-    return UserView(row.id, row.username, Role(row.role), row.team, row.active, row.created_at, row.last_login)
+    return UserView(
+        row.id, row.username, Role(row.role), row.team, row.active, row.created_at, row.last_login
+    )
 
 
 def hash_password(password: str) -> str:
@@ -122,7 +132,7 @@ def list_users(conn: Connection) -> list[UserView]:
 def authenticate(conn: Connection, username: str, password: str) -> UserView | None:
     """The active user with this name and password, else None (same work either way)."""
     row = conn.execute(select(users_t).where(users_t.c.username == username.strip())).first()
-    stored = row.password_hash if row is not None else _DUMMY_HASH
+    stored = row.password_hash if row is not None else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -153,7 +163,9 @@ def update_user(conn: Connection, user_id: int, *, role: str, team: str | None, 
     if role_value in TEAM_ROLES and not team:
         raise UserError(f"a {role_value.value} needs a team")
     done = conn.execute(
-        update(users_t).where(users_t.c.id == user_id).values(role=role_value.value, team=team or None, active=active)
+        update(users_t)
+        .where(users_t.c.id == user_id)
+        .values(role=role_value.value, team=team or None, active=active)
     )
     if not done.rowcount:
         raise UserError(f"there is no user {user_id}")
@@ -203,4 +215,6 @@ def teams_of_child(conn: Connection, members: list[int]) -> set[str]:
     la_ids = select(identifiers_t.c.value).where(
         identifiers_t.c.person_id.in_(members), identifiers_t.c.kind == IdentifierKind.LA_CHILD_ID.value
     )
-    return set(conn.execute(select(allocations_t.c.team).where(allocations_t.c.la_child_id.in_(la_ids))).scalars())
+    return set(
+        conn.execute(select(allocations_t.c.team).where(allocations_t.c.la_child_id.in_(la_ids))).scalars()
+    )

@@ -107,13 +107,13 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
-    return url_for("children.search")
+    return url_for("children.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if g.get("user") is not None:
-        return redirect(url_for("children.search"))
+        return redirect(url_for("children.home"))
     form = LoginForm()
     throttle = current_app.extensions["login_throttle"]
     status = 200

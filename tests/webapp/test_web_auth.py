@@ -133,7 +133,26 @@ def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(client, make
     response = post_form(
         client, "/login?next=//evil.example/", {"username": "pat", "password": PASSWORD}, token_from="/login"
     )
-    assert response.headers["Location"] == "/children"
+    assert response.headers["Location"] == "/"
+
+
+def test_each_role_lands_on_a_page_it_may_use(client, make_user):
+    for role, team in [
+        ("practitioner", "A"),
+        ("manager", "A"),
+        ("auditor", None),
+        ("data_officer", None),
+        ("admin", None),
+    ]:
+        make_user(f"u-{role}", role, team)
+        landing = sign_in(client, f"u-{role}").headers["Location"]
+        while True:
+            response = client.get(landing, base_url=BASE)
+            if response.status_code != 302:
+                break
+            landing = response.headers["Location"]
+        assert response.status_code == 200, (role, landing)
+        post_form(client, "/logout", {}, token_from=landing)
 
 
 def test_a_session_ends_a_fixed_time_after_signing_in(app, client, make_user):
