@@ -21,7 +21,7 @@ from chronology.analysis.cohorts import select as cohort_select
 from chronology.analysis.facts import Flag
 from chronology.analysis.flag_store import stored_children
 from chronology.analysis.patterns import rule_info
-from chronology.db.models import Person
+from chronology.db.models import ImportBatch, Person
 from chronology.record import load_child, log_access
 from chronology.search import list_children
 from chronology.users import Role
@@ -45,7 +45,8 @@ class PanelResult:
     children: list[CohortChild]  # in the cohort, in child order
     stored: int  # children in the store
     everyone: int  # children in the database
-    computed_at: dt.datetime | None
+    computed_at: dt.datetime | None  # the newest snapshot
+    stale: bool  # a file was imported after the oldest snapshot was made
 
     @property
     def flagged(self) -> list[CohortChild]:
@@ -61,10 +62,12 @@ def _names_reason() -> str | None:
 
 
 def _run(conn: Connection, query: PanelQuery) -> PanelResult:
-    children, stored, latest = [], 0, None
+    children, stored, latest, oldest = [], 0, None, None
     for item in stored_children(conn):
         stored += 1
-        latest = max(latest, item.computed_at) if latest else item.computed_at
+        made = _utc(item.computed_at)
+        latest = max(latest, made) if latest else made
+        oldest = min(oldest, made) if oldest else made
         match = cohort_select(item.child, item.flags, query.cohort)
         if match is None:
             continue
@@ -73,7 +76,16 @@ def _run(conn: Connection, query: PanelQuery) -> PanelResult:
     everyone = conn.execute(
         select(func.count()).where(Person.is_child.is_(True), Person.merged_into_id.is_(None))
     ).scalar_one()
-    return PanelResult(children, stored, int(everyone), latest)
+    imported = conn.execute(
+        select(func.max(ImportBatch.started_at)).where(ImportBatch.status == "completed")
+    ).scalar()
+    stale = bool(imported and oldest and _utc(imported) > oldest)
+    return PanelResult(children, stored, int(everyone), latest, stale)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back stored times without their zone; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _question(query: PanelQuery) -> str:
@@ -190,11 +202,7 @@ def export() -> Any:
         flagged = result.flagged
         rows = write_audit(
             handle,
-            (
-                (_csv_child_id(child, reason), flag)
-                for child in flagged
-                for flag in child.flags
-            ),
+            ((_csv_child_id(child, reason), flag) for child in flagged for flag in child.flags),
         )
         for child in flagged:
             log_access(
