@@ -29,8 +29,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from chronology.db.models import Event, EventGroup
-from chronology.record import find_child, load_child
+from chronology.db.models import Event, EventGroup, Person, PersonIdentifier
 
 REFERRAL_DAYS = 3
 
@@ -40,12 +39,19 @@ class LinkScore:
     incidents: int = 0
     together: int = 0  # every report in one cluster
     unresolved: list[str] = field(default_factory=list)  # reports not found among the child's events
-    split: list[str] = field(default_factory=list)  # incidents whose reports are in several clusters
+    split: list[str] = field(default_factory=list)  # reports in one child group but several clusters
+    identity_split: list[str] = field(default_factory=list)  # reports in two person groups (identity)
     decoys: int = 0
     decoys_clustered: list[str] = field(default_factory=list)
     truth_pairs: int = 0
     predicted_pairs: int = 0
     correct_pairs: int = 0
+    same_group_pairs: int = 0  # truth pairs whose two records are in one child's record
+
+    @property
+    def recall_within_record(self) -> float:
+        """Recall over the pairs linking could join: both records in the same child's group."""
+        return self.correct_pairs / self.same_group_pairs if self.same_group_pairs else 1.0
 
     @property
     def precision(self) -> float:
@@ -59,103 +65,149 @@ class LinkScore:
         return [
             f"planted cross-agency incidents: {self.incidents}; all reports in one cluster: {self.together}",
             f"reports not found in the store: {len(self.unresolved)}",
+            f"reports in one child's record but in several clusters (linking missed): {len(self.split)}",
+            f"reports split between two person groups (identity left the child apart): {len(self.identity_split)}",
             f"decoys: {self.decoys}; pulled into an incident cluster: {len(self.decoys_clustered)}",
             f"event pairs: truth {self.truth_pairs}, clustered {self.predicted_pairs}, both {self.correct_pairs}",
-            f"pairwise precision {self.precision:.3f}, recall {self.recall:.3f}",
+            f"pairwise precision {self.precision:.3f}, recall {self.recall:.3f} "
+            f"(recall {self.recall_within_record:.3f} over the {self.same_group_pairs} pairs in one child's record)",
         ]
 
 
 @dataclass(slots=True)
-class _ChildEvents:
-    rows: list[Any]
-    by_record: dict[str, set[int]]
+class _Store:
+    """Every event's record keys, child group and subject name, read once."""
+
+    by_key: dict[str, list[int]]
+    root: dict[int, int]  # event -> its subject's group root
+    referrals: list[tuple[int, dt.date, str]]  # (event, day, ReferralSource)
+    la_root: dict[str, int]  # LA child ID -> group root
 
 
-def _child_events(
-    engine: Engine, la_child_id: str, cache: dict[str, _ChildEvents | None]
-) -> _ChildEvents | None:
-    if la_child_id in cache:
-        return cache[la_child_id]
-    events = Event.__table__
+def _load_store(engine: Engine) -> _Store:
+    events, persons, idents = Event.__table__, Person.__table__, PersonIdentifier.__table__
     with engine.connect() as conn:
-        person_id = find_child(conn, la_child_id)
-        if person_id is None:
-            cache[la_child_id] = None
-            return None
-        members = load_child(conn, person_id, with_events=False).members
-        rows = list(
-            conn.execute(
-                select(
-                    events.c.id,
-                    events.c.event_type,
-                    events.c.date,
-                    events.c.source_record_id,
-                    events.c.attributes,
-                ).where(events.c.subject_id.in_(members))
+        parent = {
+            int(i): int(p)
+            for i, p in conn.execute(
+                select(persons.c.id, persons.c.merged_into_id).where(persons.c.merged_into_id.is_not(None))
+            )
+        }
+
+        def root(person: int) -> int:
+            seen = set()
+            while person in parent and person not in seen:
+                seen.add(person)
+                person = parent[person]
+            return person
+
+        store = _Store(defaultdict(list), {}, [], {})
+        for value, person in conn.execute(
+            select(idents.c.value, idents.c.person_id).where(
+                idents.c.kind == "la_child_id", idents.c.valid.is_(True)
+            )
+        ):
+            store.la_root.setdefault(value, root(int(person)))
+        rows = conn.execute(
+            select(
+                events.c.id,
+                events.c.subject_id,
+                events.c.event_type,
+                events.c.date,
+                events.c.source_record_id,
             )
         )
-    by_record: dict[str, set[int]] = defaultdict(set)
-    for row in rows:
-        rid = row.source_record_id or ""
-        for key in {rid, rid.split("/", 1)[1] if "/" in rid and rid[0].isupper() else rid}:
-            if key:
-                by_record[key].add(int(row.id))
-        ref = (row.attributes or {}).get("occurrence_ref")
-        if row.event_type == "police_occurrence" and ref:
-            by_record[f"police:{ref}"].add(int(row.id))
-    cache[la_child_id] = _ChildEvents(rows, by_record)
-    return cache[la_child_id]
+        for event_id, subject, event_type, day, rid in rows:
+            event_id, rid = int(event_id), rid or ""
+            store.root[event_id] = root(int(subject))
+            keys = {rid}
+            if FHIR_ID.match(rid) and not rid.startswith("LA"):
+                keys.add(rid.split("/", 1)[1])
+            if event_type == "police_occurrence":
+                keys = {f"police:{rid.split('/')[0]}"}
+            for key in keys - {""}:
+                store.by_key[key].append(event_id)
+            if event_type == "referral" and day is not None:
+                store.referrals.append((event_id, day, ""))
+        sources = {
+            int(i): str((a or {}).get("ReferralSource", ""))
+            for i, a in conn.execute(
+                select(events.c.id, events.c.attributes).where(events.c.event_type == "referral")
+            )
+        }
+        store.referrals = [(i, d, sources.get(i, "")) for i, d, _ in store.referrals]
+    return store
 
 
-def resolve(report: dict[str, Any], incident: dict[str, Any], child: _ChildEvents) -> set[int]:
-    """The stored events that are this report of the incident."""
+def candidates(report: dict[str, Any], incident: dict[str, Any], store: _Store) -> list[int]:
+    """Every stored event that could be this report (a police occurrence is one event per child)."""
     rid = report["record_id"]
-    if report["agency"] == "Police":
-        found = child.by_record.get(f"police:{rid.split('/')[0]}", set())
-    else:
-        found = child.by_record.get(rid, set())
-    if found or report.get("what") != "referral":
-        return set(found)
-    day = dt.date.fromisoformat(incident["date"])
-    return {
-        int(row.id)
-        for row in child.rows
-        if row.event_type == "referral"
-        and row.date is not None
-        and 0 <= (row.date - day).days <= REFERRAL_DAYS
-        and str((row.attributes or {}).get("ReferralSource", "")) == "6"
+    key = f"police:{rid.split('/')[0]}" if report["agency"] == "Police" else rid
+    found = list(store.by_key.get(key, ()))
+    if not found and report.get("what") == "referral":
+        day = dt.date.fromisoformat(incident["date"])
+        found = [
+            i for i, d, source in store.referrals if source == "6" and 0 <= (d - day).days <= REFERRAL_DAYS
+        ]
+    return found
+
+
+def resolve_incident(incident: dict[str, Any], store: _Store) -> tuple[dict[int, set[int]], set[int]]:
+    """Report index -> its events, and the child groups they were found in.
+
+    A report is looked for in the child's own group (by LA child ID) first. When identity left part
+    of the child's records in another group, a report found there is taken when it is the only record
+    with that ID, or when it is in a group where such a unique report of the same incident was found.
+    """
+    own = store.la_root.get(incident["la_child_id"])
+    found: dict[int, list[int]] = {
+        n: candidates(r, incident, store) for n, r in enumerate(incident["reports"])
     }
+    homes = {own} if own is not None else set()
+    homes |= {store.root[c[0]] for c in found.values() if len(c) == 1}
+    resolved = {
+        n: {i for i in c if store.root[i] == own} or {i for i in c if store.root[i] in homes}
+        for n, c in found.items()
+    }
+    return resolved, {store.root[i] for events in resolved.values() for i in events}
 
 
 def score(engine: Engine, ground_truth: Path) -> LinkScore:
     truth = json.loads(ground_truth.read_text(encoding="utf-8"))
     result = LinkScore()
-    cache: dict[str, _ChildEvents | None] = {}
+    store = _load_store(engine)
     groups = _clusters(engine)
     truth_pairs: set[frozenset[int]] = set()
     for incident in truth["cross_agency_incidents"]:
         result.incidents += 1
-        child = _child_events(engine, incident["la_child_id"], cache)
         label = f"{incident['la_child_id']} {incident['police_reference']} {incident['date']}"
+        resolved, _ = resolve_incident(incident, store)
         events: set[int] = set()
-        for report in incident["reports"]:
-            found = resolve(report, incident, child) if child else set()
-            if not found:
+        for n, report in enumerate(incident["reports"]):
+            if not resolved[n]:
                 result.unresolved.append(f"{label}: {report['agency']} {report['record_id']}")
-            events |= found
+            events |= resolved[n]
         truth_pairs |= {frozenset(p) for p in combinations(sorted(events), 2)}
         clusters = {groups.get(e) for e in events}
         if len(clusters) == 1 and None not in clusters:
             result.together += 1
+        elif len({store.root[e] for e in events}) > 1:
+            result.identity_split.append(label)
         else:
             result.split.append(label)
     for decoy in truth["decoys"]:
         result.decoys += 1
-        child = _child_events(engine, decoy["la_child_id"], cache)
-        found = resolve(decoy, decoy, child) if child else set()
+        found = {
+            i
+            for i in candidates(decoy, decoy, store)
+            if store.root[i] == store.la_root.get(decoy["la_child_id"])
+        }
         if any(groups.get(e) for e in found):
             result.decoys_clustered.append(f"{decoy['la_child_id']} {decoy['agency']} {decoy['record_id']}")
     records = _record_keys(engine)
+    same_group = {
+        frozenset(records[e] for e in pair) for pair in truth_pairs if len({store.root[e] for e in pair}) == 1
+    }
     truth_pairs = {frozenset(records[e] for e in pair) for pair in truth_pairs}
     truth_pairs = {pair for pair in truth_pairs if len(pair) == 2}
     members: dict[str, set[str]] = defaultdict(set)
@@ -164,6 +216,7 @@ def score(engine: Engine, ground_truth: Path) -> LinkScore:
     predicted = {frozenset(p) for keys in members.values() for p in combinations(sorted(keys), 2)}
     result.truth_pairs, result.predicted_pairs = len(truth_pairs), len(predicted)
     result.correct_pairs = len(truth_pairs & predicted)
+    result.same_group_pairs = len({pair for pair in same_group if len(pair) == 2})
     return result
 
 

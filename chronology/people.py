@@ -91,6 +91,28 @@ def root_of(conn: Connection, person_id: int) -> int:
         current = parent
 
 
+def roots_of(conn: Connection, person_ids: Iterable[int]) -> dict[int, int]:
+    """Each person's group root, with one query per level of the merge tree rather than per person."""
+    parent: dict[int, int | None] = {}
+    pending = set(person_ids)
+    while pending:
+        rows = conn.execute(
+            select(persons_t.c.id, persons_t.c.merged_into_id).where(persons_t.c.id.in_(sorted(pending)))
+        ).all()
+        found = {int(i): (int(m) if m is not None else None) for i, m in rows}
+        parent.update(found)
+        parent.update(dict.fromkeys(pending - found.keys()))
+        pending = {m for m in found.values() if m is not None and m not in parent}
+    roots: dict[int, int] = {}
+    for person in parent:
+        current, seen = person, set()
+        while (up := parent.get(current)) is not None and current not in seen:
+            seen.add(current)
+            current = up
+        roots[person] = current
+    return roots
+
+
 def group_members(conn: Connection, person_id: int) -> list[int]:
     """Every source person joined to ``person_id``'s group (its root and all below it)."""
     root = root_of(conn, person_id)

@@ -25,7 +25,7 @@ from chronology.db.models import (
 )
 from chronology.events import IdentifierKind, PartialDate
 from chronology.identifiers import normalise_nhs_number, normalise_upn
-from chronology.people import group_members, name_key, root_of
+from chronology.people import group_members, name_key, root_of, roots_of
 from chronology.vocabulary import family_relationship, is_role_only_name
 
 events_t = Event.__table__
@@ -225,8 +225,9 @@ def load_family(conn: Connection, members: list[int]) -> list[FamilyMember]:
         .order_by(relationships_t.c.id)
     ).all()
     grouped: dict[tuple[Any, str], FamilyMember] = {}
+    roots = roots_of(conn, {row.person_id for row in rows})
     for row in rows:
-        root = root_of(conn, row.person_id)
+        root = roots.get(row.person_id, row.person_id)
         # Same real person (joined by identifiers) or, lacking identifiers, same name in this child's life.
         identity: Any = root if root != row.person_id else (name_key(row.display_name) or root)
         key = (identity, row.relationship)

@@ -16,6 +16,7 @@ import math
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,12 @@ def _as_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> 
 def _age_on(_ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
     if value is None or value in ("plan_start", "as_of"):
         return value
-    return _as_date(_ctx, param, value)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected plan_start, as_of or a date as YYYY-MM-DD, not {value!r}"
+        ) from None
 
 
 def _codes(_ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -234,15 +240,22 @@ _SCALARS = (
 def _request(
     patterns: tuple[str, ...], preset_name: str | None, options: dict[str, Any], *, with_flags: bool = True
 ) -> tuple[str, AuditRequest]:
-    cohort = build_cohort(preset_name, options)
+    """The panel's request, checked before the database is opened; the reference date defaults to
+    the data's latest date, one date for the whole cohort."""
+    try:
+        request = AuditRequest(
+            build_cohort(preset_name, options), tuple(dict.fromkeys(patterns)), None, with_flags
+        )
+    except ValueError as exc:  # a preset naming an unknown pattern
+        raise click.UsageError(str(exc)) from None
     url = settings.database_url()
-    engine = open_store(url)
     as_of = options["as_of"]
     if as_of is None:
+        engine = open_store(url)
         with engine.connect() as conn:
             as_of = data_reference_date(conn)
-    engine.dispose()
-    return url, AuditRequest(cohort, tuple(dict.fromkeys(patterns)), as_of, with_flags)
+        engine.dispose()
+    return url, replace(request, as_of=as_of)
 
 
 # --- the commands ---------------------------------------------------------------------------------------
@@ -287,9 +300,12 @@ def audit_command(
 
 @click.command("cohort")
 @cohort_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the list as CSV.")
 @click.option("--list-presets", is_flag=True, help="List the named cohorts and stop.")
 @click.option("--reason", help="Why the cohort is being listed (kept in the access log).")
-def cohort_command(preset_name: str | None, list_presets: bool, reason: str | None, **options: Any) -> None:
+def cohort_command(
+    preset_name: str | None, out: Path | None, list_presets: bool, reason: str | None, **options: Any
+) -> None:
     """Print the children a cohort selects, with the plan(s) that matched and why."""
     if list_presets:
         for name, data in sorted(presets().items()):
@@ -297,15 +313,20 @@ def cohort_command(preset_name: str | None, list_presets: bool, reason: str | No
         return
     url, request = _request((), preset_name, options, with_flags=False)
     found = run_audit(url, request, workers=options["workers"])
+    if out is not None:
+        from exporters.cohort_csv import export_cohort
+
+        export_cohort(out, found)
+    what = f"listed in a cohort ({request.cohort.describe()}; reference date {request.as_of})"
     engine = open_store(url)
     with engine.begin() as conn:
         for child in found:
             log_access(
                 conn,
                 actor=current_actor(),
-                action="search",
+                action="export" if out else "search",
                 person_id=child.person_id,
-                detail=f"listed in a cohort ({request.cohort.describe()}; reference date {request.as_of})",
+                detail=what + (f", to {out}" if out else ""),
                 reason=reason,
             )
     engine.dispose()

@@ -356,6 +356,10 @@ from commands.audit_store import audit_store_command  # noqa: E402
 
 cli.add_command(audit_store_command)
 
+from commands.harm import harm_command  # noqa: E402
+
+cli.add_command(harm_command)
+
 
 def main() -> None:  # pragma: no cover - console entry
     try:

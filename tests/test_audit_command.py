@@ -80,7 +80,7 @@ def read_panel(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_each_seed_audit_is_reproduced_exactly_as_a_cohort(authority):
+def test_each_seed_audit_is_reproduced_exactly_as_a_cohort(authority, tmp_path):
     as_of = authority["as_of"]
     bucks = listed(invoke("cohort", "--cohort", "bucks_2019", "--as-of", as_of, "--workers", "2"))
     expected: dict[str, list[str]] = {}
@@ -89,8 +89,16 @@ def test_each_seed_audit_is_reproduced_exactly_as_a_cohort(authority):
     assert expected, "the generated authority should hold children of the Buckinghamshire cohort"
     assert bucks == expected  # the same children, and for each the same plan(s)
 
-    repeat = listed(invoke("cohort", "--cohort", "south_glos_2025", "--as-of", as_of, "--workers", "2"))
+    listing = tmp_path / "cohort.csv"
+    repeat = listed(
+        invoke(
+            "cohort", "--cohort", "south_glos_2025", "--as-of", as_of, "--workers", "2", "--out", str(listing)
+        )
+    )
     assert set(repeat) == {entry["la_child_id"] for entry in authority["cohort_south_glos_2025"]}
+    rows = read_panel(listing)
+    assert [row["child_id"] for row in rows] == list(repeat)
+    assert all(re.search(r"\d child protection plans", row["why"]) for row in rows)
     # and the cohorts are a choice: planted children on a plan are left out of each
     on_plan = {c["la_child_id"] for c in authority["children"] if any(p["kind"] == "CP" for p in c["plans"])}
     assert on_plan - set(bucks) and on_plan - set(repeat)
@@ -187,3 +195,23 @@ def test_the_commands_refuse_what_they_cannot_do(tmp_path, monkeypatch):
     presets = runner.invoke(cli, ["cohort", "--list-presets"])
     assert presets.exit_code == 0 and "bucks_2019" in presets.output and "south_glos_2025" in presets.output
     assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_harm_prints_the_index_by_month_and_writes_what_the_api_returns(authority, authority_db, tmp_path):
+    # a school-age child whose school recorded the domestic abuse (Operation Encompass, joined by UPN)
+    child = next(c for c in authority["children"] if c["scenario"] in ("escalation_isolated", "isolated_da"))
+    printed = invoke("harm", child["la_child_id"], "--as-of", authority["as_of"])
+    assert "what moved it:" in printed and "points" in printed
+    out = tmp_path / "harm.json"
+    invoke("harm", child["la_child_id"], "--as-of", authority["as_of"], "--json", str(out))
+    series = json.loads(out.read_text(encoding="utf-8"))
+    assert series["points"][-1]["date"] == authority["as_of"]
+    assert {"index", "active_theme_count", "events"} <= set(series["points"][-1])
+    assert any(c["kind"] == "harm" for c in series["contributions"])
+    engine = make_engine(authority_db[0])
+    log = AccessLog.__table__
+    with engine.connect() as conn:
+        person = find_child(conn, child["la_child_id"])
+        actions = conn.execute(select(log.c.action).where(log.c.person_id == person)).scalars().all()
+    engine.dispose()
+    assert "view" in actions and "export" in actions

@@ -15,6 +15,7 @@ from chronology.analysis.classify import (
     is_marac_referral,
     is_missed_appointment,
     is_response,
+    records_child_voice,
 )
 from chronology.analysis.facts import HEALTH, POLICE, SOCIAL_CARE
 from chronology.analysis.pattern_settings import PatternSettings, load_pattern_settings
@@ -119,6 +120,20 @@ def test_fathers_and_missed_appointments():
     assert all(is_father_relationship(r) for r in ("father", "Step-father", "mother's partner"))
     assert not any(is_father_relationship(r) for r in ("uncle", "mother", None))
     assert is_missed_appointment(one(lambda c: c.missed_appointment("2021-01-01")))
+
+
+def test_childs_voice_from_the_field_or_a_template_category():
+    assert records_child_voice(one(lambda c: c.visit("2021-01-01", voice=True)))
+    assert records_child_voice(
+        one(
+            lambda c: c.event(
+                "2021-01-01", "statutory_visit", categories=("Statutory visit", "Child seen alone")
+            )
+        )
+    )
+    assert not records_child_voice(
+        one(lambda c: c.event("2021-01-01", "statutory_visit", categories=("Statutory visit",)))
+    )
 
 
 def test_words_come_from_config():

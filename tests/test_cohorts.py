@@ -237,6 +237,12 @@ def test_the_seed_presets_say_what_the_audits_chose():
         preset("nope")
     with pytest.raises(CohortError, match="unknown condition"):
         filter_from_mapping({"age_maximum": 5})
+    with pytest.raises(CohortError, match="age_max must be a whole number"):
+        filter_from_mapping({"age_max": "five"})
+    with pytest.raises(CohortError, match="themes must be a list"):
+        filter_from_mapping({"themes": "neglect"})
+    with pytest.raises(CohortError, match="must be a date"):
+        filter_from_mapping({"plan_started_from": "last year"})
 
 
 def test_a_preset_takes_further_conditions():

@@ -73,7 +73,13 @@ def test_dash_risk_and_theme_multiply_an_events_points():
     high = harm_on(child_facts([da_incident("2022-01-01", dash="high")]), dt.date(2022, 1, 1), SETTINGS)
     assert high.harm == pytest.approx(standard.harm * SETTINGS.dash["high"])
     # a "DASH high" category (a template or MARAC record) counts the same as the police field
-    by_category = fact("2022-01-01", "agency_record", themes=("domestic_abuse",), categories=("DASH: high",))
+    by_category = fact(
+        "2022-01-01",
+        "agency_record",
+        agency="Health: GP",
+        themes=("domestic_abuse",),
+        categories=("DASH: high",),
+    )
     assert harm_on(child_facts([by_category]), dt.date(2022, 1, 1), SETTINGS).harm == pytest.approx(
         SETTINGS.points["agency_record"] * SETTINGS.dash["high"]
     )
@@ -172,6 +178,20 @@ def test_incident_free_periods_lower_the_index_and_a_new_incident_restarts_the_c
     # an incident inside the period means the period never completed
     busy = child_facts([da_incident("2022-01-01"), da_incident("2022-05-01")], as_of=AS_OF)
     assert harm_on(busy, day, SETTINGS).strengths == 0
+
+
+def test_silence_after_an_agencys_data_stops_is_not_an_incident_free_period():
+    day = dt.date(2022, 1, 1) + dt.timedelta(days=SETTINGS.incident_free_days + 1)
+    police_covered = child_facts([da_incident("2022-01-01")], as_of=AS_OF)
+    police_covered.coverage = {"Police": (dt.date(2016, 1, 1), dt.date(2024, 1, 1))}
+    police_stops = child_facts([da_incident("2022-01-01")], as_of=AS_OF)
+    police_stops.coverage = {"Police": (dt.date(2016, 1, 1), dt.date(2022, 3, 31))}
+    assert harm_on(police_covered, day, SETTINGS).strengths > 0
+    assert harm_on(police_stops, day, SETTINGS).strengths == 0
+    # an agency that reported nothing for this child does not matter
+    school_stops = child_facts([da_incident("2022-01-01")], as_of=AS_OF)
+    school_stops.coverage = {"Education": (dt.date(2016, 1, 1), dt.date(2022, 3, 31))}
+    assert harm_on(school_stops, day, SETTINGS).strengths > 0
 
 
 def test_the_series_has_a_point_per_month_to_the_reference_date_with_its_contributors():

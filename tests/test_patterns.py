@@ -34,7 +34,7 @@ def with_threshold(code: str, **changes):
 def test_repeat_cp_plan_however_long_ago_with_evidence():
     child = ChildBuilder()
     first = child.plan("2016-05-01", "2017-01-10")
-    second = child.plan("2023-02-01", "2023-12-01")
+    second = child.plan("2023-02-01", "2023-12-01", previous_reported=1)  # the census agrees: one flag
     (flag,) = flags_of(child, "repeat_cp_plan")
     assert flag.events == (first.end_event_id, second.start_event_id)
     assert (flag.evidence_from, flag.evidence_to) == (day("2017-01-10"), day("2023-02-01"))
@@ -508,6 +508,19 @@ def test_incidents_in_isolation_response_within_30_days(response_on, fires):
     child = ChildBuilder()
     _three_incidents(child)
     child.assessment(response_on)
+    assert bool(flags_of(child, "incidents_in_isolation")) is fires
+
+
+@pytest.mark.parametrize(
+    ("agencies", "fires"), [(("police", "police", "school"), True), (("police",) * 3, False)]
+)
+def test_incidents_in_isolation_two_agencies_are_enough(agencies, fires):
+    child = ChildBuilder()
+    for when, agency in zip(("2021-01-10", "2021-02-10", "2021-03-10"), agencies, strict=True):
+        if agency == "police":
+            child.police_other(when)
+        else:
+            child.school_concern(when, "Neglect")
     assert bool(flags_of(child, "incidents_in_isolation")) is fires
 
 

@@ -111,6 +111,13 @@ def is_father_relationship(relationship: str | None, words: Words | None = None)
     return relationship is not None and relationship.strip().lower() in _lowered(words.father_relationships)
 
 
-def records_child_voice(fact: Fact) -> bool:
-    """Any agency's record of the child's own views or words, or of the child seen alone."""
-    return fact.child_voice
+def records_child_voice(fact: Fact, words: Words | None = None) -> bool:
+    """Any agency's record of the child's own views or words, or of the child seen alone.
+
+    The loader sets ``child_voice`` from the event's voice text or seen-alone field; a template row
+    says it in a category instead ("Statutory visit; Child seen alone").
+    """
+    if fact.child_voice:
+        return True
+    phrases = _lowered((words or default_words()).voice_phrases)
+    return any(phrase in category.lower() for category in fact.categories for phrase in phrases)

@@ -157,6 +157,15 @@ class CohortMatch:
 
 _LIST_FIELDS = {"plan_categories", "main_concerns", "agencies", "themes", "patterns"}
 _DATE_FIELDS = {"plan_started_from", "plan_started_to"}
+_INT_FIELDS = {
+    "age_min",
+    "age_max",
+    "plan_days_min",
+    "plan_days_max",
+    "plan_months_min",
+    "plan_months_max",
+    "min_plans",
+}
 _INFO_KEYS = {"title", "source"}
 
 
@@ -182,7 +191,11 @@ def filter_from_mapping(data: Mapping[str, Any], *, name: str | None = None) -> 
         if key not in allowed:
             raise CohortError(f"cohort {name or ''} has an unknown condition {key!r}")
         if key in _LIST_FIELDS:
+            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                raise CohortError(f"cohort {name or ''}: {key} must be a list of words, not {value!r}")
             value = frozenset(value)
+        elif key in _INT_FIELDS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise CohortError(f"cohort {name or ''}: {key} must be a whole number, not {value!r}")
         elif key in _DATE_FIELDS or (key == "age_on" and value not in ("plan_start", "as_of")):
             value = _date(key, value)
         values[key] = value

@@ -15,8 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from chronology.analysis.classify import is_incident
+from chronology.analysis.classify import dash_level, is_incident
 from chronology.analysis.facts import ChildFacts, Fact, PlanPeriod
+from chronology.analysis.pattern_settings import Words, load_pattern_settings
 from chronology.settings import load_config
 
 Kind = Literal["harm", "strength"]
@@ -168,20 +169,9 @@ class HarmSeries:
 # --- what adds and what takes away --------------------------------------------------------------------
 
 
-def is_adverse(fact: Fact, settings: HarmSettings) -> bool:
-    return fact.day is not None and (is_incident(fact) or fact.event_type in settings.also_event_types)
-
-
-def dash_level(fact: Fact) -> str | None:
-    """The DASH risk level an event carries: police ``dash_risk``, or a category ``DASH high``."""
-    level = fact.attributes.get("dash_risk")
-    if isinstance(level, str) and level.strip():
-        return level.strip().lower()
-    for category in fact.categories:
-        words = category.strip().lower().replace(":", " ").split()
-        if len(words) >= 2 and words[0] == "dash":
-            return words[1]
-    return None
+def is_adverse(fact: Fact, settings: HarmSettings, words: Words | None = None) -> bool:
+    """An incident as the spec defines it (``classify.is_incident``), or one of the extra types."""
+    return fact.day is not None and (fact.event_type in settings.also_event_types or is_incident(fact, words))
 
 
 def event_points(fact: Fact, settings: HarmSettings) -> float:
@@ -199,11 +189,14 @@ def _label(fact: Fact) -> str:
     return f"{words} (DASH {level})" if level else words
 
 
-def adverse_contributions(child: ChildFacts, settings: HarmSettings) -> list[Contribution]:
+def adverse_contributions(
+    child: ChildFacts, settings: HarmSettings, words: Words | None = None
+) -> list[Contribution]:
     """Adverse events, each incident cluster once: its first day, its heaviest report's points."""
+    words = words or load_pattern_settings().words  # the spec's words, read once per child
     groups: dict[object, list[Fact]] = {}
     for fact in child.facts:
-        if is_adverse(fact, settings):
+        if is_adverse(fact, settings, words):
             key = child.clusters.get(fact.id) or ("event", fact.id)
             groups.setdefault(key, []).append(fact)
     found = []
@@ -266,17 +259,28 @@ def _plan_strength(plan: PlanPeriod, share: float, why: str) -> Contribution:
 
 
 def incident_free_strengths(
-    adverse: list[Contribution], as_of: dt.date, settings: HarmSettings
+    adverse: list[Contribution],
+    as_of: dt.date,
+    settings: HarmSettings,
+    coverage: Mapping[str, tuple[dt.date, dt.date]] | None = None,
 ) -> list[Contribution]:
-    """Each full incident-free period after an adverse event, until the next one (or ``as_of``)."""
+    """Each full incident-free period after an adverse event, until the next one (or ``as_of``).
+
+    Silence only counts where it means something: a period is not counted when an agency that has
+    reported harm for this child has imported data that stops (or starts) within it.
+    """
     found: list[Contribution] = []
     period = dt.timedelta(days=settings.incident_free_days)
+    reporters = {agency for c in adverse for agency in c.agencies}
+    spans = [span for agency, span in (coverage or {}).items() if agency in reporters]
     days = sorted({c.day for c in adverse})
     for last, following in zip(days, [*days[1:], None], strict=False):
         for n in range(1, settings.incident_free_max + 1):
             day = last + period * n
             if day > as_of or (following is not None and day >= following):
                 break
+            if any(not (start <= last and day <= end) for start, end in spans):
+                break  # an agency's data does not cover the whole period
             why = f"{settings.incident_free_days * n} days with no incident since {last.isoformat()}"
             found.append(
                 Contribution(kind="strength", day=day, events=(), why=why, share=settings.incident_free_share)
@@ -314,7 +318,9 @@ class _Inputs:
 
 def _inputs(child: ChildFacts, as_of: dt.date, settings: HarmSettings) -> _Inputs:
     harm = [c for c in adverse_contributions(child, settings) if c.day <= as_of]
-    strengths = plan_strengths(child, as_of, settings) + incident_free_strengths(harm, as_of, settings)
+    strengths = plan_strengths(child, as_of, settings) + incident_free_strengths(
+        harm, as_of, settings, child.coverage
+    )
     strengths.sort(key=lambda c: (c.day, c.events))
     return _Inputs(harm, strengths, [(d, t) for d, t in theme_evidence(child, settings) if d <= as_of])
 

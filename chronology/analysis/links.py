@@ -94,16 +94,17 @@ def quoted_references(fact: Fact) -> set[str]:
 
 
 def from_police(fact: Fact) -> bool:
-    """A social care contact or referral whose source is the police."""
+    """A social care contact or referral whose source is the police (its code, source field or heading)."""
     conf = settings()["police_source"]
     if str(fact.attributes.get("ReferralSource", "")).strip() in conf["referral_source_codes"]:
         return True
-    said = " ".join(
+    fields = " ".join(
         str(fact.attributes.get(key, "")) for key in ("referral_agency_group", "referral_agency", "source")
-    ).lower()
-    said += " " + " ".join(c.lower() for c in fact.categories if c.lower().startswith("source"))
-    said += " " + fact.summary.lower()[:40]  # "Contact from Police: ..." / "Referral ... from Police"
-    return any(f"from {word}" in said or word in said.split() for word in conf["agency_words"])
+    )
+    fields += " " + " ".join(c for c in fact.categories if c.lower().startswith("source"))
+    words = set(re.findall(r"[a-z]+", fields.lower()))
+    heading = fact.summary.lower().split(":", 1)[0]  # "Contact from Police: ..."
+    return any(word in words or f"from {word}" in heading for word in conf["agency_words"])
 
 
 def _people_in(fact: Fact, roles: Iterable[str]) -> dict[int, str]:
@@ -141,8 +142,8 @@ def _days(first: Fact, later: Fact) -> int:
     return (later.day - first.day).days
 
 
-def _when(days: int) -> str:
-    return "the same day" if days == 0 else ("the next day" if days == 1 else f"{days} days later")
+def _after(days: int) -> str:
+    return "the same day as" if days == 0 else ("1 day after" if days == 1 else f"{days} days after")
 
 
 # --- the sweep ------------------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def ae_after_police_links(police: Timeline, dated: Sequence[Fact]) -> Iterator[L
                     occ,
                     ae,
                     SAME_INCIDENT,
-                    f"A&E injury attendance {_when(_days(occ, ae))} after police occurrence {ref}",
+                    f"A&E injury attendance {_after(_days(occ, ae))} police occurrence {ref}",
                 )
 
 
@@ -240,7 +241,7 @@ def police_to_social_care_links(police: Timeline, dated: Sequence[Fact]) -> Iter
                 occ,
                 fact,
                 SAME_INCIDENT,
-                f"{fact.event_type} from the police {_when(_days(occ, fact))} after occurrence {ref}",
+                f"{fact.event_type} from the police {_after(_days(occ, fact))} occurrence {ref}",
             )
 
 
@@ -308,7 +309,7 @@ def led_to_links(timeline: Timeline, clusters: dict[int, str]) -> Iterator[Link]
                     cause,
                     fact,
                     LED_TO,
-                    f"{fact.event_type.replace('_', ' ')} {_when(_days(cause, fact))} after the {label} "
+                    f"{fact.event_type.replace('_', ' ')} {_after(_days(cause, fact))} the {label} "
                     f"of {cause.day}",
                 )
 

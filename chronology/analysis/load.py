@@ -10,7 +10,7 @@ depends on whether the graph was built.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -21,7 +21,7 @@ from chronology.analysis.links import build_links
 from chronology.analysis.plans import derive_plans
 from chronology.db.models import Event, Person
 from chronology.events import IdentifierKind
-from chronology.people import root_of
+from chronology.people import root_of, roots_of
 from chronology.record import ChildRecord, FamilyMember, describe_mention, load_child
 
 events_t = Event.__table__
@@ -69,7 +69,11 @@ def load_child_facts(
     """
     record = load_child(conn, person_id, with_events=False)
     roots = _RootCache(conn)
-    facts = [_fact(row, record, roots) for row in _event_rows(conn, record.members)]
+    rows = _event_rows(conn, record.members)
+    named = {m["person_id"] for row in rows for m in row.persons or () if m.get("person_id") is not None}
+    roots.prefetch(named | {p for member in record.family for p in member.person_ids})
+    relationships = _relationships_by_root(record.family, roots)
+    facts = [_fact(row, record, roots, relationships) for row in rows]
     facts.sort(key=lambda f: (f.day is None, f.day or dt.date.max, f.time or dt.time.min, f.id))
     child = ChildFacts(
         person_id=record.person_id,
@@ -93,11 +97,14 @@ def _event_rows(conn: Connection, members: list[int]) -> list[Any]:
 
 
 class _RootCache:
-    """Group roots of the people named on one child's events, one lookup per person."""
+    """Group roots of the people named on one child's events, fetched in bulk, remembered."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.known: dict[int, int] = {}
+
+    def prefetch(self, person_ids: Iterable[int]) -> None:
+        self.known.update(roots_of(self.conn, (p for p in person_ids if p not in self.known)))
 
     def __call__(self, person_id: int | None) -> int | None:
         if person_id is None:
@@ -107,7 +114,7 @@ class _RootCache:
         return self.known[person_id]
 
 
-def _fact(row: Any, record: ChildRecord, roots: _RootCache) -> Fact:
+def _fact(row: Any, record: ChildRecord, roots: _RootCache, relationships: dict[int, str]) -> Fact:
     dated = row.date is not None and row.date_precision != "unknown"
     return Fact(
         id=int(row.id),
@@ -121,7 +128,7 @@ def _fact(row: Any, record: ChildRecord, roots: _RootCache) -> Fact:
         summary=row.summary or "",
         significant=bool(row.significant),
         child_voice=bool(row.child_voice) or bool(row.child_seen_alone),
-        persons=tuple(_involved(m, record, roots) for m in row.persons or ()),
+        persons=tuple(_involved(m, record, roots, relationships) for m in row.persons or ()),
         attributes=dict(row.attributes or {}),
         source_record_id=row.source_record_id,
         end=row.end_date,
@@ -129,20 +136,24 @@ def _fact(row: Any, record: ChildRecord, roots: _RootCache) -> Fact:
     )
 
 
-def _involved(mention: dict[str, Any], record: ChildRecord, roots: _RootCache) -> Involved:
+def _involved(
+    mention: dict[str, Any], record: ChildRecord, roots: _RootCache, relationships: dict[int, str]
+) -> Involved:
     described = describe_mention(mention, record.family)
     person_id = roots(described.person_id)
-    relationship = described.relationship or _relationship_of(person_id, record.family, roots)
+    relationship = described.relationship or (relationships.get(person_id) if person_id is not None else None)
     return Involved(person_id, described.name, described.role, relationship)
 
 
-def _relationship_of(person_id: int | None, family: list[FamilyMember], roots: _RootCache) -> str | None:
-    if person_id is None:
-        return None
+def _relationships_by_root(family: list[FamilyMember], roots: _RootCache) -> dict[int, str]:
+    """Joined person -> their relationship to the child (the first the family lists)."""
+    found: dict[int, str] = {}
     for member in family:
-        if any(roots(p) == person_id for p in member.person_ids):
-            return member.relationship
-    return None
+        for person_id in member.person_ids:
+            root = roots(person_id)
+            if root is not None:
+                found.setdefault(root, member.relationship)
+    return found
 
 
 def _family_person(member: FamilyMember, roots: _RootCache) -> FamilyPerson:

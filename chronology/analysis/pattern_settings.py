@@ -39,6 +39,7 @@ class Words:
     father_relationships: tuple[str, ...]
     high_dash_levels: tuple[str, ...]
     missed_appointment_types: tuple[str, ...]
+    voice_phrases: tuple[str, ...]
     plan_kind: str
 
 

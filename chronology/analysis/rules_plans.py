@@ -47,10 +47,10 @@ def repeat_cp_plan(ctx: Context) -> list[Flag]:
                 _gap_words(earlier, later),
             )
         )
-    repeated = {id(later) for _, later in _repeats(ctx)}
-    for index, plan in enumerate(ctx.plans):
-        known_before = index
-        if id(plan) in repeated or not plan.previous_reported or plan.previous_reported <= known_before:
+    # the census may know of plans before our data: flag a plan it says repeats, unless flagged above
+    repeated = {later for _, later in _repeats(ctx)}
+    for known_before, plan in enumerate(ctx.plans):
+        if plan in repeated or (plan.previous_reported or 0) <= known_before:
             continue
         flags.append(
             ctx.flag(
@@ -213,7 +213,7 @@ def father_not_in_plan(ctx: Context) -> list[Flag]:
 
 def child_voice_not_recorded(ctx: Context) -> list[Flag]:
     months = ctx.settings.child_voice_not_recorded.last_months
-    voiced = [f for f in ctx.facts if records_child_voice(f)]
+    voiced = [f for f in ctx.facts if records_child_voice(f, ctx.settings.words)]
     flags = []
     for plan in ctx.plans:
         last = ctx.last_day(plan)
