@@ -20,7 +20,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
-STATIC_PREFIXES = ("/static/", "/govuk/", "/assets/")
+STATIC_PREFIXES = ("/static/", "/govuk/", "/assets/", "/vendor/")
 
 
 def register(app: Flask) -> None:

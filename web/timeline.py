@@ -6,6 +6,7 @@ access-log entry; the timeline, table and CSV share one filter so they always sh
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from sqlalchemy import Connection, select
 from chronology.analysis.facts import ChildFacts, top_agency
 from chronology.analysis.load import load_child_facts
 from chronology.annotations import AnnotationError, Kind, Note, add_note, notes_for
-from chronology.db.models import Person
+from chronology.db.models import Event, Person
 from chronology.people import root_of
 from chronology.record import ChildRecord, Entry, load_child
 from chronology.settings import PROJECT_ROOT
@@ -101,9 +102,23 @@ def page(person_id: int) -> Any:
         decision = _open(conn, person_id)
         if not decision.allowed:
             return _refused(person_id)
-        chronology = _chronology(conn, decision)
-        access.log_view(conn, current_user(), decision, f"timeline page ({chronology.filters.describe()})")
-    return render_template("timeline/timeline.html", **_page_context(chronology))
+        # The page is the frame only (the events come with its data request), so it opens fast.
+        record = load_child(conn, decision.person_id, with_events=False)
+        filters = TimelineFilter.from_args(request.args)
+        agencies, themes = _choices(conn, record.members)
+        access.log_view(conn, current_user(), decision, f"timeline page ({filters.describe()})")
+    chronology = Chronology(record, decision, filters, {}, [])
+    context = _page_context(chronology) | {"agencies": agencies, "themes": themes, "shown": None, "total": None}
+    return render_template("timeline/timeline.html", **context)
+
+
+def _choices(conn: Connection, members: list[int]) -> tuple[list[str], list[str]]:
+    """The agencies and risk themes of the child's events, for the filter form."""
+    events = Event.__table__
+    rows = conn.execute(select(events.c.agency, events.c.themes).where(events.c.subject_id.in_(members))).all()
+    agencies = sorted({top_agency(agency) for agency, _ in rows})
+    themes = sorted({theme for _, listed in rows for theme in listed or ()})
+    return agencies, themes
 
 
 @bp.route("/children/<int:person_id>/timeline/data")
@@ -116,7 +131,9 @@ def data(person_id: int) -> Any:
         chronology = _chronology(conn, decision)
         facts = load_child_facts(conn, decision.person_id)
         access.log_view(conn, current_user(), decision, f"timeline data ({chronology.filters.describe()})")
-    return jsonify(timeline_payload(chronology.record, chronology.shown, chronology.notes, facts))
+    payload = timeline_payload(chronology.record, chronology.shown, chronology.notes, facts)
+    # Compact and unsorted: a 5,000-event child is several MB, and key sorting is wasted on a script.
+    return Response(json.dumps(payload, separators=(",", ":"), ensure_ascii=False), mimetype="application/json")
 
 
 @bp.route("/children/<int:person_id>/timeline/table")

@@ -7,7 +7,7 @@ what is listed and exported. Every string is data for ``textContent`` in the bro
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,17 +25,21 @@ CLUSTER_COLOURS = 8  # CSS classes app-cluster-0..7; the label, not the colour, 
 
 @dataclass(frozen=True, slots=True)
 class ClusterLabels:
-    """Short names ("Incident 3") for the link graph's incident clusters, in order of first event."""
+    """Short names ("Incident 3") for incident clusters of two or more reports, in order of first event.
+
+    The link graph puts every incident in a cluster; one reported by a single agency needs no label.
+    """
 
     names: Mapping[str, str]
     colours: Mapping[str, int]
 
     @classmethod
     def of(cls, clusters: Sequence[str | None]) -> ClusterLabels:
+        sizes = Counter(cluster for cluster in clusters if cluster)
         names: dict[str, str] = {}
         colours: dict[str, int] = {}
         for cluster in clusters:
-            if cluster and cluster not in names:
+            if cluster and sizes[cluster] > 1 and cluster not in names:
                 colours[cluster] = len(names) % CLUSTER_COLOURS
                 names[cluster] = f"Incident {len(names) + 1}"
         return cls(names, colours)
@@ -72,6 +76,8 @@ def timeline_payload(
         "groups": lanes(shown),
         "items": [_item(entry, notes.get(entry.id, ()), clusters, facts) for entry in shown],
         "undated": len(entries) - len(shown),
+        "shown": len(entries),
+        "total": len(record.entries),
         "events": {
             str(entry.id): event_detail(entry, notes.get(entry.id, ()), links.get(entry.id, []), by_id, clusters, facts)
             for entry in entries
@@ -137,7 +143,7 @@ def _item(entry: Entry, notes: Sequence[Note], clusters: ClusterLabels, facts: C
     if entry.end is not None and entry.end.latest() > entry.date.earliest():  # type: ignore[union-attr]
         item["end"] = entry.end.latest().isoformat()
         item["type"] = "range"
-    if cluster:
+    if cluster in clusters.names:
         item["cluster"] = clusters.names[cluster]
         item["className"] += f" app-cluster app-cluster-{clusters.colours[cluster]}"
     return item

@@ -40,8 +40,8 @@ def test_filters_are_shared_by_timeline_table_and_csv(client, login, amy):  # no
     assert [i["label"] for i in data["items"]] == ["Came in hungry"]
     table = client.get(f"/children/{amy}/timeline/table?{query}", base_url=BASE).get_data(as_text=True)
     assert "Came in hungry" in table and "Moved school" not in table and "A&amp;E attendance" not in table
+    assert "Showing 1 of 4 events" in table and (data["shown"], data["total"]) == (1, 4)
     page = client.get(f"/children/{amy}/timeline?{query}", base_url=BASE).get_data(as_text=True)
-    assert "Showing 1 of 4 events" in page
     assert f"/children/{amy}/timeline.csv?agency=Education&amp;from=2022-01-01&amp;to=2022-12-31" in page
     response = client.get(f"/children/{amy}/timeline.csv?{query}", base_url=BASE)
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
@@ -90,3 +90,61 @@ def test_vendor_files_come_from_the_installed_packages(client, login, amy):  # n
     response = client.get("/vendor/vis-timeline-graph2d.min.js", base_url=BASE)
     assert response.status_code == 200 and b"Timeline" in response.data
     assert client.get("/vendor/package.json", base_url=BASE).status_code == 404
+
+
+def test_theme_and_person_filters(client, login, web_engine, amy):  # noqa: F811
+    import datetime as dt
+
+    from chronology.events import PartialDate, PersonRef
+    from chronology.ingest import FileInfo, import_items
+    from tests.factories import child, event
+
+    subject = child(la_id="LA1", name="Amy Jones", dob=dt.date(2015, 3, 14))
+    mark = PersonRef(name="Mark Jones", role="father")
+    items = [event(subject, record_id="p9", agency="Police", when=PartialDate(2022, 6, 1), persons=[mark],
+                   summary="Father arrested at home")]
+    import_items(web_engine, items, FileInfo("more.csv", "template"), actor="t")
+    login("practitioner", "Team A")
+    data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
+    themed = next(i for i in data["items"] if data["events"][str(i["id"])]["themes"])
+    theme = data["events"][str(themed["id"])]["themes"][0]
+    by_theme = client.get(f"/children/{amy}/timeline/data?theme={theme}", base_url=BASE).get_json()
+    assert 0 < len(by_theme["items"]) < len(data["items"])
+    assert all(theme in by_theme["events"][str(i["id"])]["themes"] for i in by_theme["items"])
+    father = next(f for f in data["family"] if f["name"] == "Mark Jones")
+    by_person = client.get(f"/children/{amy}/timeline/data?person={father['key']}", base_url=BASE).get_json()
+    assert [i["label"] for i in by_person["items"]] == ["Father arrested at home"]
+    page = client.get(f"/children/{amy}/timeline?person={father['key']}", base_url=BASE).get_data(as_text=True)
+    assert f'<option value="{father["key"]}" selected>Mark Jones (father)</option>' in page
+
+
+def test_plans_are_background_bands_and_an_incident_cluster_is_labelled_with_its_links(client, login, web_engine, amy):  # noqa: F811
+    import dataclasses
+    import datetime as dt
+
+    from chronology.events import PartialDate
+    from chronology.ingest import FileInfo, import_items
+    from tests.factories import child, event
+
+    subject = child(la_id="LA1", name="Amy Jones", dob=dt.date(2015, 3, 14))
+    items = [
+        dataclasses.replace(event(subject, record_id="c1", agency="Children's Social Care", when=PartialDate(2021, 4, 1),
+                                  summary="Child protection plan starts"), event_type="cp_plan_start"),
+        dataclasses.replace(event(subject, record_id="OR-21-000123", agency="Police", when=PartialDate(2021, 6, 1),
+                                  summary="Domestic incident OR-21-000123"), event_type="police_occurrence"),
+        dataclasses.replace(event(subject, record_id="e7", agency="Education: Oak Lane Primary", when=PartialDate(2021, 6, 2),
+                                  summary="Operation Encompass notification (ref OR-21-000123)"), event_type="operation_encompass"),
+    ]
+    import_items(web_engine, items, FileInfo("more.csv", "template"), actor="t")
+    login("practitioner", "Team A")
+    data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
+    [plan] = data["plans"]
+    assert plan["kind"] == "cp" and plan["start"] == "2021-04-01" and plan["label"].startswith("Child protection plan 1")
+    clustered = [i for i in data["items"] if i.get("cluster")]  # only incidents reported more than once
+    assert {i["label"] for i in clustered} >= {"Domestic incident OR-21-000123", "Operation Encompass notification (ref OR-21-000123)"}
+    ours = [i for i in clustered if "OR-21-000123" in i["label"]]
+    assert len(ours) == 2 and len({i["cluster"] for i in ours}) == 1 and all("app-cluster-" in i["className"] for i in ours)
+    school = next(i for i in clustered if i["label"].startswith("Operation Encompass"))
+    [link] = [x for x in data["events"][str(school["id"])]["links"] if x["otherSummary"] == "Domestic incident OR-21-000123"]
+    assert link["reason"] and link["kind"]
+    assert data["harm"] and max(point["index"] for point in data["harm"]) > 0

@@ -197,8 +197,15 @@
     });
   }
 
+  function showCount(data) {
+    var count = document.getElementById("shown-count");
+    var filters = count.getAttribute("data-filters");
+    count.textContent = "Showing " + data.shown + " of " + data.total + " events" + (filters ? " (" + filters + ")" : "") + ".";
+  }
+
   function draw(data) {
     payload = data;
+    showCount(data);
     container.textContent = "";
     var undated = document.getElementById("timeline-undated");
     if (data.undated) {
