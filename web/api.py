@@ -240,9 +240,7 @@ def harm(person_id: int) -> Any:
     with engine().begin() as conn:
         decision = _open_child(conn, person_id, "cumulative harm index")
         facts = load_child_facts(conn, decision.person_id)
-    series = harm_series(facts).as_dict()
-    series["person_id"] = decision.person_id
-    return jsonify(series)
+    return jsonify(harm_series(facts).as_dict())  # exactly what ``chronology harm --json`` prints
 
 
 # --- imports -------------------------------------------------------------------------------------------

@@ -293,7 +293,7 @@ PATHS: dict[str, Any] = {
         {
             "type": "object",
             "properties": {
-                "person_id": {"type": "integer"},
+                "child_person_id": {"type": "integer"},
                 "points": {"type": "array", "items": OBJECT},
                 "contributions": {"type": "array", "items": OBJECT},
             },
