@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import Connection, func, select
 
+from chronology.analysis.cohorts import presets
 from chronology.analysis.cohorts import select as cohort_select
 from chronology.analysis.facts import Flag
 from chronology.analysis.flag_store import stored_children
@@ -25,13 +26,14 @@ from chronology.db.models import ImportBatch, Person
 from chronology.record import load_child, log_access
 from chronology.search import list_children
 from chronology.users import Role
+from chronology.vocabulary import themes
 from exporters.audit_csv import write_audit
 from web.audit_charts import CohortChild, all_charts
 from web.audit_charts import settings as panel_settings
 from web.audit_query import AGENCIES, NUMBERS, PanelQuery, plan_category_choices, read_query
 from web.auth import current_user, roles_required
 from web.db import engine
-from web.forms import ReasonForm
+from web.forms import EmptyForm, ReasonForm
 from web.pseudonym import pseudonym
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -176,14 +178,10 @@ def _name(conn: Connection, child: CohortChild) -> str:
 
 
 def _presets() -> list[tuple[str, str]]:
-    from chronology.analysis.cohorts import presets
-
     return [(name, str(data.get("title", name))) for name, data in sorted(presets().items())]
 
 
 def _themes() -> list[tuple[str, str]]:
-    from chronology.vocabulary import themes
-
     return sorted(themes().items())
 
 
@@ -258,8 +256,6 @@ def names() -> Any:
 @bp.route("/names/stop", methods=["POST"])
 @roles_required(*AUDIT_ROLES)
 def stop_names() -> Any:
-    from web.forms import EmptyForm
-
     if EmptyForm().validate_on_submit():
         session.pop(NAMES_KEY, None)
     return redirect(_same_site(request.args.get("next")) or url_for("audit.index"))
