@@ -24,7 +24,7 @@ REASON = _param(
     "reason",
     "query",
     "Break-glass: why you need a child not allocated to your team (10+ characters; recorded in the access log).",
-    {"type": "string", "minLength": 10},
+    {"type": "string", "minLength": 10, "maxLength": 1000},
 )
 PAGE = _param("page", "query", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1})
 PAGE_SIZE = _param(
