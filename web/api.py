@@ -36,6 +36,7 @@ from web.timeline_filters import TimelineFilter, is_significant
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MIN_REASON = 10
+MAX_REASON = 1000  # as the reason form
 PAGE_SIZE_DEFAULT = 100
 PAGE_SIZE_MAX = 1000
 
@@ -70,6 +71,8 @@ def _open_child(conn: Connection, person_id: int, what: str) -> access.ChildAcce
     decision = access.decide(conn, user, root)
     if not decision.allowed:
         reason = (request.args.get("reason") or "").strip()
+        if len(reason) > MAX_REASON:
+            raise ApiRefusal(400, f"a reason may have at most {MAX_REASON} characters")
         if len(reason) < MIN_REASON:
             raise ApiRefusal(
                 403,
@@ -240,9 +243,7 @@ def harm(person_id: int) -> Any:
     with engine().begin() as conn:
         decision = _open_child(conn, person_id, "cumulative harm index")
         facts = load_child_facts(conn, decision.person_id)
-    series = harm_series(facts).as_dict()
-    series["person_id"] = decision.person_id
-    return jsonify(series)
+    return jsonify(harm_series(facts).as_dict())  # exactly what ``chronology harm --json`` prints
 
 
 # --- imports -------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ REASON = _param(
     "reason",
     "query",
     "Break-glass: why you need a child not allocated to your team (10+ characters; recorded in the access log).",
-    {"type": "string", "minLength": 10},
+    {"type": "string", "minLength": 10, "maxLength": 1000},
 )
 PAGE = _param("page", "query", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1})
 PAGE_SIZE = _param(
@@ -293,7 +293,7 @@ PATHS: dict[str, Any] = {
         {
             "type": "object",
             "properties": {
-                "person_id": {"type": "integer"},
+                "child_person_id": {"type": "integer"},
                 "points": {"type": "array", "items": OBJECT},
                 "contributions": {"type": "array", "items": OBJECT},
             },

@@ -17,21 +17,23 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import Connection, func, select
 
+from chronology.analysis.cohorts import presets
 from chronology.analysis.cohorts import select as cohort_select
 from chronology.analysis.facts import Flag
 from chronology.analysis.flag_store import stored_children
 from chronology.analysis.patterns import rule_info
-from chronology.db.models import Person
+from chronology.db.models import ImportBatch, Person
 from chronology.record import load_child, log_access
 from chronology.search import list_children
 from chronology.users import Role
+from chronology.vocabulary import themes
 from exporters.audit_csv import write_audit
 from web.audit_charts import CohortChild, all_charts
 from web.audit_charts import settings as panel_settings
 from web.audit_query import AGENCIES, NUMBERS, PanelQuery, plan_category_choices, read_query
 from web.auth import current_user, roles_required
 from web.db import engine
-from web.forms import ReasonForm
+from web.forms import EmptyForm, ReasonForm
 from web.pseudonym import pseudonym
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -45,7 +47,8 @@ class PanelResult:
     children: list[CohortChild]  # in the cohort, in child order
     stored: int  # children in the store
     everyone: int  # children in the database
-    computed_at: dt.datetime | None
+    computed_at: dt.datetime | None  # the newest snapshot
+    stale: bool  # a file was imported after the oldest snapshot was made
 
     @property
     def flagged(self) -> list[CohortChild]:
@@ -61,10 +64,12 @@ def _names_reason() -> str | None:
 
 
 def _run(conn: Connection, query: PanelQuery) -> PanelResult:
-    children, stored, latest = [], 0, None
+    children, stored, latest, oldest = [], 0, None, None
     for item in stored_children(conn):
         stored += 1
-        latest = max(latest, item.computed_at) if latest else item.computed_at
+        made = _utc(item.computed_at)
+        latest = max(latest, made) if latest else made
+        oldest = min(oldest, made) if oldest else made
         match = cohort_select(item.child, item.flags, query.cohort)
         if match is None:
             continue
@@ -73,7 +78,16 @@ def _run(conn: Connection, query: PanelQuery) -> PanelResult:
     everyone = conn.execute(
         select(func.count()).where(Person.is_child.is_(True), Person.merged_into_id.is_(None))
     ).scalar_one()
-    return PanelResult(children, stored, int(everyone), latest)
+    imported = conn.execute(
+        select(func.max(ImportBatch.started_at)).where(ImportBatch.status == "completed")
+    ).scalar()
+    stale = bool(imported and oldest and _utc(imported) > oldest)
+    return PanelResult(children, stored, int(everyone), latest, stale)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back stored times without their zone; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _question(query: PanelQuery) -> str:
@@ -164,14 +178,10 @@ def _name(conn: Connection, child: CohortChild) -> str:
 
 
 def _presets() -> list[tuple[str, str]]:
-    from chronology.analysis.cohorts import presets
-
     return [(name, str(data.get("title", name))) for name, data in sorted(presets().items())]
 
 
 def _themes() -> list[tuple[str, str]]:
-    from chronology.vocabulary import themes
-
     return sorted(themes().items())
 
 
@@ -190,11 +200,7 @@ def export() -> Any:
         flagged = result.flagged
         rows = write_audit(
             handle,
-            (
-                (_csv_child_id(child, reason), flag)
-                for child in flagged
-                for flag in child.flags
-            ),
+            ((_csv_child_id(child, reason), flag) for child in flagged for flag in child.flags),
         )
         for child in flagged:
             log_access(
@@ -250,8 +256,6 @@ def names() -> Any:
 @bp.route("/names/stop", methods=["POST"])
 @roles_required(*AUDIT_ROLES)
 def stop_names() -> Any:
-    from web.forms import EmptyForm
-
     if EmptyForm().validate_on_submit():
         session.pop(NAMES_KEY, None)
     return redirect(_same_site(request.args.get("next")) or url_for("audit.index"))

@@ -58,7 +58,9 @@ def panel(web_engine, database_url) -> dict[str, int]:
 def pseudonym(person_id: int) -> str:
     from web import create_app
 
-    with create_app({"TESTING": True, "SECRET_KEY": "test-only-secret", "DATABASE_URL": "sqlite://"}).app_context():
+    with create_app(
+        {"TESTING": True, "SECRET_KEY": "test-only-secret", "DATABASE_URL": "sqlite://"}
+    ).app_context():
         return _pseudonym(person_id)
 
 
@@ -220,3 +222,17 @@ def test_an_auditor_follows_a_flag_to_its_evidence_after_giving_a_reason(client,
     assert granted.status_code == 302 and granted.headers["Location"] == link
     timeline = client.get(link, base_url=BASE)
     assert timeline.status_code == 200 and "Amy Jones" in timeline.get_data(as_text=True)
+
+
+def test_the_panel_says_when_files_were_imported_after_the_flags(client, login, web_engine, panel):
+    login("auditor")
+    assert "imported since these flags" not in page(client)[1]
+    late = child(la_id="LA4", name="Dan Late", dob=dt.date(2019, 1, 1))
+    import_items(
+        web_engine,
+        [_on(late, "d1", "2022-01-01", "agency_record")],
+        FileInfo("late.csv", "template"),
+        actor="t",
+    )
+    html = page(client)[1]
+    assert "imported since these flags" in html and "1 of 4 children have not been audited yet" in html
