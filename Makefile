@@ -17,7 +17,13 @@ $(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-setup: $(STAMP) $(NODE_STAMP)
+# GOV.UK Frontend's CSS built with this service's settings (Arial, no GOV.UK font files): web/scss/.
+GOVUK_CSS := web/static/build/govuk-frontend.min.css
+
+$(GOVUK_CSS): web/scss/govuk-frontend.scss $(NODE_STAMP)
+	npm run --silent build:css
+
+setup: $(STAMP) $(NODE_STAMP) $(GOVUK_CSS)
 
 demo: setup
 	$(VENV)/bin/chronology demo
@@ -31,4 +37,4 @@ bench: setup
 	$(PY) bench/import_formats.py
 
 clean:
-	rm -rf $(VENV) node_modules instance .pytest_cache
+	rm -rf $(VENV) node_modules instance .pytest_cache web/static/build

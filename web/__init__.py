@@ -60,8 +60,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _frontend_assets(frontend_dir: Path) -> Blueprint:
     """GOV.UK Frontend's CSS, JS and images, served from the installed npm package (never copied).
 
-    Only images are exposed under /assets: the GOV.UK fonts are licensed for GOV.UK services alone,
-    so the stylesheet's font requests are not served and the page falls back to Arial (app.css).
+    Only images are exposed under /assets: the GOV.UK fonts are licensed for GOV.UK services alone.
+    Pages use the CSS built from web/scss/ (Arial, no @font-face), so they never ask for the fonts.
     """
     bp = Blueprint("govuk", __name__, static_folder=str(frontend_dir), static_url_path="/govuk")
     images = Blueprint(

@@ -1,7 +1,8 @@
 """Browser tests: Playwright drives Debian's headless Chromium against the real service.
 
 Skipped only when no Chromium binary is installed (CI installs it; never `playwright install`).
-Every page is watched: a Content-Security-Policy violation or an uncaught script error fails the test.
+Every page is watched: a Content-Security-Policy violation, an uncaught script error or a request for
+the GOV.UK fonts (licensed for GOV.UK only; the built CSS uses Arial) fails the test.
 Screenshots of the main pages go to test-artifacts/ (git-ignored).
 """
 
@@ -60,6 +61,8 @@ def page(browser, world: World) -> Iterator[object]:  # type: ignore[no-untyped-
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("request", lambda request: problems.append(f"asked for a GOV.UK font: {request.url}")
+            if "/assets/fonts/" in request.url else None)
     page.problems = problems  # type: ignore[attr-defined]
     yield page
     context.close()
