@@ -74,4 +74,6 @@ def test_plan_bands_and_incident_clusters_carry_words_as_well_as_colour(page, wo
     for class_name, badge in badges:
         assert re.search(r"\bapp-cluster-\d+\b", class_name)
         assert badge == "◆ Incident 1"
+    minor = page.eval_on_selector_all("#harm .vis-y-axis.vis-minor", "els => els.map(e => getComputedStyle(e).color)")
+    assert minor and set(minor) == {"rgb(80, 90, 95)"}  # the harm graph's numbers, readable (timeline.css)
     screenshot(page, "timeline-plans-and-incident")

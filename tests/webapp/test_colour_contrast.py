@@ -158,6 +158,27 @@ def test_the_cumulative_harm_line_stands_out_from_the_page() -> None:
     assert contrast(parse_colour(rule(vis, ".vis-graph-group0", "stroke")), WHITE) >= NON_TEXT
 
 
+# vis-timeline's own text colours on the timeline and harm graph, unless timeline.css overrides them:
+# (vis-timeline's selector, this service's override, what the text sits on)
+VIS_TEXT = [
+    (".vis-time-axis .vis-text", ".app-timeline .vis-time-axis .vis-text", PAGE),
+    (".vis-labelset .vis-label", ".app-timeline .vis-labelset .vis-label", PAGE),
+    # a service's lane label: its level-1 tint, counted twice for the lane row behind it
+    (".vis-labelset .vis-label", ".app-timeline .vis-labelset .vis-label", "rgba(0, 0, 0, 0.0975)"),
+    (".vis-data-axis .vis-y-axis.vis-major", ".app-harm .vis-data-axis .vis-y-axis.vis-major", PAGE),
+    (".vis-data-axis .vis-y-axis.vis-minor", ".app-harm .vis-data-axis .vis-y-axis.vis-minor", PAGE),
+    ("div.vis-tooltip", ".app-timeline div.vis-tooltip", "#f5f4ed"),
+]
+
+
+@pytest.mark.parametrize(("vis_selector", "ours", "behind"), VIS_TEXT)
+def test_timeline_library_text_is_readable(vis_selector: str, ours: str, behind: str) -> None:
+    if not VIS_CSS.exists():
+        pytest.skip("node_modules not installed (npm ci)")
+    colour = TIMELINE.get(ours, {}).get("color") or rule(css_rules(VIS_CSS), vis_selector, "color")
+    assert contrast(parse_colour(colour), parse_colour(behind)) >= TEXT, (vis_selector, colour)
+
+
 # --- the base pages and the audit panel --------------------------------------------------------------------
 
 
