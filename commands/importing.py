@@ -1,52 +1,21 @@
-"""``chronology import``: find an importer for each file, stream it into the store, print the report."""
+"""``chronology import``'s shell over :mod:`services.importing`: the same pipeline as the web, plus a
+progress bar on the terminal for large files."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from sqlalchemy import Engine
 
-import importers
-from chronology.ingest import FileInfo, ImportReport, import_items
+from chronology.ingest import ImportReport
 from importers.base import Importer, ImportOptions
+from services import importing as pipeline
+from services.importing import Planned, expand_paths, plan, sha256_of
+
+__all__ = ["PROGRESS_THRESHOLD", "Planned", "expand_paths", "import_file", "plan", "sha256_of"]
 
 PROGRESS_THRESHOLD = 20_000  # rows: show a progress bar above this estimate
-
-
-@dataclass(frozen=True, slots=True)
-class Planned:
-    path: Path
-    importer: type[Importer] | None
-
-
-def expand_paths(paths: list[Path]) -> Iterator[Path]:
-    """Files named, and every file under directories named (sorted, hidden files skipped)."""
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(
-                    part.startswith(".") for part in child.relative_to(path).parts
-                ):
-                    yield child
-        else:
-            yield path
-
-
-def plan(paths: list[Path], format_name: str | None) -> list[Planned]:
-    forced = importers.get(format_name) if format_name else None
-    return [Planned(path, forced or importers.detect(path)) for path in expand_paths(paths)]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def import_file(
@@ -59,22 +28,11 @@ def import_file(
     show_progress: bool = True,
     covers: tuple | None = None,
 ) -> ImportReport:
-    importer = importer_cls()
-    info = FileInfo(
-        name=path.name,
-        format=importer_cls.name,
-        agency=options.agency,
-        sha256=sha256_of(path),
-        size=path.stat().st_size,
-        covers_from=covers[0] if covers else None,
-        covers_to=covers[1] if covers else None,
-    )
-    estimate = importer.estimate_rows(path) if show_progress else None
-
-    def items():  # the importer's stream, opened lazily inside the store's transaction
-        yield from importer.read(path, options)
-
+    """Import one file as :func:`services.importing.import_file` does, with a bar when it is large."""
+    estimate = importer_cls().estimate_rows(path) if show_progress else None
     if estimate and estimate > PROGRESS_THRESHOLD:
         with click.progressbar(length=estimate, label=f"importing {path.name}", file=None) as bar:
-            return import_items(engine, items(), info, actor=actor, progress=bar.update)
-    return import_items(engine, items(), info, actor=actor)
+            return pipeline.import_file(
+                engine, path, importer_cls, options, actor=actor, covers=covers, progress=bar.update
+            )
+    return pipeline.import_file(engine, path, importer_cls, options, actor=actor, covers=covers)

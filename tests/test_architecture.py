@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import pkgutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -41,6 +43,34 @@ def test_importers_never_touch_the_database_or_the_web():
         for path, names in imported_top_levels("importers").items()
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_web_reaches_importers_and_the_pipeline_only_through_services():
+    offenders = {
+        path: names & {"importers", "commands", "generator"}
+        for path, names in imported_top_levels("web").items()
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_services_sit_below_both_shells_and_the_domain_below_services():
+    shells = {
+        path: names & {"web", "commands", "flask", "click"}
+        for path, names in imported_top_levels("services").items()
+    }
+    assert {path: names for path, names in shells.items() if names} == {}
+    domain = {path: names & {"services"} for path, names in imported_top_levels("chronology").items()}
+    assert {path: names for path, names in domain.items() if names} == {}
+
+
+def test_every_command_module_imports():
+    """The command line is a shell over services: moving glue out must leave every module importable."""
+    import commands
+
+    names = [module.name for module in pkgutil.iter_modules(commands.__path__)]
+    assert "importing" in names
+    for name in names:
+        importlib.import_module(f"commands.{name}")
 
 
 def test_init_db_builds_the_schema_by_migrations(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import datetime as dt
 from chronology.analysis.facts import Flag
 from chronology.analysis.patterns import find_flags
 from exporters.audit_csv import COLUMNS, export_audit, panel_child_id
-from tests.analysis_builders import ChildBuilder
+from tests.fact_builders import ChildBuilder
 
 
 def test_one_row_per_flag_with_the_spec_columns(tmp_path):

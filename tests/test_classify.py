@@ -20,7 +20,7 @@ from chronology.analysis.classify import (
 from chronology.analysis.facts import HEALTH, POLICE, SOCIAL_CARE
 from chronology.analysis.pattern_settings import PatternSettings, load_pattern_settings
 from chronology.settings import load_config
-from tests.analysis_builders import ChildBuilder
+from tests.fact_builders import ChildBuilder
 
 
 def one(build) -> object:

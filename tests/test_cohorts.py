@@ -18,7 +18,7 @@ from chronology.analysis.cohorts import (
 )
 from chronology.analysis.concern import main_concern
 from chronology.analysis.facts import Flag
-from tests.hand_facts import child_facts, da_incident, fact, plan
+from tests.fact_builders import child_facts, da_incident, fact, plan
 
 AS_OF = dt.date(2025, 3, 31)
 

@@ -10,7 +10,7 @@ import pytest
 from chronology.analysis.cohorts import CohortFilter, preset, select
 from chronology.analysis.flag_store import profile_of, restore
 from chronology.analysis.patterns import find_flags
-from tests.hand_facts import child_facts, da_incident, fact, plan
+from tests.fact_builders import child_facts, da_incident, fact, plan
 
 AS_OF = dt.date(2025, 3, 31)
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from chronology.analysis.harm import event_points, harm_on, harm_series, load_harm_settings, month_ends
-from tests.hand_facts import child_facts, da_incident, fact, plan
+from tests.fact_builders import child_facts, da_incident, fact, plan
 
 SETTINGS = load_harm_settings()
 NO_INCIDENT_FREE = dataclasses.replace(SETTINGS, incident_free_share=0.0)

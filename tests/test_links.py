@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from chronology.analysis.links import build_links
-from tests.linking_facts import child_of, fact, person, police
+from tests.fact_builders import child_of, fact, person, police
 
 SC = "Children's social care"
 

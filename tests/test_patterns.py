@@ -15,7 +15,7 @@ import pytest
 from chronology.analysis.facts import POLICE, FamilyPerson, Involved
 from chronology.analysis.pattern_settings import load_pattern_settings
 from chronology.analysis.patterns import PATTERN_CODES, find_flags
-from tests.analysis_builders import ChildBuilder, day, victim_person
+from tests.fact_builders import ChildBuilder, day, victim_person
 
 SETTINGS = load_pattern_settings()
 

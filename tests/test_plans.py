@@ -7,8 +7,8 @@ import datetime as dt
 from chronology.analysis.load import load_child_facts
 from chronology.analysis.plans import derive_plans
 from chronology.record import find_child
+from tests.fact_builders import child_of, fact
 from tests.helpers import import_file
-from tests.linking_facts import child_of, fact
 from tests.test_cin_census import census, child, cp_plan, details, read
 
 D = dt.date.fromisoformat

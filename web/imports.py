@@ -14,11 +14,9 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
-import importers
 from chronology.import_history import batch_issues, get_batch, list_batches
 from chronology.users import Role
-from commands.importing import import_file
-from importers.base import ImportOptions
+from services.importing import ImportOptions, formats, import_file, importer_for
 from web.auth import current_user, roles_required
 from web.db import engine
 from web.forms import UploadForm
@@ -31,7 +29,7 @@ PAGE = 100
 
 def _format_choices() -> list[SelectChoice]:
     choices = [SelectChoice("", "Recognise the format from the file")]
-    choices += [SelectChoice(name, f"{name} — {cls.description}") for name, cls in sorted(importers.registered().items())]
+    choices += [SelectChoice(name, f"{name} — {cls.description}") for name, cls in sorted(formats().items())]
     return choices
 
 
@@ -57,22 +55,18 @@ def _import_upload(form: UploadForm) -> tuple[int | None, str]:
     with tempfile.TemporaryDirectory(prefix="chronology-upload-") as folder:
         path = Path(folder) / name
         upload.save(path)
-        if form.format.data:
-            importer = importers.get(form.format.data)
-        else:
-            importer = importers.detect(path)
-            if importer is None:
-                return None, (
-                    f"{name} was not recognised as any format this service reads. "
-                    "Choose its format from the list, or check it is the agency's export file."
-                )
+        importer = importer_for(path, form.format.data or None)
+        if importer is None:
+            return None, (
+                f"{name} was not recognised as any format this service reads. "
+                "Choose its format from the list, or check it is the agency's export file."
+            )
         report = import_file(
             engine(),
             path,
             importer,
             ImportOptions(agency=form.agency.data or None, max_bytes=current_app.config["MAX_CONTENT_LENGTH"]),
             actor=current_user().username,
-            show_progress=False,
         )
     return report.batch_id, report.error or ""
 

@@ -14,9 +14,8 @@ from sqlalchemy import Engine
 from chronology.record import find_child
 from chronology.users import add_user, allocate
 from commands.demo import _interesting_child
-from commands.importing import import_file, plan
 from commands.store import open_store
-from importers.base import ImportOptions
+from services.importing import ImportOptions, import_file, plan
 
 PASSWORD = "browser tests only, never real"
 TEAM_A, TEAM_B = "Team A", "Team B"

@@ -1,0 +1,98 @@
+"""Which importer reads which file, and one file streamed into the store: the pipeline that
+``chronology import`` and the web's upload page both run, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+import importers
+from chronology.ingest import FileInfo, ImportReport, import_items
+from importers.base import Importer, ImportOptions
+
+__all__ = [
+    "ImportOptions",
+    "Importer",
+    "Planned",
+    "expand_paths",
+    "formats",
+    "import_file",
+    "importer_for",
+    "plan",
+    "sha256_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    path: Path
+    importer: type[Importer] | None
+
+
+def formats() -> dict[str, type[Importer]]:
+    """Every registered importer by name (what a person may choose instead of recognition)."""
+    return importers.registered()
+
+
+def expand_paths(paths: list[Path]) -> Iterator[Path]:
+    """Files named, and every file under directories named (sorted, hidden files skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(
+                    part.startswith(".") for part in child.relative_to(path).parts
+                ):
+                    yield child
+        else:
+            yield path
+
+
+def importer_for(path: Path, format_name: str | None) -> type[Importer] | None:
+    """The importer named, else the one that recognises the file, else None (KeyError for an unknown name)."""
+    return importers.get(format_name) if format_name else importers.detect(path)
+
+
+def plan(paths: list[Path], format_name: str | None) -> list[Planned]:
+    """The importer for every file (an unknown format name fails before any file is looked at)."""
+    forced = importers.get(format_name) if format_name else None
+    return [Planned(path, forced or importers.detect(path)) for path in expand_paths(paths)]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_file(
+    engine: Engine,
+    path: Path,
+    importer_cls: type[Importer],
+    options: ImportOptions,
+    *,
+    actor: str,
+    covers: tuple | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Stream one file through its importer into the store in one transaction and return the report."""
+    importer = importer_cls()
+    info = FileInfo(
+        name=path.name,
+        format=importer_cls.name,
+        agency=options.agency,
+        sha256=sha256_of(path),
+        size=path.stat().st_size,
+        covers_from=covers[0] if covers else None,
+        covers_to=covers[1] if covers else None,
+    )
+
+    def items():  # the importer's stream, opened lazily inside the store's transaction
+        yield from importer.read(path, options)
+
+    return import_items(engine, items(), info, actor=actor, progress=progress)
