@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import Connection
 
 from chronology.analysis.harm import harm_series
@@ -23,12 +23,12 @@ from chronology.import_history import batch_issues, get_batch, list_batches
 from chronology.people import root_of
 from chronology.plan_status import current_plans
 from chronology.record import Entry, load_child, log_access
-from chronology.search import groups_of, search_children
+from chronology.search import groups_of
 from web import access
 from web.api_json import entry_json, flag_json, plan_json, row_json
 from web.api_spec import openapi_document
 from web.auth import current_user, roles_required
-from web.children import SEARCHERS, _is_child
+from web.children import SEARCHERS, _is_child, logged_search
 from web.db import engine
 from web.imports import IMPORTERS_ROLES
 from web.timeline_filters import TimelineFilter, is_significant
@@ -104,21 +104,7 @@ def children() -> Any:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     if not query:
         raise ApiRefusal(400, "give q: a name, date of birth or identifier")
-    with engine().begin() as conn:
-        result = search_children(
-            conn,
-            query,
-            page=page,
-            page_size=current_app.config["SEARCH_PAGE_SIZE"],
-            max_matches=current_app.config["SEARCH_MAX_MATCHES"],
-        )
-        log_access(
-            conn,
-            actor=current_user().username,
-            action="search",
-            person_id=None,
-            detail=f"API search for {query!r}: {result.total} children",
-        )
+    result = logged_search(query, page, "API search for")
     return jsonify(
         query=result.query,
         total=result.total,

@@ -11,7 +11,7 @@ from chronology.db.models import Person
 from chronology.people import IdentityError, confirm_suggestion, list_suggestions, reject_suggestion, root_of
 from chronology.plan_status import current_plans
 from chronology.record import events_by_agency, load_child, log_access
-from chronology.search import groups_of, search_children
+from chronology.search import SearchResult, groups_of, search_children
 from chronology.users import Role
 from web import access
 from web.auth import current_user, roles_required
@@ -40,25 +40,28 @@ def home() -> Any:
 def search() -> Any:
     query = request.args.get("q", "").strip()
     page = request.args.get("page", 1, type=int) or 1
-    result = None
-    if query:
-        with engine().begin() as conn:
-            result = search_children(
-                conn,
-                query,
-                page=page,
-                page_size=current_app.config["SEARCH_PAGE_SIZE"],
-                max_matches=current_app.config["SEARCH_MAX_MATCHES"],
-            )
-            # A search shows names and dates of birth: who looked for whom is kept too.
-            log_access(
-                conn,
-                actor=current_user().username,
-                action="search",
-                person_id=None,
-                detail=f"searched for {query!r}: {result.total} children",
-            )
+    result = logged_search(query, page, "searched for") if query else None
     return render_template("children/search.html", query=query, result=result)
+
+
+def logged_search(query: str, page: int, said: str) -> SearchResult:
+    """Run a search and log it: a search shows names and dates of birth, so who looked for whom is kept."""
+    with engine().begin() as conn:
+        result = search_children(
+            conn,
+            query,
+            page=page,
+            page_size=current_app.config["SEARCH_PAGE_SIZE"],
+            max_matches=current_app.config["SEARCH_MAX_MATCHES"],
+        )
+        log_access(
+            conn,
+            actor=current_user().username,
+            action="search",
+            person_id=None,
+            detail=f"{said} {query!r}: {result.total} children",
+        )
+    return result
 
 
 @bp.route("/children/<int:person_id>")
