@@ -90,30 +90,27 @@ def save_graph(conn: Connection, child: ChildFacts, graph: LinkGraph) -> bool:
     return False
 
 
+# What a stored link is compared on when the graph is saved again (by event, then by child).
+_HELD_LINK_COLUMNS = (
+    links_t.c.id,
+    links_t.c.event_a_id,
+    links_t.c.event_b_id,
+    links_t.c.kind,
+    links_t.c.reason,
+    links_t.c.child_id,
+)
+
+
 def _save_links(conn: Connection, child_id: int, event_ids: Sequence[int], links: Iterable[Link]) -> bool:
     wanted = {(link.a, link.b, link.kind): link.reason for link in links}
     held: dict[tuple[int, int, str], tuple[int, str, int]] = {}
     for ids in _chunks(event_ids):
         for row in conn.execute(
-            select(
-                links_t.c.id,
-                links_t.c.event_a_id,
-                links_t.c.event_b_id,
-                links_t.c.kind,
-                links_t.c.reason,
-                links_t.c.child_id,
-            ).where(links_t.c.event_a_id.in_(ids))
+            select(*_HELD_LINK_COLUMNS).where(links_t.c.event_a_id.in_(ids))
         ):
             held[(int(row.event_a_id), int(row.event_b_id), row.kind)] = (row.id, row.reason, row.child_id)
     for row in conn.execute(
-        select(
-            links_t.c.id,
-            links_t.c.event_a_id,
-            links_t.c.event_b_id,
-            links_t.c.kind,
-            links_t.c.reason,
-            links_t.c.child_id,
-        ).where(links_t.c.child_id == child_id)
+        select(*_HELD_LINK_COLUMNS).where(links_t.c.child_id == child_id)
     ):
         held.setdefault(
             (int(row.event_a_id), int(row.event_b_id), row.kind), (row.id, row.reason, row.child_id)
