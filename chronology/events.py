@@ -125,6 +125,34 @@ class PersonRef:
         return self.name
 
 
+class ReferenceRole(StrEnum):
+    """Whether a record is the one a reference names, or another record quoting it."""
+
+    OWN = "own"  # the record's own reference (a police occurrence's occurrence reference)
+    QUOTED = "quoted"  # a reference the record quotes (a school's Operation Encompass row)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A case, incident or crime reference a record carries or quotes, as the source wrote it.
+
+    ``kind`` says what it refers to (``police_occurrence``, ``crime``, ``marac``, ``case``); ``source``
+    where on the record it was found (a column name, or ``text`` for one read from free text). Records
+    are joined on ``token`` (``chronology.references.reference_token``), never on the written shape.
+    """
+
+    kind: str
+    value: str
+    role: ReferenceRole = ReferenceRole.QUOTED
+    source: str = ""
+
+    @property
+    def token(self) -> str:
+        from chronology.references import reference_token
+
+        return reference_token(self.value)
+
+
 @dataclass(slots=True)
 class Provenance:
     """Where an event came from, precisely enough for a person to find the original record."""
@@ -169,6 +197,17 @@ class CanonicalEvent:
     persons: list[PersonRef] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
     seq: int | None = None  # orders events on the same day, when the source says
+    # What the link graph and the patterns read, filled by each importer from its own format, so the
+    # analysis never reads a source's column names or raw payloads:
+    references: list[Reference] = field(default_factory=list)  # references it carries and quotes
+    # For a contact or referral: the top-level agency that made it (Police, Health, Education, ...)
+    referring_agency: str | None = None
+    # The encounter or episode of care the record belongs to (a FHIR Encounter's own reference for the
+    # Encounter itself, the Encounter it points to for a Condition or Observation)
+    encounter: str | None = None
+    # The vocabulary keys (chronology.labels.label_key) the source's type and category labels were
+    # matched to in config/ ("domestic abuse", "operation encompass"); categories stay verbatim
+    labels: list[str] = field(default_factory=list)
 
     def natural_key(self) -> str:
         """Key that makes a re-import of the same record add nothing.

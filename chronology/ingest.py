@@ -24,10 +24,12 @@ from chronology.events import (
     PartialDate,
     PersonRecord,
     Precision,
+    Reference,
     RejectedRow,
 )
 from chronology.events import Relationship as RelationshipItem
 from chronology.people import PersonResolver, find_suggestions
+from chronology.references import merge_references, references_in_text
 from chronology.vocabulary import family_relationship, themes_for
 
 events_t = Event.__table__
@@ -350,7 +352,23 @@ def event_row(event: CanonicalEvent, key: str, subject_id: int, persons: list[di
         "source_path": provenance.path,
         "source_sheet": provenance.sheet,
         "source_record_id": provenance.source_record_id,
+        "refs": [reference_dict(ref) for ref in references_of(event)] or None,
+        "referring_agency": event.referring_agency,
+        "encounter_ref": event.encounter,
+        "labels": list(dict.fromkeys(event.labels)) or None,
     }
+
+
+def references_of(event: CanonicalEvent) -> list[Reference]:
+    """What the importer gave, then any reference its free text quotes after a cue word."""
+    found = list(event.references)
+    for name, text in (("summary", event.summary), ("action_outcome", event.action_outcome)):
+        found = merge_references(found, references_in_text(text, name))
+    return found
+
+
+def reference_dict(ref: Reference) -> dict[str, str]:
+    return {"kind": ref.kind, "value": ref.value, "token": ref.token, "role": ref.role.value, "source": ref.source}
 
 
 def import_items(

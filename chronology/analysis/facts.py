@@ -46,6 +46,17 @@ class Involved:
 
 
 @dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference an event carries (``own``) or quotes, with the token records are joined on."""
+
+    kind: str  # police_occurrence | crime | marac | case | ...
+    value: str  # as the source wrote it
+    token: str  # chronology.references.reference_token(value)
+    own: bool = False
+    source: str = ""  # the column it came from, or "summary" / "action_outcome" for free text
+
+
+@dataclass(frozen=True, slots=True)
 class Fact:
     """One stored event as the analysis reads it. ``day`` is the earliest day the date could be."""
 
@@ -65,6 +76,18 @@ class Fact:
     source_record_id: str | None
     end: dt.date | None = None  # the event's own end date when it has one (an Annex A plan row)
     natural_key: str | None = None  # the store's unique key: stable across rebuilds, names link groups
+    references: tuple[Ref, ...] = ()
+    referring_agency: str | None = None  # for a contact or referral: the top agency that made it
+    encounter: str | None = None  # the encounter or episode of care the record belongs to
+    labels: frozenset[str] = frozenset()  # vocabulary keys its type and categories matched
+
+    @property
+    def own_tokens(self) -> frozenset[str]:
+        return frozenset(ref.token for ref in self.references if ref.own)
+
+    @property
+    def quoted(self) -> tuple[Ref, ...]:
+        return tuple(ref for ref in self.references if not ref.own)
 
     @property
     def top_agency(self) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from chronology.analysis.facts import ChildFacts, Fact, FamilyPerson, Involved, top_agency
+from chronology.analysis.facts import ChildFacts, Fact, FamilyPerson, Involved, Ref, top_agency
 from chronology.analysis.graph_store import stored_graph
 from chronology.analysis.links import build_links
 from chronology.analysis.plans import derive_plans
@@ -45,6 +45,10 @@ EVENT_COLUMNS = (
     events_t.c.persons,
     events_t.c.attributes,
     events_t.c.source_record_id,
+    events_t.c.refs,
+    events_t.c.referring_agency,
+    events_t.c.encounter_ref,
+    events_t.c.labels,
 )
 
 
@@ -133,6 +137,20 @@ def _fact(row: Any, record: ChildRecord, roots: _RootCache, relationships: dict[
         source_record_id=row.source_record_id,
         end=row.end_date,
         natural_key=row.natural_key,
+        references=tuple(_ref(r) for r in row.refs or ()),
+        referring_agency=row.referring_agency,
+        encounter=row.encounter_ref,
+        labels=frozenset(row.labels or ()),
+    )
+
+
+def _ref(stored: dict[str, Any]) -> Ref:
+    return Ref(
+        kind=str(stored.get("kind", "")),
+        value=str(stored.get("value", "")),
+        token=str(stored.get("token", "")),
+        own=stored.get("role") == "own",
+        source=str(stored.get("source", "")),
     )
 
 

@@ -221,6 +221,12 @@ class Event(Base):
     source_path: Mapped[str | None] = mapped_column(String(500))
     source_sheet: Mapped[str | None] = mapped_column(String(200))
     source_record_id: Mapped[str | None] = mapped_column(String(300))
+    # Canonical fields the analysis reads (chronology.events.CanonicalEvent): references carried and
+    # quoted ([{kind, value, token, role, source}]), the agency that referred, the encounter, labels.
+    refs: Mapped[list[Any] | None] = mapped_column(JSON)
+    referring_agency: Mapped[str | None] = mapped_column(String(100))
+    encounter_ref: Mapped[str | None] = mapped_column(String(500))
+    labels: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class AccessLog(Base):
@@ -251,6 +257,18 @@ class LinkRun(Base):
     episodes: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class AnalysisQueue(Base):
+    """A child whose link graph and audit flags must be brought up to date (after an import, a
+    confirmed or rejected match, an undone merge). Emptied by ``chronology.analysis.refresh``; a row
+    left by a run that stopped part way is picked up by the next one."""
+
+    __tablename__ = "analysis_queue"
+
+    child_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    queued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    why: Mapped[str] = mapped_column(String(200))
+
+
 class EventLink(Base):
     """A typed, explained edge between two of a child's events (``event_a`` the earlier)."""
 
@@ -274,6 +292,8 @@ class EventGroup(Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     incident_cluster: Mapped[str | None] = mapped_column(String(60), index=True)
     episode: Mapped[str | None] = mapped_column(String(60), index=True)
+    # references the event quotes that match no police occurrence in the child's record
+    unmatched_refs: Mapped[list[Any] | None] = mapped_column(JSON)
 
 class User(Base):
     """Someone who signs in to the web service. Only a password hash is kept (argon2id)."""
