@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from chronology.analysis_queue import queue_persons
 from chronology.db.models import Event, ImportBatch, ImportIssue, Relationship, utcnow
 from chronology.events import (
     CanonicalEvent,
@@ -62,6 +63,9 @@ class ImportReport:
     new_people: int = 0
     merges: int = 0
     suggestions: int = 0
+    # police references this file's events quote that match no police occurrence of their child
+    # (counted once the children's analysis is rebuilt; None until then)
+    references_unmatched: int | None = None
     first_issues: list[str] = field(default_factory=list)
 
     def adds_up(self) -> bool:
@@ -93,6 +97,11 @@ class ImportReport:
             f"  people: {self.new_people} new records, {self.merges} joined across agencies, "
             f"{self.suggestions} new match suggestions to review",
         ]
+        if self.references_unmatched:
+            out.append(
+                f"  references quoted that match no police occurrence of the child: {self.references_unmatched}"
+                " (kept on the event, not linked)"
+            )
         out += [f"  - {issue}" for issue in self.first_issues]
         hidden = self.rows_rejected + self.warnings - len(self.first_issues)
         if hidden > 0:
@@ -123,6 +132,7 @@ class _Loader:
         self.issues: list[dict] = []
         self.relationship_rows: dict[str, dict] = {}
         self.counted_relationships: set[str] = set()  # keys that came from relationship records
+        self.identity_records: set[int] = set()  # persons an identity-only record spoke of
         self.coverage: tuple[dt.date, dt.date] | None = None
         self.coverage_agency: str | None = None
         self.coverage_basis: str | None = None
@@ -141,9 +151,10 @@ class _Loader:
         elif isinstance(item, PersonRecord):
             self.report.rows_read += 1
             self.report.person_records += 1
-            self.people.resolve(
+            person_id = self.people.resolve(
                 item.person, item.provenance.source_system, is_child=item.is_child, attributes=item.attributes
             )
+            self.identity_records.add(person_id)
         elif isinstance(item, Coverage):
             self._widen_coverage(item)
         elif isinstance(item, ImportWarning):
@@ -405,6 +416,7 @@ def import_items(
                 if people.new_persons or people.completed_dobs
                 else 0
             )
+            queue_batch(conn, batch_id, loader.identity_records)
             _finish_batch(conn, batch_id, report)
     except Exception as exc:  # the file failed as a whole: roll back, then record that it failed
         report.status = "failed"
@@ -413,6 +425,16 @@ def import_items(
         if not isinstance(exc, ImportFileError):  # bad input is reported; a bug is raised
             raise
     return report
+
+
+def queue_batch(conn: Connection, batch_id: int, also: set[int]) -> int:
+    """Queue every person this file said something about, so their children's analysis is rebuilt."""
+    subjects = conn.execute(select(events_t.c.subject_id).where(events_t.c.batch_id == batch_id).distinct())
+    related = conn.execute(
+        select(relationships_t.c.child_id).where(relationships_t.c.batch_id == batch_id).distinct()
+    )
+    ids = {int(p) for p in subjects.scalars()} | {int(p) for p in related.scalars()} | also
+    return queue_persons(conn, ids, f"import {batch_id}")
 
 
 def _start_batch(conn: Connection, info: FileInfo, actor: str, status: str) -> int:

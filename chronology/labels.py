@@ -18,7 +18,9 @@ from typing import TypeVar
 STOPWORDS = frozenset({"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
 _WORD = re.compile(r"[a-z0-9]+")
 # Words whose final "s" is not a plural.
-_NOT_PLURAL = frozenset({"always", "analysis", "basis", "bus", "crisis", "diagnosis", "gas", "its", "this", "was"})
+_NOT_PLURAL = frozenset(
+    {"always", "analysis", "basis", "bus", "crisis", "diagnosis", "gas", "its", "this", "was"}
+)
 
 T = TypeVar("T")
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, text, update
 
+from chronology.analysis_queue import queue_persons
 from chronology.db.models import MatchSuggestion, Person, PersonIdentifier, PersonMerge, utcnow
 from chronology.events import Identifier, IdentifierKind, PersonRef
 from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
@@ -91,14 +92,24 @@ def root_of(conn: Connection, person_id: int) -> int:
         current = parent
 
 
+ROOTS_CHUNK = 2_000  # ids per IN (...) list, well under SQLite's and PostgreSQL's parameter limits
+
+
 def roots_of(conn: Connection, person_ids: Iterable[int]) -> dict[int, int]:
     """Each person's group root, with one query per level of the merge tree rather than per person."""
     parent: dict[int, int | None] = {}
     pending = set(person_ids)
     while pending:
-        rows = conn.execute(
-            select(persons_t.c.id, persons_t.c.merged_into_id).where(persons_t.c.id.in_(sorted(pending)))
-        ).all()
+        asked = sorted(pending)
+        rows = [
+            row
+            for start in range(0, len(asked), ROOTS_CHUNK)
+            for row in conn.execute(
+                select(persons_t.c.id, persons_t.c.merged_into_id).where(
+                    persons_t.c.id.in_(asked[start : start + ROOTS_CHUNK])
+                )
+            )
+        ]
         found = {int(i): (int(m) if m is not None else None) for i, m in rows}
         parent.update(found)
         parent.update(dict.fromkeys(pending - found.keys()))
@@ -505,6 +516,7 @@ class PersonResolver:
 def record_merge(conn: Connection, merged: int, into: int, method: str, evidence: str, actor: str) -> int:
     """Join root ``merged`` (and everything under it) to ``into``'s group, and say how."""
     conn.execute(update(persons_t).where(persons_t.c.id == merged).values(merged_into_id=into))
+    queue_persons(conn, (merged, into), f"merged by {method}")
     result = conn.execute(
         insert(merges_t)
         .values(
@@ -699,12 +711,13 @@ def confirm_suggestion(conn: Connection, suggestion_id: int, actor: str) -> int:
 
 def reject_suggestion(conn: Connection, suggestion_id: int, actor: str) -> None:
     """A person says these are different people: never suggest or join them again."""
-    _pending(conn, suggestion_id)
+    row = _pending(conn, suggestion_id)
     conn.execute(
         update(suggestions_t)
         .where(suggestions_t.c.id == suggestion_id)
         .values(status="rejected", decided_by=actor, decided_at=utcnow())
     )
+    queue_persons(conn, (row.person_a_id, row.person_b_id), f"suggestion {suggestion_id} rejected")
 
 
 def _pending(conn: Connection, suggestion_id: int):  # type: ignore[no-untyped-def]
@@ -724,6 +737,7 @@ def undo_merge(conn: Connection, merge_id: int, actor: str, reason: str) -> None
     if row.undone_at is not None:
         raise IdentityError(f"merge {merge_id} was already undone by {row.undone_by}")
     conn.execute(update(persons_t).where(persons_t.c.id == row.merged_id).values(merged_into_id=None))
+    queue_persons(conn, (row.merged_id, row.into_id), f"merge {merge_id} undone")
     conn.execute(
         update(merges_t)
         .where(merges_t.c.id == merge_id)

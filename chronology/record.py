@@ -185,8 +185,18 @@ def load_child(conn: Connection, person_id: int, *, with_events: bool = True) ->
     record.family = load_family(conn, members)
     record.coverage = load_coverage(conn)
     if with_events:
+        _bring_up_to_date(conn, root, members)
         record.entries = load_entries(conn, record)
     return record
+
+
+def _bring_up_to_date(conn: Connection, root: int, members: list[int]) -> None:
+    """A record about to be read whose analysis still waits in the queue is rebuilt first, so the
+    clusters and episodes shown are never those of before the last import or decision."""
+    from chronology.analysis.refresh import is_waiting, refresh_child
+
+    if is_waiting(conn, [root, *members]):
+        refresh_child(conn, root)
 
 
 def _best_name(people: list[Any]) -> str | None:

@@ -2,8 +2,10 @@
 
 The panel reads what this stores (chronology/analysis/flag_store.py) instead of running the rules
 for a whole authority on each page. Children are shared among worker processes like
-``chronology link``; each child is stored in its own short transaction. Run it after imports and
-``chronology link`` (the panel says when the store was last filled).
+``chronology link``; each child is stored in its own short transaction. It is not needed after
+imports: every import and identity decision brings the children it touched up to date itself
+(chronology/analysis/refresh.py). This command rebuilds everyone's, after a change of
+config/patterns.toml for instance.
 """
 
 from __future__ import annotations
@@ -71,18 +73,6 @@ def run_audit_store(url: str, *, workers: int) -> tuple[int, int, int]:
         dropped = forget_others(conn, set(child_ids))
     engine.dispose()
     return children, flags, dropped
-
-
-def prepare_audit_panel(workers: int | None = None) -> None:
-    """The demo's step before serving: every child's link graph, then the panel's flags."""
-    from commands.link import run_link
-
-    url = settings.database_url()
-    workers = workers or os.cpu_count() or 1
-    click.echo("\nlinking events and working out the audit panel's flags (chronology link; chronology audit-store)")
-    linked = run_link(url, child_ids=None, workers=workers)
-    children, flags, _ = run_audit_store(url, workers=workers)
-    click.echo(f"   {linked.links} links for {linked.children} children; {flags} flags for {children} children")
 
 
 @click.command("audit-store")

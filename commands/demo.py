@@ -10,7 +10,7 @@ import click
 from chronology import settings
 from chronology.record import find_child, load_child
 from commands.display import print_record
-from commands.importing import import_file, plan
+from commands.importing import bring_up_to_date, import_file, plan
 from commands.store import current_actor, open_store
 from importers.base import ImportOptions
 
@@ -24,15 +24,20 @@ def run_demo(*, children: int, seed: int, directory: Path | None) -> str | None:
     generate_authority(out, children=children, seed=seed)
     engine = open_store()
     click.echo(f"2. importing every file into {engine.url.render_as_string(hide_password=True)}")
+    reports = []
     for item in plan([out], None):
         if item.importer is None:
             continue
-        report = import_file(engine, item.path, item.importer, ImportOptions(), actor=current_actor())
+        report = import_file(
+            engine, item.path, item.importer, ImportOptions(), actor=current_actor(), refresh=False
+        )
+        reports.append(report)
         click.echo(
             f"   {report.file_name}: {report.events_imported} events, {report.events_undated} undated, "
             f"{report.rows_rejected} rejected, {report.duplicates_skipped} duplicates, "
             f"{report.warnings} warnings, {report.merges} joined across agencies"
         )
+    bring_up_to_date(engine, reports)  # links, incident clusters and the audit panel's flags
     child_id = _interesting_child(out)
     click.echo("3. one child's merged chronology (from the ground truth's planted patterns):")
     with engine.begin() as conn:

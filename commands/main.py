@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from chronology import settings
 from chronology.dates import DateParseError, parse_date
-from chronology.db.engine import upgrade
 from chronology.events import ImportFileError
 from chronology.record import find_child, load_child, log_access
 from commands.serve import serve_command
@@ -27,8 +26,12 @@ def cli() -> None:
 @cli.command("init-db")
 def init_db() -> None:
     """Create the database, or bring it up to date, by running every migration."""
+    from commands.importing import bring_up_to_date
+    from commands.store import open_store
+
     url = settings.database_url()
-    upgrade(url)
+    engine = open_store(url)
+    bring_up_to_date(engine, [])  # children an upgrade (or a stopped run) left waiting
     click.echo(f"database ready: {_safe_url(url)}")
 
 
@@ -65,7 +68,7 @@ def import_command(
     format_name: str | None, agency: str | None, covers: str | None, max_mb: int, paths: tuple[Path, ...]
 ) -> None:
     """Import files (a PATH may be a directory: every file in it some importer recognises)."""
-    from commands.importing import import_file, plan
+    from commands.importing import bring_up_to_date, import_file, plan
     from importers.base import ImportOptions
 
     try:
@@ -76,6 +79,7 @@ def import_command(
     engine = open_store()
     failed = 0
     unrecognised = [p.path for p in planned if p.importer is None]
+    reports = []
     for item in planned:
         if item.importer is None:
             continue
@@ -86,10 +90,13 @@ def import_command(
             ImportOptions(agency=agency, max_bytes=max_mb * 1024 * 1024),
             actor=current_actor(),
             covers=period,
+            refresh=False,
         )
+        reports.append(report)
         for line in report.lines():
             click.echo(line)
         failed += report.status == "failed"
+    bring_up_to_date(engine, reports)
     if unrecognised:
         click.echo(f"not recognised ({len(unrecognised)} files, nothing imported from them):")
         for path in unrecognised:
@@ -197,12 +204,11 @@ def suggestions_command(status: str) -> None:
 @click.argument("suggestion_id", type=int)
 def confirm_command(suggestion_id: int) -> None:
     """Confirm a suggested match: the two records become one person."""
-    from chronology.people import IdentityError, confirm_suggestion
+    from services.identity import IdentityError, confirm
 
     engine = open_store()
     try:
-        with engine.begin() as conn:
-            merge_id = confirm_suggestion(conn, suggestion_id, current_actor())
+        merge_id, _ = confirm(engine, suggestion_id, current_actor())
     except IdentityError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -215,12 +221,11 @@ def confirm_command(suggestion_id: int) -> None:
 @click.argument("suggestion_id", type=int)
 def reject_command(suggestion_id: int) -> None:
     """Reject a suggested match: the two records stay apart and are not suggested again."""
-    from chronology.people import IdentityError, reject_suggestion
+    from services.identity import IdentityError, reject
 
     engine = open_store()
     try:
-        with engine.begin() as conn:
-            reject_suggestion(conn, suggestion_id, current_actor())
+        reject(engine, suggestion_id, current_actor())
     except IdentityError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"suggestion {suggestion_id} rejected")
@@ -248,12 +253,11 @@ def merges_command(child: str) -> None:
 @click.option("--reason", required=True, help="Why the merge was wrong (kept with the record).")
 def undo_command(merge_id: int, reason: str) -> None:
     """Undo a merge: the joined records separate and are kept apart from now on."""
-    from chronology.people import IdentityError, undo_merge
+    from services.identity import IdentityError, undo
 
     engine = open_store()
     try:
-        with engine.begin() as conn:
-            undo_merge(conn, merge_id, current_actor(), reason)
+        undo(engine, merge_id, current_actor(), reason)
     except IdentityError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"merge {merge_id} undone")
@@ -330,9 +334,6 @@ def demo_command(children: int, seed: int, directory: Path | None, serve: bool, 
     from commands.demo_web import make_demo_users, print_credentials, serve_demo
 
     featured = run_demo(children=children, seed=seed, directory=directory)
-    from commands.audit_store import prepare_audit_panel
-
-    prepare_audit_panel()
     users = make_demo_users(open_store(), featured)
     print_credentials(users, f"http://127.0.0.1:{port}/")
     if serve:

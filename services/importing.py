@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 import importers
+from chronology.analysis.graph_store import unmatched_references_of_batch
+from chronology.analysis.refresh import RefreshTally, refresh_queued
 from chronology.ingest import FileInfo, ImportReport, import_items
 from importers.base import Importer, ImportOptions
 
@@ -18,6 +20,8 @@ __all__ = [
     "ImportOptions",
     "Importer",
     "Planned",
+    "RefreshTally",
+    "bring_up_to_date",
     "expand_paths",
     "formats",
     "import_file",
@@ -79,8 +83,14 @@ def import_file(
     actor: str,
     covers: tuple | None = None,
     progress: Callable[[int], None] | None = None,
+    refresh: bool = True,
 ) -> ImportReport:
-    """Stream one file through its importer into the store in one transaction and return the report."""
+    """Stream one file through its importer into the store in one transaction and return the report.
+
+    With ``refresh`` (the default) the analysis of every child the file touched is brought up to date
+    before this returns; a caller importing several files passes False and calls
+    ``bring_up_to_date`` once after the last.
+    """
     importer = importer_cls()
     info = FileInfo(
         name=path.name,
@@ -95,4 +105,22 @@ def import_file(
     def items():  # the importer's stream, opened lazily inside the store's transaction
         yield from importer.read(path, options)
 
-    return import_items(engine, items(), info, actor=actor, progress=progress)
+    report = import_items(engine, items(), info, actor=actor, progress=progress)
+    if refresh:
+        bring_up_to_date(engine, [report])
+    return report
+
+
+def bring_up_to_date(
+    engine: Engine, reports: list[ImportReport], progress: Callable[[int, int], None] | None = None
+) -> RefreshTally:
+    """Rebuild the link graph and audit flags of every child the imports touched (and anything left
+    queued by an earlier run), then count each file's references that match no police occurrence."""
+    tally = refresh_queued(engine, progress=progress)
+    with engine.connect() as conn:
+        for report in reports:
+            if report.batch_id is not None and report.status == "completed":
+                report.references_unmatched = sum(
+                    len(refs) for _, refs in unmatched_references_of_batch(conn, report.batch_id)
+                )
+    return tally

@@ -32,7 +32,10 @@ from chronology.analysis.facts import (
     FamilyPerson,
     Involved,
     PlanPeriod,
+    Ref,
 )
+from chronology.labels import label_key
+from chronology.references import reference_token
 
 Day = str | dt.date
 
@@ -76,8 +79,13 @@ def fact(
     child_voice: bool = False,
     record: str | None = None,
     id: int | None = None,
+    references: tuple[Ref, ...] = (),
+    referring_agency: str | None = None,
+    encounter: str | None = None,
+    labels: tuple[str, ...] = (),
 ) -> Fact:
-    """One event; undated when ``when`` is None. ``record`` is its source record ID."""
+    """One event; undated when ``when`` is None. ``record`` is its source record ID. The canonical
+    fields (references, referring agency, encounter, labels) are given as an importer would fill them."""
     event_id = id if id is not None else next(_ids)
     dated = _maybe_day(when)
     return Fact(
@@ -97,7 +105,21 @@ def fact(
         source_record_id=record,
         end=_maybe_day(end),
         natural_key=f"test|{record or event_id}",
+        references=references,
+        referring_agency=referring_agency,
+        encounter=encounter,
+        labels=frozenset(label_key(label) for label in labels),
     )
+
+
+def own_ref(value: str, kind: str = "police_occurrence") -> Ref:
+    """A reference the record itself carries (a police occurrence's own number)."""
+    return Ref(kind, value, reference_token(value), own=True, source="test")
+
+
+def quoted_ref(value: str, kind: str = "police_occurrence") -> Ref:
+    """A reference the record quotes (a school's Operation Encompass row quoting the occurrence)."""
+    return Ref(kind, value, reference_token(value), own=False, source="test")
 
 
 def da_incident(
@@ -123,6 +145,7 @@ def police(
         persons=persons,
         attributes={"occurrence_ref": ref, "domestic_abuse": "Y" if da else "N"},
         record=ref,
+        references=(own_ref(ref),),
     )
 
 

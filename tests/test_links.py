@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from chronology.analysis.facts import EDUCATION, POLICE
 from chronology.analysis.links import build_links
-from tests.fact_builders import child_of, fact, person, police
+from tests.fact_builders import child_of, fact, own_ref, person, police, quoted_ref
 
 SC = "Children's social care"
 
@@ -25,6 +26,7 @@ def test_a_police_reference_quoted_by_the_school_is_one_incident_and_a_same_day_
         categories=("Operation Encompass", "police_ref:OR-22-000123"),
         themes=("domestic_abuse",),
         attributes={"police_reference": "OR-22-000123"},
+        references=(quoted_ref("OR-22-000123"),),
     )
     achievement = fact(
         "2022-03-02", "agency_record", agency="Education", time="14:45", summary="Reading certificate"
@@ -58,8 +60,8 @@ def test_ae_injury_hours_after_the_occurrence_joins_it_and_an_earlier_one_does_n
 def test_a_referral_from_the_police_days_later_reports_the_nearest_occurrence():
     old = police("2022-02-01", "OR-22-000001")
     occurrence = police("2022-03-01", "OR-22-000002")
-    referral = fact("2022-03-03", "referral", agency=SC, attributes={"ReferralSource": "6"})
-    school_referral = fact("2022-03-03", "referral", agency=SC, attributes={"ReferralSource": "2A"})
+    referral = fact("2022-03-03", "referral", agency=SC, referring_agency=POLICE)
+    school_referral = fact("2022-03-03", "referral", agency=SC, referring_agency=EDUCATION)
     graph = build_links(child_of(old, occurrence, referral, school_referral))
     assert kinds(graph, occurrence, referral) == [
         ("same_incident", "referral from the police 2 days after occurrence OR-22-000002")
@@ -96,7 +98,7 @@ def test_domestic_abuse_the_same_day_about_the_same_victim_across_agencies():
 
 def test_led_to_chain_from_incident_to_plan():
     occurrence = police("2022-03-01", "OR-22-000400")
-    referral = fact("2022-03-02", "referral", agency=SC, attributes={"ReferralSource": "6"})
+    referral = fact("2022-03-02", "referral", agency=SC, referring_agency=POLICE)
     assessment = fact("2022-03-04", "assessment", agency=SC)
     strategy = fact("2022-03-05", "strategy_discussion", agency=SC)
     s47 = fact("2022-03-06", "section_47", agency=SC)
@@ -139,7 +141,7 @@ def test_same_person_and_follows_join_separate_incidents_into_one_episode():
 
 def test_every_edge_is_explained_and_points_forward_in_time():
     occurrence = police("2022-03-01", "OR-22-000500", time="21:00")
-    referral = fact("2022-03-02", "referral", agency=SC, attributes={"ReferralSource": "6"})
+    referral = fact("2022-03-02", "referral", agency=SC, referring_agency=POLICE)
     assessment = fact("2022-03-03", "assessment", agency=SC)
     graph = build_links(child_of(occurrence, referral, assessment))
     by_id = {f.id: f for f in (occurrence, referral, assessment)}
@@ -157,7 +159,7 @@ def test_cluster_and_episode_ids_do_not_depend_on_event_ids_or_order():
                 "2022-03-02",
                 "referral",
                 agency=SC,
-                attributes={"ReferralSource": "6"},
+                referring_agency=POLICE,
                 record="LA1/CINreferralDate/2022-03-02",
             ),
             police("2022-09-01", "OR-22-000601"),
@@ -185,10 +187,18 @@ def test_undated_events_are_never_linked():
 def test_a_contact_from_school_that_mentions_the_police_later_is_not_a_police_report():
     occurrence = police("2022-03-01", "OR-22-000800")
     from_school = fact(
-        "2022-03-02", "contact", agency=SC, summary="Contact from school: mother says police were called"
+        "2022-03-02",
+        "contact",
+        agency=SC,
+        summary="Contact from school: mother says police were called",
+        referring_agency=EDUCATION,
     )
     from_police = fact(
-        "2022-03-02", "contact", agency=SC, summary="Contact from Police: domestic incident notified"
+        "2022-03-02",
+        "contact",
+        agency=SC,
+        summary="Contact from Police: domestic incident notified",
+        referring_agency=POLICE,
     )
     graph = build_links(child_of(occurrence, from_school, from_police))
     assert graph.clusters[from_police.id] == graph.clusters[occurrence.id]
@@ -202,6 +212,7 @@ def test_a_marac_referral_quoting_the_occurrence_is_a_response_not_a_report():
         "marac_referral",
         summary="Referral to MARAC following high-risk DASH assessment, occurrence OR-22-000900",
         categories=("MARAC referral",),
+        references=(quoted_ref("OR-22-000900"),),
     )
     graph = build_links(child_of(occurrence, marac))
     assert kinds(graph, occurrence, marac) == [
@@ -209,3 +220,74 @@ def test_a_marac_referral_quoting_the_occurrence_is_a_response_not_a_report():
     ]
     assert marac.id not in graph.clusters
     assert graph.episodes[marac.id] == graph.episodes[occurrence.id]
+
+
+def test_references_of_any_shape_join_as_tokens_whatever_case_spaces_and_separators():
+    for own, quoted in [
+        ("OCC18/001016", "occ18 001016"),
+        ("47/123456/19", "47-123456-19"),
+        ("TVP-2019-0012345", "tvp 2019 0012345"),
+        ("CC2023/98765", "CC 2023/98765"),
+    ]:
+        occurrence = police("2022-03-01", own, time="22:10")
+        school = fact(
+            "2022-03-02",
+            "operation_encompass",
+            agency="Education: Oak Lane Primary",
+            themes=("domestic_abuse",),
+            references=(quoted_ref(quoted),),
+        )
+        graph = build_links(child_of(occurrence, school))
+        assert kinds(graph, occurrence, school) == [
+            ("same_incident", f"police reference {quoted} quoted by education (operation_encompass)")
+        ], own
+        assert graph.clusters[occurrence.id] == graph.clusters[school.id]
+        assert not graph.unmatched
+
+
+def test_a_crime_number_the_occurrence_carries_joins_a_record_quoting_it():
+    occurrence = fact(
+        "2022-03-01",
+        "police_occurrence",
+        agency=POLICE,
+        themes=("domestic_abuse",),
+        references=(own_ref("OCC18/001016"), own_ref("CC2023/98765", "crime")),
+    )
+    letter = fact(
+        "2022-03-03", "referral", agency=SC, references=(quoted_ref("cc2023-98765", "crime"),)
+    )
+    graph = build_links(child_of(occurrence, letter))
+    assert graph.clusters[occurrence.id] == graph.clusters[letter.id]
+
+
+def test_a_reference_that_matches_no_occurrence_is_kept_unmatched_and_never_linked():
+    occurrence = police("2022-03-01", "OCC18/001016")
+    school = fact(
+        "2022-03-02",
+        "operation_encompass",
+        agency="Education: Oak Lane Primary",
+        themes=("domestic_abuse",),
+        references=(quoted_ref("OCC18/009999"),),
+    )
+    other_kind = fact("2022-03-02", "case_note", agency=SC, references=(quoted_ref("CASE-12345", "case"),))
+    graph = build_links(child_of(occurrence, school, other_kind))
+    assert not [link for link in graph.links if link.kind == "same_incident"]
+    assert graph.unmatched == {school.id: ("OCC18/009999",)}  # a case number is not a police reference
+
+
+def test_a_diagnosis_joins_the_ae_attendance_of_its_own_encounter_only():
+    attendance = fact(
+        "2022-03-02",
+        "ae_attendance",
+        agency="Health: City Hospital",
+        time="01:15",
+        attributes={"injury": "yes"},
+        encounter="Encounter/e1",
+    )
+    diagnosis = fact("2022-03-02", "health_condition", agency="Health: City Hospital", encounter="Encounter/e1")
+    elsewhere = fact("2022-03-02", "health_condition", agency="Health: City Hospital", encounter="Encounter/e2")
+    graph = build_links(child_of(attendance, diagnosis, elsewhere))
+    assert kinds(graph, attendance, diagnosis) == [
+        ("same_incident", "health_condition recorded at the A&E attendance")
+    ]
+    assert elsewhere.id not in graph.clusters

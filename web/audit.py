@@ -1,7 +1,7 @@
 """The audit panel: a cohort's flags per child, each opening its evidence on the child's timeline;
 charts of what panels count; the panel CSV of exactly what the page shows.
 
-It reads the flags ``chronology audit-store`` keeps (chronology/analysis/flag_store.py), so a page
+It reads the flags kept up to date after every import and identity decision (chronology/analysis/flag_store.py), so a page
 answers without running the patterns for every child. Children are shown by pseudonym; naming them
 takes a reason, recorded in the access log, which then covers this session for a while (like
 break-glass for one child). Opening a child's evidence goes through the child's own access rules.
@@ -22,7 +22,8 @@ from chronology.analysis.cohorts import select as cohort_select
 from chronology.analysis.facts import Flag
 from chronology.analysis.flag_store import stored_children
 from chronology.analysis.patterns import rule_info
-from chronology.db.models import ImportBatch, Person
+from chronology.analysis_queue import queue_size
+from chronology.db.models import Person
 from chronology.record import load_child, log_access
 from chronology.search import list_children
 from chronology.users import Role
@@ -48,7 +49,7 @@ class PanelResult:
     stored: int  # children in the store
     everyone: int  # children in the database
     computed_at: dt.datetime | None  # the newest snapshot
-    stale: bool  # a file was imported after the oldest snapshot was made
+    waiting: int  # persons whose children's analysis is still being brought up to date
 
     @property
     def flagged(self) -> list[CohortChild]:
@@ -64,12 +65,11 @@ def _names_reason() -> str | None:
 
 
 def _run(conn: Connection, query: PanelQuery) -> PanelResult:
-    children, stored, latest, oldest = [], 0, None, None
+    children, stored, latest = [], 0, None
     for item in stored_children(conn):
         stored += 1
         made = _utc(item.computed_at)
         latest = max(latest, made) if latest else made
-        oldest = min(oldest, made) if oldest else made
         match = cohort_select(item.child, item.flags, query.cohort)
         if match is None:
             continue
@@ -78,11 +78,7 @@ def _run(conn: Connection, query: PanelQuery) -> PanelResult:
     everyone = conn.execute(
         select(func.count()).where(Person.is_child.is_(True), Person.merged_into_id.is_(None))
     ).scalar_one()
-    imported = conn.execute(
-        select(func.max(ImportBatch.started_at)).where(ImportBatch.status == "completed")
-    ).scalar()
-    stale = bool(imported and oldest and _utc(imported) > oldest)
-    return PanelResult(children, stored, int(everyone), latest, stale)
+    return PanelResult(children, stored, int(everyone), latest, queue_size(conn))
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

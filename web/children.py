@@ -8,11 +8,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import Connection, select
 
 from chronology.db.models import Person
-from chronology.people import IdentityError, confirm_suggestion, list_suggestions, reject_suggestion, root_of
+from chronology.people import IdentityError, list_suggestions, root_of
 from chronology.plan_status import current_plans
 from chronology.record import events_by_agency, load_child, log_access
 from chronology.search import SearchResult, groups_of, search_children
 from chronology.users import Role
+from services import identity
 from web import access
 from web.auth import current_user, roles_required
 from web.db import engine
@@ -133,13 +134,12 @@ def decide_suggestion(suggestion_id: int, decision: str) -> Any:
         abort(400)
     actor = current_user().username
     try:
-        with engine().begin() as conn:
-            if decision == "confirm":
-                merge_id = confirm_suggestion(conn, suggestion_id, actor)
-                flash(f"Suggestion {suggestion_id} confirmed: the records are now one child (merge {merge_id})")
-            else:
-                reject_suggestion(conn, suggestion_id, actor)
-                flash(f"Suggestion {suggestion_id} rejected: the records stay apart")
+        if decision == "confirm":
+            merge_id, _ = identity.confirm(engine(), suggestion_id, actor)
+            flash(f"Suggestion {suggestion_id} confirmed: the records are now one child (merge {merge_id})")
+        else:
+            identity.reject(engine(), suggestion_id, actor)
+            flash(f"Suggestion {suggestion_id} rejected: the records stay apart")
     except IdentityError as exc:
         flash(str(exc), "error")
     return redirect(url_for("children.suggestions"))

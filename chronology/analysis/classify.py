@@ -11,9 +11,11 @@ a local authority can change them without touching code.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from chronology.analysis.facts import SOCIAL_CARE, Fact
 from chronology.analysis.pattern_settings import Words, load_pattern_settings
+from chronology.labels import key_set, label_key
 
 DOMESTIC_ABUSE = "domestic_abuse"
 INCIDENT_TYPES = frozenset({"police_occurrence", "operation_encompass"})
@@ -38,18 +40,28 @@ def is_incident(fact: Fact, words: Words | None = None) -> bool:
     if kind == "ae_attendance":
         return _is_injury(fact, words)
     if kind == "school_safeguarding_concern":
-        return bool(_lowered(fact.categories) & _lowered(words.serious_school_categories))
+        return bool(label_keys(fact) & _keys(words.serious_school_categories))
     if kind in words.da_notification_types and fact.top_agency != SOCIAL_CARE:
         # another agency's DA notification or disclosure; a MARAC referral written as a row is a response
         return DOMESTIC_ABUSE in fact.themes and not mentions_marac(fact)
     return False
 
 
+@lru_cache(maxsize=64)
+def _keys(labels: tuple[str, ...]) -> frozenset[str]:
+    return key_set(labels)
+
+
+def label_keys(fact: Fact) -> frozenset[str]:
+    """The vocabulary keys the importer matched, and the keys of the categories as written (so a
+    word list in config matches a label whatever its case, punctuation, plural or word order)."""
+    return fact.labels | {label_key(category) for category in fact.categories}
+
+
 def _is_injury(fact: Fact, words: Words) -> bool:
     if str(fact.attributes.get("injury", "")).strip().lower() in ("yes", "y", "true"):
         return True
-    injury = _lowered(words.injury_words)
-    return any(category in injury for category in _lowered(fact.categories))
+    return bool(label_keys(fact) & _keys(words.injury_words))
 
 
 def is_da_incident(fact: Fact, words: Words | None = None) -> bool:

@@ -151,6 +151,7 @@ class ChildFacts:
     links: list[Link] = field(default_factory=list)
     clusters: dict[int, str] = field(default_factory=dict)  # event id -> incident cluster id
     episodes: dict[int, str] = field(default_factory=dict)  # event id -> episode id
+    unmatched: dict[int, tuple[str, ...]] = field(default_factory=dict)  # event id -> references
     coverage: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)  # top agency -> span
     as_of: dt.date | None = None  # the audit's reference date
 

@@ -185,12 +185,16 @@ def store_child(conn: Connection, child: ChildFacts, settings: PatternSettings |
 def forget_others(conn: Connection, keep: set[int]) -> int:
     """Drop snapshots of children who are no longer children in their own right (merged away)."""
     stored = set(conn.execute(select(snapshots_t.c.child_id)).scalars())
-    gone = sorted(stored - keep)
-    for start in range(0, len(gone), CHUNK):
-        part = gone[start : start + CHUNK]
+    return forget_snapshots(conn, sorted(stored - keep))
+
+
+def forget_snapshots(conn: Connection, child_ids: list[int]) -> int:
+    """Drop these children's snapshots and flags."""
+    for start in range(0, len(child_ids), CHUNK):
+        part = child_ids[start : start + CHUNK]
         conn.execute(delete(flags_t).where(flags_t.c.child_id.in_(part)))
         conn.execute(delete(snapshots_t).where(snapshots_t.c.child_id.in_(part)))
-    return len(gone)
+    return len(child_ids)
 
 
 def _flags_by_child(conn: Connection) -> dict[int, list[Flag]]:

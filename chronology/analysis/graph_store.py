@@ -16,20 +16,31 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from chronology.analysis.facts import ChildFacts, Link
 from chronology.analysis.links import LinkGraph, settings
-from chronology.db.models import EventGroup, EventLink, LinkRun, utcnow
+from chronology.db.models import Event, EventGroup, EventLink, LinkRun, utcnow
 
 runs_t = LinkRun.__table__
 links_t = EventLink.__table__
 groups_t = EventGroup.__table__
+events_t = Event.__table__
 CHUNK = 2_000  # ids per IN (...) list, well under SQLite's parameter limit
 
 
+# Bumped when what the graph is built from changes shape, so every stored graph is rebuilt once.
+GRAPH_VERSION = 2
+
+
 def fingerprint(child: ChildFacts) -> str:
-    """Digest of every input of the graph: event ids, days, types, people and the link settings."""
-    digest = hashlib.sha256(json.dumps(settings(), sort_keys=True, default=str).encode())
+    """Digest of every input of the graph: each event's date, type, people, references, referring
+    agency, encounter, themes and labels, and the link settings."""
+    digest = hashlib.sha256(f"v{GRAPH_VERSION}".encode())
+    digest.update(json.dumps(settings(), sort_keys=True, default=str).encode())
     for fact in sorted(child.facts, key=lambda f: f.id):
         people = ",".join(f"{p.person_id}:{p.role}" for p in fact.persons)
-        digest.update(f"{fact.id}|{fact.day}|{fact.time}|{fact.event_type}|{people}\n".encode())
+        refs = ",".join(sorted(f"{r.kind}:{r.own}:{r.token}" for r in fact.references))
+        digest.update(
+            f"{fact.id}|{fact.day}|{fact.time}|{fact.event_type}|{people}|{refs}|{fact.referring_agency}|"
+            f"{fact.encounter}|{sorted(fact.themes)}|{sorted(fact.labels)}|{fact.categories}\n".encode()
+        )
     return digest.hexdigest()
 
 
@@ -50,15 +61,17 @@ def stored_graph(conn: Connection, child: ChildFacts) -> LinkGraph | None:
         .order_by(links_t.c.event_a_id, links_t.c.event_b_id, links_t.c.id)
     )
     graph.links = [Link(int(a), int(b), kind, reason) for a, b, kind, reason in rows]
-    for event_id, cluster, episode in conn.execute(
-        select(groups_t.c.event_id, groups_t.c.incident_cluster, groups_t.c.episode).where(
-            groups_t.c.child_id == child.person_id
-        )
+    for event_id, cluster, episode, unmatched in conn.execute(
+        select(
+            groups_t.c.event_id, groups_t.c.incident_cluster, groups_t.c.episode, groups_t.c.unmatched_refs
+        ).where(groups_t.c.child_id == child.person_id)
     ):
         if cluster:
             graph.clusters[int(event_id)] = cluster
         if episode:
             graph.episodes[int(event_id)] = episode
+        if unmatched:
+            graph.unmatched[int(event_id)] = tuple(unmatched)
     return graph
 
 
@@ -132,28 +145,43 @@ def _save_links(conn: Connection, child_id: int, event_ids: Sequence[int], links
     return bool(stale or new)
 
 
+def _unmatched(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    return tuple(values) if values else None
+
+
 def _save_groups(conn: Connection, child_id: int, event_ids: Sequence[int], graph: LinkGraph) -> bool:
     wanted = {
-        event_id: (graph.clusters.get(event_id), graph.episodes.get(event_id))
-        for event_id in set(graph.clusters) | set(graph.episodes)
+        event_id: (graph.clusters.get(event_id), graph.episodes.get(event_id), graph.unmatched.get(event_id))
+        for event_id in set(graph.clusters) | set(graph.episodes) | set(graph.unmatched)
     }
-    held: dict[int, tuple[str | None, str | None, int]] = {}
+    held: dict[int, tuple[str | None, str | None, tuple[str, ...] | None, int]] = {}
     for ids in _chunks(event_ids):
         for row in conn.execute(select(groups_t).where(groups_t.c.event_id.in_(ids))):
-            held[int(row.event_id)] = (row.incident_cluster, row.episode, row.child_id)
+            held[int(row.event_id)] = (
+                row.incident_cluster, row.episode, _unmatched(row.unmatched_refs), row.child_id
+            )
     for row in conn.execute(select(groups_t).where(groups_t.c.child_id == child_id)):
-        held.setdefault(int(row.event_id), (row.incident_cluster, row.episode, row.child_id))
+        held.setdefault(
+            int(row.event_id),
+            (row.incident_cluster, row.episode, _unmatched(row.unmatched_refs), row.child_id),
+        )
     stale = [
         event_id
-        for event_id, (cluster, episode, owner) in held.items()
-        if wanted.get(event_id) != (cluster, episode) or owner != child_id
+        for event_id, (cluster, episode, unmatched, owner) in held.items()
+        if wanted.get(event_id) != (cluster, episode, unmatched) or owner != child_id
     ]
     for ids in _chunks(stale):
         conn.execute(delete(groups_t).where(groups_t.c.event_id.in_(ids)))
     stale_set = set(stale)
     new = [
-        {"event_id": event_id, "child_id": child_id, "incident_cluster": cluster, "episode": episode}
-        for event_id, (cluster, episode) in sorted(wanted.items())
+        {
+            "event_id": event_id,
+            "child_id": child_id,
+            "incident_cluster": cluster,
+            "episode": episode,
+            "unmatched_refs": list(unmatched) if unmatched else None,
+        }
+        for event_id, (cluster, episode, unmatched) in sorted(wanted.items())
         if event_id not in held or event_id in stale_set
     ]
     if new:
@@ -164,8 +192,25 @@ def _save_groups(conn: Connection, child_id: int, event_ids: Sequence[int], grap
 def forget_children(conn: Connection, keep: set[int]) -> int:
     """Drop stored graphs of children that are no longer a group's root (merged or undone since)."""
     gone = [int(c) for c in conn.execute(select(runs_t.c.child_id)).scalars() if int(c) not in keep]
+    return forget_graphs(conn, gone)
+
+
+def forget_graphs(conn: Connection, gone: Sequence[int]) -> int:
+    """Drop the stored graphs of these children."""
     for ids in _chunks(gone):
         conn.execute(delete(links_t).where(links_t.c.child_id.in_(ids)))
         conn.execute(delete(groups_t).where(groups_t.c.child_id.in_(ids)))
         conn.execute(delete(runs_t).where(runs_t.c.child_id.in_(ids)))
     return len(gone)
+
+
+def unmatched_references_of_batch(conn: Connection, batch_id: int) -> list[tuple[int, tuple[str, ...]]]:
+    """(event id, references) for this import's events that quote a police reference no police
+    record of their child carries, as the last rebuilt graphs say."""
+    rows = conn.execute(
+        select(groups_t.c.event_id, groups_t.c.unmatched_refs)
+        .join(events_t, events_t.c.id == groups_t.c.event_id)
+        .where(events_t.c.batch_id == batch_id, groups_t.c.unmatched_refs.is_not(None))
+        .order_by(groups_t.c.event_id)
+    )
+    return [(int(event_id), tuple(refs)) for event_id, refs in rows if refs]

@@ -23,8 +23,6 @@ import bisect
 import datetime as dt
 import hashlib
 import itertools
-import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -53,16 +51,12 @@ class LinkGraph:
     links: list[Link] = field(default_factory=list)
     clusters: dict[int, str] = field(default_factory=dict)  # event id -> incident cluster id
     episodes: dict[int, str] = field(default_factory=dict)  # event id -> episode id
+    unmatched: dict[int, tuple[str, ...]] = field(default_factory=dict)  # event id -> references
 
 
 @cache
 def settings() -> dict[str, Any]:
     return load_config("links")
-
-
-@cache
-def _reference_patterns() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in settings()["references"]["patterns"])
 
 
 # --- reading a fact -----------------------------------------------------------------------------------
@@ -74,37 +68,34 @@ def _moment(fact: Fact) -> dt.datetime:
 
 
 def own_reference(fact: Fact) -> str | None:
-    """A police occurrence's own reference."""
+    """The occurrence reference a police occurrence carries, as written (for the reasons shown)."""
     if fact.event_type != "police_occurrence":
         return None
-    ref = fact.attributes.get("occurrence_ref") or fact.source_record_id
-    return str(ref).split("/")[0].strip() if ref else None
+    return next((ref.value for ref in fact.references if ref.own), None)
 
 
-def quoted_references(fact: Fact) -> set[str]:
-    """Police references another record quotes: an attribute, a ``police_ref:`` category or its text."""
-    conf = settings()["references"]
-    found = {str(fact.attributes[name]).strip() for name in conf["attributes"] if fact.attributes.get(name)}
-    prefix = conf["category_prefix"]
-    found |= {c[len(prefix) :].strip() for c in fact.categories if c.startswith(prefix)}
-    for pattern in _reference_patterns():
-        found |= {m.group(1) for m in pattern.finditer(fact.summary)}
-    found.discard("")
+def own_tokens(fact: Fact) -> frozenset[str]:
+    """The tokens of a police occurrence's own references (occurrence and crime numbers)."""
+    return fact.own_tokens if fact.event_type == "police_occurrence" else frozenset()
+
+
+def police_kinds() -> frozenset[str]:
+    return frozenset(settings()["references"]["police_kinds"])
+
+
+def quoted_references(fact: Fact) -> dict[str, str]:
+    """Police references the record quotes: token -> the reference as written (first seen)."""
+    kinds = police_kinds()
+    found: dict[str, str] = {}
+    for ref in fact.quoted:
+        if ref.kind in kinds and ref.token:
+            found.setdefault(ref.token, ref.value)
     return found
 
 
 def from_police(fact: Fact) -> bool:
-    """A social care contact or referral whose source is the police (its code, source field or heading)."""
-    conf = settings()["police_source"]
-    if str(fact.attributes.get("ReferralSource", "")).strip() in conf["referral_source_codes"]:
-        return True
-    fields = " ".join(
-        str(fact.attributes.get(key, "")) for key in ("referral_agency_group", "referral_agency", "source")
-    )
-    fields += " " + " ".join(c for c in fact.categories if c.lower().startswith("source"))
-    words = set(re.findall(r"[a-z]+", fields.lower()))
-    heading = fact.summary.lower().split(":", 1)[0]  # "Contact from Police: ..."
-    return any(word in words or f"from {word}" in heading for word in conf["agency_words"])
+    """A contact or referral the police made (the importer read its referral source)."""
+    return fact.referring_agency == POLICE
 
 
 def _people_in(fact: Fact, roles: Iterable[str]) -> dict[int, str]:
@@ -114,19 +105,6 @@ def _people_in(fact: Fact, roles: Iterable[str]) -> dict[int, str]:
         for p in fact.persons
         if p.person_id is not None and p.role and p.role.lower() in wanted
     }
-
-
-def _fhir_encounter(fact: Fact) -> str | None:
-    """The encounter a FHIR Condition or Observation was recorded in (its ``fullUrl``)."""
-    raw = fact.attributes.get("fhir_json")
-    if not raw or fact.attributes.get("resource_type") == "Encounter":
-        return None
-    try:
-        resource = json.loads(raw)
-    except (TypeError, ValueError):
-        return None
-    ref = (resource.get("encounter") or resource.get("context") or {}).get("reference")
-    return ref if isinstance(ref, str) else None
 
 
 def _not_after(first: Fact, later: Fact) -> bool:
@@ -178,27 +156,51 @@ def _pair(a: Fact, b: Fact, kind: str, reason: str) -> Link:
     return Link(first.id, second.id, kind, reason)
 
 
-def quoted_reference_links(dated: Sequence[Fact]) -> Iterator[Link]:
-    """Another agency's record quoting a police occurrence's reference."""
-    window = settings()["references"]["window_days"]
+def occurrences_by_token(dated: Sequence[Fact]) -> dict[str, list[Fact]]:
+    """Each police occurrence under every token of its own references, in time order."""
     occurrences: dict[str, list[Fact]] = {}
     for fact in dated:
-        if (ref := own_reference(fact)) is not None:
-            occurrences.setdefault(ref, []).append(fact)
+        for token in sorted(own_tokens(fact)):
+            occurrences.setdefault(token, []).append(fact)
+    return occurrences
+
+
+def quoted_reference_links(dated: Sequence[Fact]) -> Iterator[Link]:
+    """Another agency's record quoting a police occurrence's reference (matched as a token)."""
+    window = settings()["references"]["window_days"]
+    occurrences = occurrences_by_token(dated)
     for group in occurrences.values():  # one occurrence recorded twice (e.g. two nominals)
         for a, b in itertools.pairwise(group):
             yield _pair(a, b, SAME_INCIDENT, f"the same police occurrence {own_reference(a)}")
     for fact in dated:
-        if fact.top_agency == POLICE and fact.event_type == "police_occurrence":
+        if fact.event_type == "police_occurrence":
             continue
-        for ref in sorted(quoted_references(fact)):
-            for police in occurrences.get(ref, ()):
+        for token, written in sorted(quoted_references(fact).items()):
+            for police in occurrences.get(token, ()):
                 if abs(_days(police, fact)) > window:
                     continue
                 reports = is_incident(fact) or fact.event_type in REPORTING_TYPES
                 kind = SAME_INCIDENT if reports else LED_TO
                 who = fact.top_agency.lower() if fact.top_agency != SOCIAL_CARE else "children's social care"
-                yield _pair(police, fact, kind, f"police reference {ref} quoted by {who} ({fact.event_type})")
+                yield _pair(
+                    police, fact, kind, f"police reference {written} quoted by {who} ({fact.event_type})"
+                )
+
+
+def unmatched_references(facts: Iterable[Fact]) -> dict[int, tuple[str, ...]]:
+    """Event id -> the police references it quotes that no police record of the child carries.
+
+    Kept and shown, never guessed into a link: the occurrence may be another child's, not yet
+    imported, or mistyped.
+    """
+    facts = list(facts)
+    held = {token for fact in facts if fact.top_agency == POLICE for token in fact.own_tokens}
+    missing: dict[int, tuple[str, ...]] = {}
+    for fact in facts:
+        refs = [written for token, written in quoted_references(fact).items() if token not in held]
+        if refs:
+            missing[fact.id] = tuple(refs)
+    return missing
 
 
 def ae_after_police_links(police: Timeline, dated: Sequence[Fact]) -> Iterator[Link]:
@@ -264,16 +266,14 @@ def same_victim_links(da: Timeline) -> Iterator[Link]:
 def encounter_links(dated: Sequence[Fact]) -> Iterator[Link]:
     """A diagnosis recorded in an A&E attendance for injury belongs to that attendance's incident."""
     attendances = {
-        f.attributes.get("full_url"): f
-        for f in dated
-        if f.event_type == "ae_attendance" and is_incident(f) and f.attributes.get("full_url")
+        f.encounter: f for f in dated if f.event_type == "ae_attendance" and is_incident(f) and f.encounter
     }
     if not attendances:
         return
     for fact in dated:
-        if fact.event_type in ("health_condition", "health_observation", "procedure"):
-            encounter = attendances.get(_fhir_encounter(fact))
-            if encounter is not None:
+        if fact.event_type in ("health_condition", "health_observation", "procedure") and fact.encounter:
+            encounter = attendances.get(fact.encounter)
+            if encounter is not None and encounter.id != fact.id:
                 yield _pair(
                     encounter, fact, SAME_INCIDENT, f"{fact.event_type} recorded at the A&E attendance"
                 )
@@ -382,7 +382,7 @@ def build_links(child: ChildFacts) -> LinkGraph:
     whole.add_edges_from((link.a, link.b) for link in links)
     episodes = _group_ids(whole, by_id, "EP")
     links.sort(key=lambda link: (link.a, link.b, KINDS.index(link.kind)))
-    return LinkGraph(links, clusters, episodes)
+    return LinkGraph(links, clusters, episodes, unmatched_references(child.facts))
 
 
 def _unique(

@@ -93,6 +93,7 @@ def load_child_facts(
     if links:
         graph = stored_graph(conn, child) or build_links(child)
         child.links, child.clusters, child.episodes = graph.links, graph.clusters, graph.episodes
+        child.unmatched = graph.unmatched
     return child
 
 

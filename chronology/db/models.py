@@ -258,13 +258,13 @@ class LinkRun(Base):
 
 
 class AnalysisQueue(Base):
-    """A child whose link graph and audit flags must be brought up to date (after an import, a
-    confirmed or rejected match, an undone merge). Emptied by ``chronology.analysis.refresh``; a row
-    left by a run that stopped part way is picked up by the next one."""
+    """A person whose children's link graph and audit flags must be brought up to date (after an
+    import, a merge, a confirmed or rejected match, an undone merge). Emptied by
+    ``chronology.analysis.refresh``; a row left by a run that stopped part way is done by the next."""
 
     __tablename__ = "analysis_queue"
 
-    child_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     queued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     why: Mapped[str] = mapped_column(String(200))
 

@@ -29,9 +29,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("unmatched_refs", sa.JSON(), nullable=True))
     op.create_table(
         "analysis_queue",
-        sa.Column("child_id", BIG_ID, primary_key=True, autoincrement=False),
+        sa.Column("person_id", BIG_ID, primary_key=True, autoincrement=False),
         sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("why", sa.String(200), nullable=False),
+    )
+    # Every child's stored analysis was built without these fields: queue them all, so the next
+    # import, decision or `chronology init-db` rebuilds them rather than leave them stale.
+    op.execute(
+        sa.text(
+            "INSERT INTO analysis_queue (person_id, queued_at, why) "
+            "SELECT id, CURRENT_TIMESTAMP, 'store upgraded (0007)' FROM persons "
+            "WHERE is_child = :yes AND merged_into_id IS NULL"
+        ).bindparams(yes=True)
     )
 
 

@@ -1,0 +1,140 @@
+"""Derived analysis that is never stale: after every change to who a child is or what is known of
+them, that child's link graph and audit flags are rebuilt before anyone reads them.
+
+Whatever changes a child's record (an import, a merge made by an import or confirmed by a person,
+a rejected suggestion, an undone merge) puts the persons it touched in ``analysis_queue``, in the
+same transaction as the change. ``refresh_queued`` then rebuilds, for each child those persons
+belong to, the link graph (incident clusters, episodes, unmatched references; only differences are
+written) and the stored audit flags, each child in its own short transaction. The queue survives a
+run that stops part way: the next import, decision or panel view finishes it. ``chronology link``
+and ``chronology audit-store`` stay as the tools that rebuild everyone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, delete, func, select
+
+from chronology.analysis.flag_store import forget_snapshots, store_child
+from chronology.analysis.graph_store import forget_graphs, save_graph, stored_graph
+from chronology.analysis.links import build_links
+from chronology.analysis.load import load_child_facts
+from chronology.analysis.pattern_settings import PatternSettings, load_pattern_settings
+from chronology.db.models import AnalysisQueue, AuditSnapshot, LinkRun, Person, Relationship
+from chronology.people import group_members, roots_of
+
+queue_t = AnalysisQueue.__table__
+persons_t = Person.__table__
+relationships_t = Relationship.__table__
+runs_t = LinkRun.__table__
+snapshots_t = AuditSnapshot.__table__
+CHUNK = 2_000
+
+
+@dataclass(slots=True)
+class RefreshTally:
+    """What one refresh did."""
+
+    queued: int = 0  # persons taken from the queue
+    children: int = 0  # children whose analysis was rebuilt
+    graphs_changed: int = 0
+    flags: int = 0
+    forgotten: int = 0  # stored analysis dropped for records that are no longer a child of their own
+    seconds: float = 0.0
+    per_child: list[float] = field(default_factory=list)
+
+
+def _in_chunks(conn: Connection, column, ids: list[int], *selected) -> list:  # type: ignore[no-untyped-def]
+    """Rows of ``select(*selected)`` where ``column`` is one of ``ids``, asked in chunks."""
+    rows: list = []
+    for start in range(0, len(ids), CHUNK):
+        rows.extend(conn.execute(select(*selected).where(column.in_(ids[start : start + CHUNK]))))
+    return rows
+
+
+def children_of(conn: Connection, person_ids: Iterable[int]) -> tuple[set[int], set[int]]:
+    """(children to rebuild, records to forget) for queued persons.
+
+    A queued person's group root is rebuilt when it is a child; an adult's children (by the
+    relationships recorded) are rebuilt instead. A queued record that is no longer a root but had
+    stored analysis of its own (merged into another child since) is forgotten.
+    """
+    ids = sorted(set(person_ids))
+    roots = roots_of(conn, ids)
+    root_ids = sorted(set(roots.values()))
+    is_child = {
+        int(pid): bool(child)
+        for pid, child in _in_chunks(conn, persons_t.c.id, root_ids, persons_t.c.id, persons_t.c.is_child)
+    }
+    children = {root for root in root_ids if is_child.get(root)}
+    adults = [root for root in root_ids if not is_child.get(root)]
+    members = sorted({m for adult in adults for m in group_members(conn, adult)})
+    related = {
+        int(c) for (c,) in _in_chunks(conn, relationships_t.c.person_id, members, relationships_t.c.child_id)
+    }
+    children.update(roots_of(conn, sorted(related)).values())
+    not_roots = [p for p in ids if roots.get(p, p) != p]
+    stored = {int(c) for (c,) in _in_chunks(conn, runs_t.c.child_id, not_roots, runs_t.c.child_id)}
+    stored |= {int(c) for (c,) in _in_chunks(conn, snapshots_t.c.child_id, not_roots, snapshots_t.c.child_id)}
+    return children, stored
+
+
+def refresh_child(
+    conn: Connection, child_id: int, settings: PatternSettings | None = None
+) -> tuple[bool, int]:
+    """Rebuild one child's graph (only differences written) and stored flags: (graph changed, flags)."""
+    child = load_child_facts(conn, child_id, links=False)
+    graph = stored_graph(conn, child)
+    changed = False
+    if graph is None:
+        graph = build_links(child)
+        changed = save_graph(conn, child, graph)
+    child.links, child.clusters, child.episodes = graph.links, graph.clusters, graph.episodes
+    child.unmatched = graph.unmatched
+    return changed, len(store_child(conn, child, settings))
+
+
+def refresh_queued(engine: Engine, *, progress: Callable[[int, int], None] | None = None) -> RefreshTally:
+    """Bring every queued person's children up to date, then take those persons off the queue."""
+    started = time.perf_counter()
+    tally = RefreshTally()
+    with engine.connect() as conn:
+        read_at = conn.execute(select(func.max(queue_t.c.queued_at))).scalar()
+        queued = [int(p) for p in conn.execute(select(queue_t.c.person_id)).scalars()]
+        if not queued:
+            return tally
+        children, gone = children_of(conn, queued)
+    tally.queued = len(queued)
+    if gone:
+        with engine.begin() as conn:
+            tally.forgotten = forget_graphs(conn, sorted(gone))
+            forget_snapshots(conn, sorted(gone))
+    settings = load_pattern_settings()
+    ordered = sorted(children)
+    for done, child_id in enumerate(ordered, 1):
+        began = time.perf_counter()
+        with engine.begin() as conn:
+            changed, flags = refresh_child(conn, child_id, settings)
+        tally.children += 1
+        tally.graphs_changed += changed
+        tally.flags += flags
+        tally.per_child.append(time.perf_counter() - began)
+        if progress is not None:
+            progress(done, len(ordered))
+    with engine.begin() as conn:  # what was queued again since the refresh began stays for the next
+        for start in range(0, len(queued), CHUNK):
+            conn.execute(
+                delete(queue_t).where(
+                    queue_t.c.person_id.in_(queued[start : start + CHUNK]), queue_t.c.queued_at <= read_at
+                )
+            )
+    tally.seconds = time.perf_counter() - started
+    return tally
+
+
+def is_waiting(conn: Connection, person_ids: list[int]) -> bool:
+    """Whether any of these persons is still in the queue."""
+    return bool(_in_chunks(conn, queue_t.c.person_id, sorted(set(person_ids)), queue_t.c.person_id))
