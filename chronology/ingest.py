@@ -26,6 +26,7 @@ from chronology.events import (
     PersonRecord,
     Precision,
     Reference,
+    ReferenceRole,
     RejectedRow,
 )
 from chronology.events import Relationship as RelationshipItem
@@ -39,6 +40,8 @@ issues_t = ImportIssue.__table__
 relationships_t = Relationship.__table__
 
 BATCH_SIZE = 2000
+# kinds of quoted reference that name a police record (two different ones on one record are reported)
+POLICE_REFERENCE_KINDS = frozenset({"police_occurrence", "crime"})
 KEY_LOOKUP_CHUNK = 500
 ISSUES_KEPT_IN_REPORT = 50
 
@@ -218,7 +221,33 @@ class _Loader:
             )
             if person_id is not None and relationship:
                 self._relationship_row(subject_id, person_id, relationship, system, None, None, None, None)
-        self.events[key] = event_row(event, key, subject_id, persons, self.batch_id)
+        references = references_of(event)
+        self._warn_conflicting(event, references)
+        self.events[key] = event_row(event, key, subject_id, persons, self.batch_id, references)
+
+    def _warn_conflicting(self, event: CanonicalEvent, references: list[Reference]) -> None:
+        """A record quoting two different police references: both are kept and each joins only its own
+        occurrence, but a person should know the record is ambiguous."""
+        quoted: dict[str, Reference] = {}
+        for ref in references:
+            if ref.role == ReferenceRole.QUOTED and ref.kind in POLICE_REFERENCE_KINDS and ref.token:
+                quoted.setdefault(ref.token, ref)
+        if len(quoted) < 2:
+            return
+        said = "; ".join(f"{ref.value} ({ref.source or 'record'})" for ref in quoted.values())
+        where = event.provenance
+        warning = ImportWarning(
+            where.file,
+            where.row,
+            next(iter(quoted.values())).source or None,
+            f"the record quotes {len(quoted)} different police references: {said}; "
+            "each is kept and joins only its own occurrence — check which incident the record is about",
+            where.path,
+        )
+        self.report.warnings += 1
+        self._issue(
+            "warning", warning.row, warning.path, warning.field, warning.message, None, warning.location()
+        )
 
     def _add_relationship(self, item: RelationshipItem) -> None:
         system = item.provenance.source_system
@@ -324,8 +353,15 @@ def _date_columns(value: PartialDate | None) -> tuple[dt.date | None, str, bool]
     return value.earliest(), value.precision.value, value.uncertain
 
 
-def event_row(event: CanonicalEvent, key: str, subject_id: int, persons: list[dict], batch_id: int) -> dict:
-    """The events-table row for a canonical event."""
+def event_row(
+    event: CanonicalEvent,
+    key: str,
+    subject_id: int,
+    persons: list[dict],
+    batch_id: int,
+    references: list[Reference] | None = None,
+) -> dict:
+    """The events-table row for a canonical event (``references``: ``references_of(event)``, if known)."""
     date, precision, uncertain = _date_columns(event.date)
     end, end_precision, end_uncertain = _date_columns(event.end)
     provenance = event.provenance
@@ -363,7 +399,10 @@ def event_row(event: CanonicalEvent, key: str, subject_id: int, persons: list[di
         "source_path": provenance.path,
         "source_sheet": provenance.sheet,
         "source_record_id": provenance.source_record_id,
-        "refs": [reference_dict(ref) for ref in references_of(event)] or None,
+        "refs": [
+            reference_dict(ref) for ref in (references if references is not None else references_of(event))
+        ]
+        or None,
         "referring_agency": event.referring_agency,
         "encounter_ref": event.encounter,
         "labels": list(dict.fromkeys(event.labels)) or None,
@@ -379,7 +418,13 @@ def references_of(event: CanonicalEvent) -> list[Reference]:
 
 
 def reference_dict(ref: Reference) -> dict[str, str]:
-    return {"kind": ref.kind, "value": ref.value, "token": ref.token, "role": ref.role.value, "source": ref.source}
+    return {
+        "kind": ref.kind,
+        "value": ref.value,
+        "token": ref.token,
+        "role": ref.role.value,
+        "source": ref.source,
+    }
 
 
 def import_items(

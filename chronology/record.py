@@ -100,6 +100,21 @@ class Entry:
     age_at_event: str | None = None
     incident_cluster: str | None = None
     episode: str | None = None
+    references: list[dict[str, str]] = field(default_factory=list)  # [{kind, value, role, source}]
+    unmatched_refs: list[str] = field(default_factory=list)  # quoted, matching no police occurrence
+
+    def references_in_words(self) -> list[str]:
+        """Each reference as a reader sees it: "police occurrence OCC18/001016 (its own)"."""
+        said = []
+        for ref in self.references:
+            kind = str(ref.get("kind", "reference")).replace("_", " ")
+            whose = "its own" if ref.get("role") == "own" else f"quoted in {ref.get('source') or 'the record'}"
+            unmatched = ref.get("role") != "own" and ref.get("value") in self.unmatched_refs
+            said.append(
+                f"{kind} {ref.get('value')} ({whose}"
+                + ("; matches no police occurrence of this child, so not linked)" if unmatched else ")")
+            )
+        return said
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,12 +341,13 @@ def _fill_groups(conn: Connection, entries: list[Entry]) -> None:
     by_id = {entry.id: entry for entry in entries}
     ids = sorted(by_id)
     for start in range(0, len(ids), 2_000):
-        query = select(groups_t.c.event_id, groups_t.c.incident_cluster, groups_t.c.episode).where(
-            groups_t.c.event_id.in_(ids[start : start + 2_000])
-        )
-        for event_id, cluster, episode in conn.execute(query):
+        query = select(
+            groups_t.c.event_id, groups_t.c.incident_cluster, groups_t.c.episode, groups_t.c.unmatched_refs
+        ).where(groups_t.c.event_id.in_(ids[start : start + 2_000]))
+        for event_id, cluster, episode, unmatched in conn.execute(query):
             entry = by_id[int(event_id)]
             entry.incident_cluster, entry.episode = cluster, episode
+            entry.unmatched_refs = list(unmatched or ())
 
 
 def _stored_date(value: dt.date | None, precision: str | None, uncertain: bool) -> PartialDate | None:
@@ -370,6 +386,7 @@ def _entry(row: Any, record: ChildRecord) -> Entry:
         source_path=row.source_path,
         source_sheet=row.source_sheet,
         source_record_id=row.source_record_id,
+        references=[dict(ref) for ref in row.refs or ()],
         batch_id=row.batch_id,
         age_at_event=age_at(record.dob, date),
     )

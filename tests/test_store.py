@@ -211,3 +211,41 @@ def test_importer_given_themes_are_not_overridden_by_category_words(engine):
     with engine.connect() as conn:
         themes = dict(conn.execute(select(Event.source_record_id, Event.themes)).all())
     assert themes == {"1": [], "2": ["physical_abuse"]}
+
+
+def test_canonical_references_are_stored_with_their_tokens_and_text_references_are_found(engine):
+    from chronology.events import Reference, ReferenceRole
+
+    quoting = event(
+        child(la_id="LA1"),
+        summary="Operation Encompass: police occurrence ref. occ 18/001016 — incident last night",
+    )
+    quoting.references = [Reference("police_occurrence", "OCC18/001016", ReferenceRole.QUOTED, "police_reference")]
+    quoting.referring_agency, quoting.encounter, quoting.labels = "Police", "Encounter/e1", ["abuse domestic"]
+    import_items(engine, [quoting], FileInfo("school.csv", "school-log"), actor="t")
+    with engine.connect() as conn:
+        row = conn.execute(select(Event.__table__)).one()
+    assert row.refs == [
+        {"kind": "police_occurrence", "value": "OCC18/001016", "token": "OCC18001016", "role": "quoted",
+         "source": "police_reference"},
+    ]  # fmt: skip  (the text's "occ 18/001016" is the same token: kept once)
+    assert (row.referring_agency, row.encounter_ref, row.labels) == ("Police", "Encounter/e1", ["abuse domestic"])
+
+
+def test_a_record_quoting_two_different_police_references_is_reported(engine):
+    from chronology.events import Reference, ReferenceRole
+
+    conflicting = event(
+        child(la_id="LA1"),
+        summary="Notification (police ref OCC18/001017)",
+    )
+    conflicting.references = [
+        Reference("police_occurrence", "OCC18/001016", ReferenceRole.QUOTED, "police_reference")
+    ]
+    report = import_items(engine, [conflicting], FileInfo("school.csv", "school-log"), actor="t")
+    assert report.warnings == 1
+    assert "2 different police references: OCC18/001016 (police_reference); OCC18/001017 (summary)" in (
+        report.first_issues[0]
+    )
+    with engine.connect() as conn:
+        assert len(conn.execute(select(Event.__table__.c.refs)).scalar_one()) == 2

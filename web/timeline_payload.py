@@ -183,6 +183,7 @@ def event_detail(
             for p in entry.persons
         ],
         "attributes": {str(k): _text(v) for k, v in sorted(entry.attributes.items())},
+        "references": entry.references_in_words(),
         "provenance": {
             "system": entry.source_system,
             "file": entry.source_file,

@@ -105,6 +105,7 @@
     row(record, "Significant", (event.significant ? "yes" : "no") +
       (event.significant !== event.significantRecorded ? " (agency recorded " + (event.significantRecorded ? "yes" : "no") + ")" : ""));
     row(record, "Child's voice", event.childVoice);
+    row(record, "References", event.references);
     row(record, "Incident", event.cluster);
     row(record, "Episode", event.episode);
     Object.keys(event.attributes).forEach(function (key) {
