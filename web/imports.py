@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
+from chronology.analysis.graph_store import unmatched_references_of_batch
 from chronology.import_history import batch_issues, get_batch, list_batches
 from chronology.users import Role
 from services.importing import ImportOptions, formats, import_file, importer_for
@@ -90,6 +91,15 @@ def show(batch_id: int) -> Any:
         if batch is None:
             abort(404)
         issues, total = batch_issues(conn, batch_id, kind=kind, limit=PAGE, offset=(page - 1) * PAGE)
+        unmatched = unmatched_references_of_batch(conn, batch_id)
     return render_template(
-        "imports/show.html", batch=batch, issues=issues, total=total, page=page, kind=kind, pages=-(-total // PAGE) or 1
+        "imports/show.html",
+        batch=batch,
+        issues=issues,
+        total=total,
+        page=page,
+        kind=kind,
+        pages=-(-total // PAGE) or 1,
+        unmatched=unmatched[:PAGE],
+        unmatched_total=sum(len(refs) for _, refs in unmatched),
     )

@@ -204,13 +204,15 @@ def forget_graphs(conn: Connection, gone: Sequence[int]) -> int:
     return len(gone)
 
 
-def unmatched_references_of_batch(conn: Connection, batch_id: int) -> list[tuple[int, tuple[str, ...]]]:
-    """(event id, references) for this import's events that quote a police reference no police
-    record of their child carries, as the last rebuilt graphs say."""
+def unmatched_references_of_batch(
+    conn: Connection, batch_id: int
+) -> list[tuple[int | None, tuple[str, ...]]]:
+    """(file row, references) for this import's events that quote a police reference no police record
+    of their child carries, as the last rebuilt graphs say, in file order."""
     rows = conn.execute(
-        select(groups_t.c.event_id, groups_t.c.unmatched_refs)
+        select(events_t.c.source_row, groups_t.c.unmatched_refs)
         .join(events_t, events_t.c.id == groups_t.c.event_id)
         .where(events_t.c.batch_id == batch_id, groups_t.c.unmatched_refs.is_not(None))
-        .order_by(groups_t.c.event_id)
+        .order_by(events_t.c.source_row, groups_t.c.event_id)
     )
-    return [(int(event_id), tuple(refs)) for event_id, refs in rows if refs]
+    return [(row, tuple(refs)) for row, refs in rows if refs]
