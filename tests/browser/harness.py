@@ -15,7 +15,7 @@ from chronology.record import find_child
 from chronology.users import add_user, allocate
 from commands.demo import _interesting_child
 from commands.store import open_store
-from services.importing import ImportOptions, import_file, plan
+from services.importing import ImportOptions, bring_up_to_date, import_file, plan
 
 PASSWORD = "browser tests only, never real"
 TEAM_A, TEAM_B = "Team A", "Team B"
@@ -67,9 +67,12 @@ def load_world(workdir: Path, children: int = 6, seed: int = 7) -> tuple[Engine,
     generate_authority(out, children=children, seed=seed)
     write_hostile_file(out / "template-hostile.csv")
     engine = open_store(f"sqlite:///{workdir / 'browser.sqlite'}")
-    for item in plan([out], None):
-        if item.importer is not None:
-            import_file(engine, item.path, item.importer, ImportOptions(), actor="browser-tests")
+    reports = [
+        import_file(engine, item.path, item.importer, ImportOptions(), actor="browser-tests", refresh=False)
+        for item in plan([out], None)
+        if item.importer is not None
+    ]
+    bring_up_to_date(engine, reports)  # as `chronology import` does after its last file
     la_id = _interesting_child(out)
     assert la_id, "the generated authority has no planted child"
     with engine.connect() as conn:

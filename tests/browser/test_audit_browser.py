@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from chronology.db.models import AccessLog
 from chronology.users import add_user
-from commands.audit_store import run_audit_store
 from tests.browser.conftest import ARTIFACTS, screenshot, sign_in, wait_for_timeline
 from tests.browser.harness import PASSWORD, World
 
@@ -20,8 +19,7 @@ AUDITOR = "audrey-auditor"
 
 @pytest.fixture(scope="module")
 def audited(world: World) -> Iterator[World]:
-    """The world's flags stored for the panel (as ``chronology audit-store`` does) and an auditor."""
-    run_audit_store(world.engine.url.render_as_string(hide_password=False), workers=1)
+    """The world (whose import stored the panel's flags) and an auditor."""
     with world.engine.begin() as conn:
         add_user(conn, AUDITOR, "auditor", None, PASSWORD)
     yield world
