@@ -127,7 +127,8 @@ def da_incident(
 ) -> Fact:
     """A police domestic-abuse occurrence, with a DASH level when given."""
     attributes = {"domestic_abuse": "Y", **({"dash_risk": dash} if dash else {})}
-    return fact(when, "police_occurrence", themes=themes, attributes=attributes, **kw)
+    categories = ("Domestic incident", *((f"DASH {dash}",) if dash else ()))
+    return fact(when, "police_occurrence", themes=themes, attributes=attributes, categories=categories, **kw)
 
 
 def police(

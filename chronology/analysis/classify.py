@@ -65,15 +65,10 @@ def _is_injury(fact: Fact, words: Words) -> bool:
 
 
 def is_da_incident(fact: Fact, words: Words | None = None) -> bool:
-    """A domestic-abuse incident: police flagged DA, or an incident under the domestic-abuse theme."""
+    """A domestic-abuse incident: an incident under the domestic-abuse theme (police flagged DA included)."""
     if not is_incident(fact, words):
         return False
-    if (
-        fact.event_type == "police_occurrence"
-        and str(fact.attributes.get("domestic_abuse", "")).upper() == "Y"
-    ):
-        return True
-    return DOMESTIC_ABUSE in fact.themes
+    return DOMESTIC_ABUSE in fact.themes  # the police importer gives the theme for its DA flag
 
 
 def is_response(fact: Fact, words: Words | None = None) -> bool:
@@ -96,10 +91,8 @@ def mentions_marac(fact: Fact) -> bool:
 
 
 def dash_level(fact: Fact) -> str | None:
-    """The DASH risk level a record gives: the police ``dash_risk`` attribute, or a "DASH high" category."""
-    given = fact.attributes.get("dash_risk")
-    if given:
-        return str(given).strip().lower()
+    """The DASH risk level a record gives, from its "DASH high" category (the police importer writes
+    its DASH column's level so, in the code list's words; a template row writes it itself)."""
     for category in fact.categories:
         found = DASH_CATEGORY.search(category)
         if found:
