@@ -125,6 +125,10 @@ def referring_agency(column: str, categories: Sequence[str], summary: str) -> st
 # --- references in extra columns --------------------------------------------------------------------------
 
 
+# A category "police_ref:<ref>": the school log writes one, and a template row may carry it.
+POLICE_REF_PREFIX = "police_ref:"
+
+
 @cache
 def _reference_columns() -> dict[str, str]:
     """label_key of a header -> the kind of reference its column holds (config/project_formats.toml)."""

@@ -41,7 +41,13 @@ from chronology.labels import label_key
 from chronology.references import merge_references
 from chronology.settings import load_config
 from importers.base import register
-from importers.project_rows import ProjectImporter, ProjectRow, column_references, split_references
+from importers.project_rows import (
+    POLICE_REF_PREFIX,
+    ProjectImporter,
+    ProjectRow,
+    column_references,
+    split_references,
+)
 from importers.tabular import Table
 
 FIELDS = (
@@ -67,7 +73,6 @@ ATTRIBUTE_FIELDS = ("school_urn", "school_name", "police_reference")
 AGENCY = "Education"
 SOURCE_SYSTEM = "school-log"
 DEFAULT_EVENT_TYPE = "school_safeguarding_concern"
-POLICE_REF_PREFIX = "police_ref:"
 _URN = re.compile(r"[0-9]{6}")
 
 
@@ -141,7 +146,8 @@ class _IncidentRow(ProjectRow):
             agency=AGENCY,
             source=self.source(),
             event_type=event_type,
-            summary=description or f"{'; '.join(written) or 'Safeguarding concern'} (no description recorded)",
+            summary=description
+            or f"{'; '.join(written) or 'Safeguarding concern'} (no description recorded)",
             provenance=self.provenance(system, record_id if system != SOURCE_SYSTEM else None),
             date=date,
             date_text=date_text,
