@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 import importers
+from chronology.db.models import Event
 from chronology.events import (
     CanonicalEvent,
     Coverage,
@@ -31,6 +33,7 @@ from chronology.events import (
 from chronology.identifiers import make_upn
 from chronology.labels import label_key
 from importers.base import ImportOptions
+from importers.police import PoliceImporter
 from importers.school_log import SchoolLogImporter, is_school_log_header
 from tests.helpers import (
     DAMAGE,
@@ -39,6 +42,7 @@ from tests.helpers import (
     csv_writer,
     events_of,
     header_of,
+    import_file,
     import_twice,
     only_event,
     other_headers,
@@ -404,3 +408,56 @@ def test_unknown_category_warning_names_row_field_and_value(tmp_path: Path) -> N
     assert (event.event_type, event.themes, event.labels) == ("school_safeguarding_concern", [], [])
     [warning] = [w for w in warnings_of(items) if w.field == "category"]
     assert (warning.file, warning.row) == ("school_log.csv", 3) and "'Lunchtime incident'" in warning.message
+
+
+# A police occurrence row's occurrence columns (occurrence_ref ... summary), for the join test below.
+OCCURRENCE_CELLS = (
+    "OCC18/001016",
+    "2021-03-04 22:15",
+    "DOMESTIC - INCIDENT",
+    "Y",
+    "",
+    "",
+    "Y",
+    "",
+    "Argument",
+)
+
+
+def test_stored_quoted_reference_meets_the_police_own_reference_by_token(engine, tmp_path: Path) -> None:
+    police = tmp_path / "police.csv"
+    police.write_text(
+        csv_text(
+            [
+                header_of("police"),
+                [
+                    *OCCURRENCE_CELLS,
+                    "N3",
+                    "child present",
+                    "Testkid",
+                    "Dana",
+                    "01/06/2015",
+                    "F",
+                    "",
+                    UPN,
+                    "100001",
+                ],
+            ]
+        ),
+        encoding="utf-8",
+    )
+    import_file(engine, PoliceImporter().read(police, ImportOptions()), police.name, "police")
+    import_file(
+        engine,
+        read(write_csv(tmp_path, [HEADER, row(police_reference="occ18 001016")])),
+        "s.csv",
+        "school-log",
+    )
+    with engine.connect() as db:
+        stored = {row.agency: row for row in db.execute(select(Event.agency, Event.refs, Event.labels))}
+    assert [(r["token"], r["role"]) for r in stored["Police"].refs] == [("OCC18001016", "own")]
+    assert [(r["token"], r["role"]) for r in stored["Education"].refs] == [("OCC18001016", "quoted")]
+    assert (stored["Police"].labels, stored["Education"].labels) == (
+        ["domestic incident"],
+        ["encompass operation"],
+    )
