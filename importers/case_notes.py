@@ -20,6 +20,11 @@ joined to their health or school records. When present they go on the event's su
 number and UPN are checked as everywhere else (an invalid one is kept with a warning naming the
 file, row and column, and never used to join), the name and date of birth let the store suggest
 a match. When absent, the subject is the LA child ID alone, as before.
+
+Event types are looked up by ``label_key`` (the matched wording's key is the event's label). A
+reference-like extra column (``config/project_formats.toml`` [reference_columns]) is a QUOTED
+reference; a contact or referral gets its referring agency from an optional ``referral_source``
+column, else a "Contact from X: ..." summary heading.
 """
 
 from __future__ import annotations

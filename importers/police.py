@@ -29,7 +29,15 @@ The temporary file is deleted when reading ends, even if the import fails.
 Occurrence details (date, type, DA flag, DASH, location, summary) are taken from the child's own
 row; a blank there is filled from another row of the occurrence, and rows of one occurrence that
 disagree are reported. Code lists (occurrence types and their themes, roles, DASH levels) are
-data in ``config/codes/police.toml``; header aliases in ``config/project_formats.toml``.
+data in ``config/codes/police.toml``, looked up by ``label_key`` (so "Domestic Incident", "DOMESTIC -
+INCIDENT" and "Incident (domestic)" are one type; the matched entry's key is the event's label);
+header aliases in ``config/project_formats.toml``.
+
+References: the occurrence reference is the event's OWN ``police_occurrence`` reference, whole as
+written (``OCC18/001016``, ``47/123456/19``: never cut at a separator; records join on its token).
+A ``crime_ref`` column is an OWN ``crime`` reference (a file with a crime reference column and no
+occurrence column uses it as the occurrence's reference); a ``marac_ref`` column is a ``marac``
+reference, OWN on a MARAC referral and QUOTED otherwise.
 """
 
 from __future__ import annotations

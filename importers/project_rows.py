@@ -3,8 +3,9 @@
 The four formats are CSV/XLSX files this project defines, so they read cells, dates, flags and
 identifiers the same way and word their warnings alike: ``ProjectRow`` reads one row,
 ``ProjectImporter`` is the sniff / check columns / convert each row loop around it (both built
-on ``importers.table_rows``, which the template and SSDA903 importers use too). A support
-module, not a plugin: it registers nothing.
+on ``importers.table_rows``, which the template and SSDA903 importers use too). The referring
+agency of a contact or referral and the references in reference-like columns are read here too,
+for the case notes and the template alike. A support module, not a plugin: it registers nothing.
 """
 
 from __future__ import annotations

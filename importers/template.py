@@ -14,6 +14,13 @@ ever stored as text: formulas, markup and control characters are never interpret
 A file with a header but no data rows imports nothing and says so in a warning rather than an
 error: an agency with nothing to report has not sent a broken file. An empty file is an error.
 Reading (encodings, delimiters, workbook dates, row numbers) is ``importers.tabular``'s job.
+
+What the analysis reads is filled here from the template's own conventions: category and event
+type words are looked up by ``label_key`` (the matched entries' keys are the event's labels; a row
+none of whose categories is listed is an agency record, with a warning); a ``police_ref:<ref>``
+category and any reference-like extra column (``config/project_formats.toml``
+[reference_columns]) are QUOTED references; a contact or referral gets its referring agency from a
+``referral_source`` column, a ``Source: X`` category or a "Contact from X: ..." heading.
 """
 
 from __future__ import annotations
