@@ -493,7 +493,7 @@ class _Occurrence:
             for row in self.rows:
                 value = row.get(key).strip()
                 if value:
-                    values.setdefault(words_key(value), (value, []))[1].append(row.number)
+                    values.setdefault(_agreement_key(name, value), (value, []))[1].append(row.number)
             if len(values) > 1:
                 shown = "; ".join(f"'{value}' (row {describe_rows(rows)})" for value, rows in values.values())
                 self.items.append(
@@ -728,6 +728,15 @@ class PoliceImporter(ProjectImporter):
         if counts.rejected:
             parts.append(f"{counts.rejected} row(s) rejected")
         return ImportWarning(table.file_name, None, None, "; ".join(parts) + ". " + _COUNTS_NOTE)
+
+
+# Occurrence details read from a code list: rows agree when they key alike ("Domestic incident" and
+# "INCIDENT - DOMESTIC"); other details must agree word for word.
+_CODED_FIELDS = frozenset({"occurrence_type", "dash_risk"})
+
+
+def _agreement_key(name: str, value: str) -> str:
+    return label_key(value) if name in _CODED_FIELDS else words_key(value)
 
 
 def _with_crime_fallback(columns: dict[str, str]) -> dict[str, str]:

@@ -728,3 +728,13 @@ def test_unknown_type_is_a_generic_event_and_a_warning_naming_row_field_value(tm
     )
     [warning] = [w for w in warnings_of(items) if w.field == "occurrence_type"]
     assert (warning.file, warning.row) == ("police.csv", 3) and "'Affray in the street'" in warning.message
+
+
+def test_rows_writing_one_type_two_ways_agree(tmp_path: Path) -> None:
+    items = read(
+        write_csv(
+            tmp_path,
+            [HEADER, row(**MUM), row({**OCCURRENCE, "occurrence_type": "INCIDENT - DOMESTIC"}, **KID)],
+        )
+    )
+    assert not [w for w in warnings_of(items) if "disagree" in w.message]
