@@ -20,6 +20,11 @@ joined to their health or school records. When present they go on the event's su
 number and UPN are checked as everywhere else (an invalid one is kept with a warning naming the
 file, row and column, and never used to join), the name and date of birth let the store suggest
 a match. When absent, the subject is the LA child ID alone, as before.
+
+Event types are looked up by ``label_key`` (the matched wording's key is the event's label). A
+reference-like extra column (``config/project_formats.toml`` [reference_columns]) is a QUOTED
+reference; a contact or referral gets its referring agency from an optional ``referral_source``
+column, else a "Contact from X: ..." summary heading.
 """
 
 from __future__ import annotations
@@ -30,10 +35,11 @@ from functools import cache
 from typing import Any, ClassVar
 
 from chronology.events import CanonicalEvent, Identifier, IdentifierKind, ImportItem, PersonRef
+from chronology.labels import label_key
 from chronology.settings import load_config
 from chronology.vocabulary import is_event_type
 from importers.base import register
-from importers.project_rows import ProjectImporter, ProjectRow
+from importers.project_rows import ProjectImporter, ProjectRow, column_references, referring_agency
 from importers.template import parse_persons
 
 # Optional: who the child is, beyond the LA child ID (see the module docstring).
@@ -52,14 +58,17 @@ FIELDS = (
     "worker",
     "significant",
     *CHILD_FIELDS,
+    "referral_source",  # optional: who made a contact or referral
 )
 SNIFF_COLUMNS = ("child_id", "record_id", "event_type", "date", "child_seen")
 REQUIRED_COLUMNS = ("child_id", "record_id", "date", "event_type", "summary")
-ATTRIBUTE_FIELDS = ("child_seen", "child_seen_alone")
+ATTRIBUTE_FIELDS = ("child_seen", "child_seen_alone", "referral_source")
 AGENCY = "Children's social care"
 SOURCE_SYSTEM = "social-care"
 DEFAULT_EVENT_TYPE = "case_note"
 REVIEW_TYPE = "review_cp_conference"
+# Events that report a concern to the authority: the ones with a referring agency.
+REPORTING_TYPES = frozenset({"contact", "referral"})
 # "P123:father": a person ID (no spaces, colons or brackets), a colon, then the role.
 _ID_ROLE = re.compile(r"^(?P<id>[^\s:()]+)\s*:\s*(?P<role>[^:]+)$")
 
@@ -70,20 +79,25 @@ def _codes() -> dict[str, Any]:
 
 
 def type_key(text: str) -> str:
-    """Event type wording as looked up: lower case, anything but letters, digits and ' as one space."""
+    """Free text as searched for a phrase (a summary saying "review conference"): lower case,
+    anything but letters, digits and ' as one space. Code lists use ``label_key``."""
     return " ".join(re.sub(r"[^\w']+|_", " ", text.lower()).split())
 
 
 @cache
 def _types() -> dict[str, str]:
-    return {type_key(key): value for key, value in _codes().get("event_types", {}).items()}
+    """label_key of each configured wording -> event type (the first of two that key alike)."""
+    found: dict[str, str] = {}
+    for wording, event_type in _codes().get("event_types", {}).items():
+        found.setdefault(label_key(wording), event_type)
+    return found
 
 
 @cache
 def _review() -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
     table = _codes().get("review", {})
-    generic = frozenset(type_key(text) for text in table.get("generic", ()))
-    words = frozenset(type_key(text) for text in table.get("type_words", ()))
+    generic = frozenset(label_key(text) for text in table.get("generic", ()))
+    words = frozenset(label_key(text) for text in table.get("type_words", ()))
     phrases = tuple(type_key(text) for text in table.get("summary_phrases", ()))
     return generic, words, phrases
 
@@ -96,20 +110,30 @@ def is_case_notes_header(cells: Sequence[str]) -> bool:
 def map_event_type(text: str, summary: str) -> str | None:
     """The vocabulary event type the wording names (a generic conference becomes a review conference
     when the wording or summary says so), or None when the wording is not known."""
+    matched = match_event_type(text, summary)
+    return matched[0] if matched else None
+
+
+def match_event_type(text: str, summary: str) -> tuple[str, str] | None:
+    """(event type, label_key of the wording matched) for the wording, or None when not known.
+
+    Looked up by ``label_key``, so "Home Visits", "VISIT - HOME" and "home_visit" are one; an event
+    type code from config/vocabulary.toml written as it is ("section_47") is read too."""
     code = re.sub(r"[\s\-]+", "_", text.strip().lower())
     if is_event_type(code):
-        return code
-    key = type_key(text)
+        return code, label_key(text)
+    key = label_key(text)
     generic, words, phrases = _review()
     tokens = key.split()
-    found = _types().get(key)
     base = " ".join(token for token in tokens if token not in words)
-    if found is None and base != key:  # "Child protection conference (review)"
-        found = _types().get(base)
+    label = key if key in _types() else base
+    found = _types().get(label)
+    if found is None:
+        return None
     if found == "initial_cp_conference" and base in generic and "initial" not in tokens:
         said = base != key or any(_has_phrase(type_key(summary), phrase) for phrase in phrases)
-        return REVIEW_TYPE if said else found
-    return found
+        return (REVIEW_TYPE if said else found), label
+    return found, label
 
 
 def _has_phrase(text: str, phrase: str) -> bool:
@@ -159,11 +183,12 @@ class _NoteRow(ProjectRow):
         if not summary:
             self.warn("summary", "the summary is blank")
         worker = self.text("worker")
+        event_type, labels = self.event_type(wording, summary)
         return CanonicalEvent(
             subject=self.child(child_id),
             agency=AGENCY,
             source=f"Case note by {worker}" if worker else "Case note",
-            event_type=self.event_type(wording, summary),
+            event_type=event_type,
             summary=summary or f"{wording or 'Case note'} (no summary recorded)",
             provenance=self.provenance(SOURCE_SYSTEM, record_id),
             date=date,
@@ -175,6 +200,9 @@ class _NoteRow(ProjectRow):
             child_seen_alone=self.seen_alone(),
             persons=parse_attendees(self.text("attendees")),
             attributes=self.attributes(),
+            references=column_references(self.unmapped(besides=ATTRIBUTE_FIELDS)),
+            referring_agency=self.referrer(event_type, summary),
+            labels=labels,
         )
 
     def child(self, child_id: str) -> PersonRef:
@@ -185,15 +213,22 @@ class _NoteRow(ProjectRow):
                 identifiers.append(identifier)
         return self.person(identifiers, prefix="child_")
 
-    def event_type(self, wording: str, summary: str) -> str:
+    def event_type(self, wording: str, summary: str) -> tuple[str, list[str]]:
+        """(event type, labels): the wording's mapped type, or a case note with a warning."""
         if not wording:
             self.warn("event_type", "the event type is blank; recorded as a case note")
-            return DEFAULT_EVENT_TYPE
-        found = map_event_type(wording, summary)
+            return DEFAULT_EVENT_TYPE, []
+        found = match_event_type(wording, summary)
         if found is None:
             self.warn("event_type", f"unknown event type '{wording}'; recorded as a case note, wording kept")
-            return DEFAULT_EVENT_TYPE
-        return found
+            return DEFAULT_EVENT_TYPE, []
+        return found[0], [found[1]]
+
+    def referrer(self, event_type: str, summary: str) -> str | None:
+        """Who made a contact or referral: the referral-source column, else the summary heading."""
+        if event_type not in REPORTING_TYPES:
+            return None
+        return referring_agency(self.text("referral_source"), [], summary)
 
     def seen_alone(self) -> bool | None:
         """Seen alone as the row says; a child not seen at all was not seen alone."""

@@ -29,7 +29,15 @@ The temporary file is deleted when reading ends, even if the import fails.
 Occurrence details (date, type, DA flag, DASH, location, summary) are taken from the child's own
 row; a blank there is filled from another row of the occurrence, and rows of one occurrence that
 disagree are reported. Code lists (occurrence types and their themes, roles, DASH levels) are
-data in ``config/codes/police.toml``; header aliases in ``config/project_formats.toml``.
+data in ``config/codes/police.toml``, looked up by ``label_key`` (so "Domestic Incident", "DOMESTIC -
+INCIDENT" and "Incident (domestic)" are one type; the matched entry's key is the event's label);
+header aliases in ``config/project_formats.toml``.
+
+References: the occurrence reference is the event's OWN ``police_occurrence`` reference, whole as
+written (``OCC18/001016``, ``47/123456/19``: never cut at a separator; records join on its token).
+A ``crime_ref`` column is an OWN ``crime`` reference (a file with a crime reference column and no
+occurrence column uses it as the occurrence's reference); a ``marac_ref`` column is a ``marac``
+reference, OWN on a MARAC referral and QUOTED otherwise.
 """
 
 from __future__ import annotations
@@ -37,7 +45,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -57,13 +64,17 @@ from chronology.events import (
     ImportWarning,
     PartialDate,
     PersonRef,
+    Reference,
+    ReferenceRole,
     RejectedRow,
 )
+from chronology.labels import keyed, label_key
 from chronology.people import name_key
+from chronology.references import merge_references
 from chronology.settings import load_config
 from importers.base import register
-from importers.project_rows import ProjectImporter, ProjectRow, words_key
-from importers.table_rows import closing_notices
+from importers.project_rows import ProjectImporter, ProjectRow, reference_kind, split_references, words_key
+from importers.table_rows import closing_notices, header_fields
 from importers.tabular import Table, TableRow, describe_rows
 
 FIELDS = (
@@ -86,6 +97,8 @@ FIELDS = (
     "upn",
     "encompass_school_urn",
     "force",
+    "crime_ref",
+    "marac_ref",
 )
 SNIFF_COLUMNS = ("occurrence_ref", "occurred_at", "nominal_id")
 REQUIRED_COLUMNS = ("occurrence_ref", "occurred_at", "nominal_id", "nominal_role")
@@ -99,6 +112,8 @@ OCCURRENCE_FIELDS = (
     "children_present",
     "location",
     "summary",
+    "crime_ref",
+    "marac_ref",
 )
 # Kept on the event under these names, verbatim (what the link graph and a reader look for).
 ATTRIBUTE_FIELDS = (
@@ -110,11 +125,16 @@ ATTRIBUTE_FIELDS = (
     "location",
     "encompass_school_urn",
     "force",
+    "crime_ref",
+    "marac_ref",
 )
 AGENCY = "Police"
 SOURCE_SYSTEM = "police"
 DEFAULT_FORCE = "police"
 DEFAULT_EVENT_TYPE = "police_occurrence"
+MARAC_REFERRAL = "marac_referral"
+# Reference kinds (chronology.events.Reference)
+OCCURRENCE, CRIME, MARAC = "police_occurrence", "crime", "marac"
 MAX_DASH_SCORE = 27
 ADULT_AGE = 18
 
@@ -127,6 +147,7 @@ class OccurrenceType:
     """What an occurrence type means for a child's chronology (config/codes/police.toml)."""
 
     event_type: str = DEFAULT_EVENT_TYPE
+    label: str = ""  # the label_key of the config entry matched ('' when none was)
     domestic: bool = False
     themes: tuple[str, ...] = ()
     themes_if_child_victim: tuple[str, ...] = ()
@@ -140,31 +161,51 @@ def _codes() -> dict[str, Any]:
 
 @cache
 def occurrence_types() -> dict[str, OccurrenceType]:
+    """label_key of each configured occurrence type -> what it means."""
     types: dict[str, OccurrenceType] = {}
     for label, entry in _codes().get("occurrence_types", {}).items():
-        types[words_key(label)] = OccurrenceType(
-            event_type=entry.get("event_type", DEFAULT_EVENT_TYPE),
-            domestic=bool(entry.get("domestic", False)),
-            themes=tuple(entry.get("themes", ())),
-            themes_if_child_victim=tuple(entry.get("themes_if_child_victim", ())),
-            themes_if_adult_suspect=tuple(entry.get("themes_if_adult_suspect", ())),
+        key = label_key(label)
+        types.setdefault(
+            key,
+            OccurrenceType(
+                event_type=entry.get("event_type", DEFAULT_EVENT_TYPE),
+                label=key,
+                domestic=bool(entry.get("domestic", False)),
+                themes=tuple(entry.get("themes", ())),
+                themes_if_child_victim=tuple(entry.get("themes_if_child_victim", ())),
+                themes_if_adult_suspect=tuple(entry.get("themes_if_adult_suspect", ())),
+            ),
         )
     return types
 
 
 @cache
 def _roles(kind: str) -> frozenset[str]:
-    return frozenset(words_key(role) for role in _codes().get("roles", {}).get(kind, ()))
+    return frozenset(label_key(role) for role in _codes().get("roles", {}).get(kind, ()))
+
+
+@cache
+def role_names() -> dict[str, str]:
+    """label_key of each role the format defines -> the role as the format writes it."""
+    return keyed({role: role for role in _codes().get("roles", {}).get("known", ())})
 
 
 @cache
 def _dash_levels() -> dict[str, str]:
-    return {words_key(key): value for key, value in _codes().get("dash_levels", {}).items()}
+    return keyed(_codes().get("dash_levels", {}))
 
 
 def normalise_role(text: str) -> str:
-    """A nominal role as compared with the code list: lower case, '_'/'-' and spaces as one space."""
-    return words_key(re.sub(r"[_\-]+", " ", text))
+    """A nominal role as compared with the code list (``Child Present``, ``PRESENT - CHILD``,
+    ``child_present`` are one role): its label_key."""
+    return label_key(text)
+
+
+def occurrence_ref_kind(table: Table, columns: dict[str, str]) -> str:
+    """``crime`` when the occurrence's reference column is a crime reference (a file with no
+    occurrence column), else ``police_occurrence``."""
+    header = table.name_of(columns["occurrence_ref"])
+    return CRIME if reference_kind(header) == CRIME else OCCURRENCE
 
 
 def is_police_header(cells: Sequence[str]) -> bool:
@@ -371,9 +412,9 @@ class _Occurrence:
             reader.warn(
                 "nominal_role",
                 f"unknown nominal role '{role_text}' (the format lists "
-                f"{', '.join(sorted(_roles('known')))}); kept as written",
+                f"{', '.join(sorted(role_names().values()))}); kept as written",
             )
-        person = reader.person(self._identifiers(reader), role_text.lower() or None)
+        person = reader.person(self._identifiers(reader), role_names().get(role) or role_text.lower() or None)
         nominal_id = reader.text("nominal_id")
         if nominal_id:
             key = nominal_id
@@ -452,7 +493,7 @@ class _Occurrence:
             for row in self.rows:
                 value = row.get(key).strip()
                 if value:
-                    values.setdefault(words_key(value), (value, []))[1].append(row.number)
+                    values.setdefault(_agreement_key(name, value), (value, []))[1].append(row.number)
             if len(values) > 1:
                 shown = "; ".join(f"'{value}' (row {describe_rows(rows)})" for value, rows in values.values())
                 self.items.append(
@@ -534,12 +575,34 @@ class _Occurrence:
             significant=(domestic and dash == "high") or child_victim,
             persons=[adult.person for adult in adults],
             attributes=self._attributes(group, adults + others),
+            references=self._references(reader, kind.event_type),
+            labels=[kind.label] if kind.label else [],
         )
+
+    def _references(self, reader: _NominalRow, event_type: str) -> list[Reference]:
+        """The occurrence's own reference, whole as written, and its crime and MARAC references.
+
+        A crime reference is the same police record's other number: its own. A MARAC reference is the
+        MARAC's: the record's own when it is the MARAC referral, else one it quotes."""
+        refs = [
+            Reference(
+                occurrence_ref_kind(self.table, self.columns), self.ref, ReferenceRole.OWN, "occurrence_ref"
+            )
+        ]
+        crime = [
+            Reference(CRIME, v, ReferenceRole.OWN, "crime_ref")
+            for v in split_references(reader.text("crime_ref"))
+        ]
+        marac_role = ReferenceRole.OWN if event_type == MARAC_REFERRAL else ReferenceRole.QUOTED
+        marac = [
+            Reference(MARAC, v, marac_role, "marac_ref") for v in split_references(reader.text("marac_ref"))
+        ]
+        return merge_references(refs, crime + marac)
 
     def _occurrence_type(self, reader: _NominalRow, text: str) -> OccurrenceType:
         if not text:
             return OccurrenceType()
-        kind = occurrence_types().get(words_key(text))
+        kind = occurrence_types().get(label_key(text))
         if kind is None:
             reader.warn(
                 "occurrence_type",
@@ -554,7 +617,7 @@ class _Occurrence:
         text = reader.text("dash_risk")
         if not text:
             return None
-        level = _dash_levels().get(words_key(text))
+        level = _dash_levels().get(label_key(text))
         if level is None:
             reader.warn(
                 "dash_risk", f"unknown DASH risk level '{text}' (expected standard, medium or high); kept"
@@ -606,6 +669,16 @@ class PoliceImporter(ProjectImporter):
     section, fields, what = "police", FIELDS, "a police occurrence file"
     sniff_columns, required_columns = SNIFF_COLUMNS, REQUIRED_COLUMNS
 
+    @classmethod
+    def is_header(cls, cells: Sequence[str]) -> bool:
+        """The police columns, a crime reference column standing in for a missing occurrence column."""
+        found = header_fields(cells, cls.aliases())
+        return _with_crime_fallback(found).keys() >= set(SNIFF_COLUMNS)
+
+    @classmethod
+    def resolve(cls, keys: Sequence[str]) -> dict[str, str]:
+        return _with_crime_fallback(super().resolve(keys))
+
     def items(self, table: Table, columns: dict[str, str]) -> Iterator[ImportItem]:
         """Rows spilled to disk by occurrence reference, then one event per child of each occurrence."""
         counts = _Counts()
@@ -655,6 +728,25 @@ class PoliceImporter(ProjectImporter):
         if counts.rejected:
             parts.append(f"{counts.rejected} row(s) rejected")
         return ImportWarning(table.file_name, None, None, "; ".join(parts) + ". " + _COUNTS_NOTE)
+
+
+# Occurrence details read from a code list: rows agree when they key alike ("Domestic incident" and
+# "INCIDENT - DOMESTIC"); other details must agree word for word.
+_CODED_FIELDS = frozenset({"occurrence_type", "dash_risk"})
+
+
+def _agreement_key(name: str, value: str) -> str:
+    return label_key(value) if name in _CODED_FIELDS else words_key(value)
+
+
+def _with_crime_fallback(columns: dict[str, str]) -> dict[str, str]:
+    """A file with a crime reference column and no occurrence column: the crime reference is the
+    occurrence's reference (one column, so one field reads it)."""
+    if "occurrence_ref" in columns or "crime_ref" not in columns:
+        return columns
+    resolved = dict(columns)
+    resolved["occurrence_ref"] = resolved.pop("crime_ref")
+    return resolved
 
 
 _COUNTS_NOTE = (

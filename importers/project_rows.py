@@ -3,14 +3,16 @@
 The four formats are CSV/XLSX files this project defines, so they read cells, dates, flags and
 identifiers the same way and word their warnings alike: ``ProjectRow`` reads one row,
 ``ProjectImporter`` is the sniff / check columns / convert each row loop around it (both built
-on ``importers.table_rows``, which the template and SSDA903 importers use too). A support
-module, not a plugin: it registers nothing.
+on ``importers.table_rows``, which the template and SSDA903 importers use too). The referring
+agency of a contact or referral and the references in reference-like columns are read here too,
+for the case notes and the template alike. A support module, not a plugin: it registers nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import ClassVar
@@ -24,8 +26,11 @@ from chronology.events import (
     PersonRef,
     Precision,
     Provenance,
+    Reference,
+    ReferenceRole,
 )
 from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
+from chronology.labels import label_key, singular
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions
 from importers.table_rows import (
@@ -49,8 +54,109 @@ def format_aliases(section: str, fields: tuple[str, ...]) -> dict[str, tuple[str
 
 
 def words_key(text: str) -> str:
-    """Text as looked up in a code list: lower case, runs of spaces collapsed."""
+    """Text compared as written (not a code list lookup: those use ``label_key``): lower case, runs
+    of spaces collapsed."""
     return " ".join(text.lower().split())
+
+
+# --- who made a contact or referral ----------------------------------------------------------------------
+
+_AGENCY_WORD = re.compile(r"[a-z0-9&]+")
+_SOURCE_CATEGORY = re.compile(r"^\s*source\s*[:\-]\s*(?P<who>.+?)\s*$", re.IGNORECASE)
+_FROM_HEADING = re.compile(r"\bfrom\s+(?:the\s+)?(?P<who>[^:]+?)\s*$", re.IGNORECASE)
+_HEADING_WORDS = 6  # "Contact from Oak Lane Primary School: ..." is a heading; a sentence is not
+
+
+def _agency_words(text: str) -> tuple[str, ...]:
+    """Words as agency names are compared: lower case, apostrophes joined, singular, '&' kept."""
+    lowered = text.lower().replace("'", "").replace("\u2019", "").replace(" & ", "&")
+    return tuple(singular(word) for word in _AGENCY_WORD.findall(lowered))
+
+
+@cache
+def _agency_phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(words, canonical agency), longest phrase first (config/project_formats.toml)."""
+    table = load_config("project_formats").get("referring_agencies", {})
+    phrases = {_agency_words(word): agency for agency, words in table.items() for word in words}
+    return tuple(sorted(phrases.items(), key=lambda item: -len(item[0])))
+
+
+def _holds(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
+
+
+def agency_named(text: str) -> str | None:
+    """The canonical agency the text names ("Thames Valley Police" -> Police, "GP" -> Health), else
+    the text as written (another agency, e.g. "Probation"); None when blank."""
+    written = " ".join(text.split())
+    if not written:
+        return None
+    words = _agency_words(written)
+    return next((agency for phrase, agency in _agency_phrases() if _holds(words, phrase)), written)
+
+
+def source_category(categories: Sequence[str]) -> str | None:
+    """Who a "Source: X" category names (the generator's and many agencies' way of writing it)."""
+    for category in categories:
+        if match := _SOURCE_CATEGORY.match(category):
+            return match["who"]
+    return None
+
+
+def heading_source(summary: str) -> str | None:
+    """Who a summary heading says the record came from ("Contact from Police: ..." -> Police)."""
+    if ":" not in summary:
+        return None
+    match = _FROM_HEADING.search(summary.split(":", 1)[0])
+    if match is None or len(match["who"].split()) > _HEADING_WORDS:
+        return None
+    return match["who"]
+
+
+def referring_agency(column: str, categories: Sequence[str], summary: str) -> str | None:
+    """The agency that made a contact or referral: a referral-source column first, then a "Source:"
+    category, then the summary heading (what the analysis reads instead of any of them)."""
+    for said in (column, source_category(categories), heading_source(summary)):
+        if said and (agency := agency_named(said)):
+            return agency
+    return None
+
+
+# --- references in extra columns --------------------------------------------------------------------------
+
+
+# A category "police_ref:<ref>": the school log writes one, and a template row may carry it.
+POLICE_REF_PREFIX = "police_ref:"
+
+
+@cache
+def _reference_columns() -> dict[str, str]:
+    """label_key of a header -> the kind of reference its column holds (config/project_formats.toml)."""
+    table = load_config("project_formats").get("reference_columns", {})
+    return {label_key(header): kind for kind, headers in table.items() for header in headers}
+
+
+def reference_kind(header: str) -> str | None:
+    """The kind of reference a column of that header holds, or None when it is not a reference column."""
+    return _reference_columns().get(label_key(header))
+
+
+def split_references(value: str) -> list[str]:
+    """A cell's references: one, or several separated by ';' (each kept whole, never cut at '/')."""
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def column_references(
+    cells: Mapping[str, str], role: ReferenceRole = ReferenceRole.QUOTED
+) -> list[Reference]:
+    """References in the reference-like columns of ``cells`` (header as written -> value)."""
+    found: list[Reference] = []
+    for header, value in cells.items():
+        kind = reference_kind(header)
+        if kind is not None:
+            found.extend(Reference(kind, ref, role, header) for ref in split_references(value))
+    return found
 
 
 class ProjectRow(RowReader):
@@ -195,6 +301,11 @@ class ProjectImporter(Importer):
         return has_columns(cells, cls.aliases(), cls.sniff_columns)
 
     @classmethod
+    def resolve(cls, keys: Sequence[str]) -> dict[str, str]:
+        """Field -> the table key that supplies it (a format with a fallback column overrides this)."""
+        return resolve_columns(keys, cls.aliases())
+
+    @classmethod
     def can_read(cls, path: Path) -> bool:
         return sniff_table(path, cls.is_header)
 
@@ -204,7 +315,7 @@ class ProjectImporter(Importer):
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
         with open_table(path, max_bytes=options.max_bytes, is_header=self.is_header) as table:
             aliases = self.aliases()
-            columns = resolve_columns(table.keys, aliases)
+            columns = self.resolve(table.keys)
             check_columns(table, columns, aliases, self.required_columns, self.what)
             yield from file_notices(table)
             yield from repeated_columns(table, columns)

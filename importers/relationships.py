@@ -15,8 +15,9 @@ from functools import cache
 from typing import ClassVar
 
 from chronology.events import Identifier, IdentifierKind, ImportItem, PersonRef, Relationship
+from chronology.labels import keyed, label_key
 from chronology.settings import load_config
-from chronology.vocabulary import family_relationship
+from chronology.vocabulary import family_roles
 from importers.base import register
 from importers.project_rows import ProjectImporter, ProjectRow, words_key
 
@@ -56,8 +57,13 @@ SIBLINGS = frozenset({"sibling", "half-sibling"})
 
 @cache
 def _words() -> dict[str, str]:
+    """label_key of every relationship word -> the format's word: the format's own words, then
+    config/vocabulary.toml [family_roles], then config/project_formats.toml [relationships]."""
     table = load_config("project_formats").get("relationships", {}).get("relationship_words", {})
-    return {words_key(key): value for key, value in table.items()}
+    words = keyed({word: word for word in RELATIONSHIPS})
+    for key, value in [*keyed(family_roles()).items(), *keyed(table).items()]:
+        words.setdefault(key, value)
+    return words
 
 
 def is_relationships_header(cells: Sequence[str]) -> bool:
@@ -66,11 +72,10 @@ def is_relationships_header(cells: Sequence[str]) -> bool:
 
 
 def normalise_relationship(text: str) -> str | None:
-    """The format's relationship word for what was written ("Mum" -> mother), or None if unknown."""
-    key = words_key(text)
-    if key in RELATIONSHIPS:
-        return key
-    return family_relationship(key) or _words().get(key)
+    """The format's relationship word for what was written ("Mum" -> mother, "Partner of mother" ->
+    mother's partner), or None if unknown. "mother, victim": the relationship is the first part."""
+    words = _words()
+    return words.get(label_key(text)) or words.get(label_key(text.split(",", 1)[0]))
 
 
 class _RelationshipRow(ProjectRow):

@@ -6,9 +6,9 @@ child's own words, what the school did and who recorded it. Each row becomes one
 pupil; agency Education.
 
 An Operation Encompass notification is the police telling the school about a domestic abuse
-incident the child was part of: its ``police_reference`` is kept as an attribute and also as the
-category ``police_ref:<ref>``, so the link graph can join it to the police occurrence (whose
-events carry the same reference as their source record ID).
+incident the child was part of: its ``police_reference`` is the event's QUOTED ``police_occurrence``
+reference (the link graph joins it, by token, to the occurrence that owns it), and is kept as an
+attribute and as the category ``police_ref:<ref>`` too.
 
 The natural key is the school (``school-log:<URN>``) and its own ``incident_id``: the same incident
 in a later, longer export of the same log adds nothing. A row with no school named has no stable
@@ -27,10 +27,27 @@ from dataclasses import dataclass
 from functools import cache
 from typing import ClassVar
 
-from chronology.events import CanonicalEvent, Coverage, Identifier, ImportItem, PartialDate, PersonRef
+from chronology.events import (
+    CanonicalEvent,
+    Coverage,
+    Identifier,
+    ImportItem,
+    PartialDate,
+    PersonRef,
+    Reference,
+    ReferenceRole,
+)
+from chronology.labels import label_key
+from chronology.references import merge_references
 from chronology.settings import load_config
 from importers.base import register
-from importers.project_rows import ProjectImporter, ProjectRow, words_key
+from importers.project_rows import (
+    POLICE_REF_PREFIX,
+    ProjectImporter,
+    ProjectRow,
+    column_references,
+    split_references,
+)
 from importers.tabular import Table
 
 FIELDS = (
@@ -56,7 +73,6 @@ ATTRIBUTE_FIELDS = ("school_urn", "school_name", "police_reference")
 AGENCY = "Education"
 SOURCE_SYSTEM = "school-log"
 DEFAULT_EVENT_TYPE = "school_safeguarding_concern"
-POLICE_REF_PREFIX = "police_ref:"
 _URN = re.compile(r"[0-9]{6}")
 
 
@@ -64,6 +80,7 @@ _URN = re.compile(r"[0-9]{6}")
 class Category:
     """What a school log category means (config/codes/school_log.toml)."""
 
+    label: str  # the label_key of the config entry (what the event's labels hold)
     event_type: str = DEFAULT_EVENT_TYPE
     themes: tuple[str, ...] = ()
     significant: bool = False
@@ -71,15 +88,20 @@ class Category:
 
 @cache
 def categories() -> dict[str, Category]:
-    table = load_config("codes/school_log").get("categories", {})
-    return {
-        words_key(label): Category(
-            event_type=entry.get("event_type", DEFAULT_EVENT_TYPE),
-            themes=tuple(entry.get("themes", ())),
-            significant=bool(entry.get("significant", False)),
+    """label_key of each configured category -> what it means (the first of two that key alike)."""
+    found: dict[str, Category] = {}
+    for label, entry in load_config("codes/school_log").get("categories", {}).items():
+        key = label_key(label)
+        found.setdefault(
+            key,
+            Category(
+                label=key,
+                event_type=entry.get("event_type", DEFAULT_EVENT_TYPE),
+                themes=tuple(entry.get("themes", ())),
+                significant=bool(entry.get("significant", False)),
+            ),
         )
-        for label, entry in table.items()
-    }
+    return found
 
 
 def is_school_log_header(cells: Sequence[str]) -> bool:
@@ -97,8 +119,8 @@ class _IncidentRow(ProjectRow):
         if subject is None:
             return self.reject("upn", "no pupil identified: the UPN, surname and forenames are all blank")
         date, date_text, time = self.when("date", "time")
-        labels = [part.strip() for part in self.text("category").split(";") if part.strip()]
-        known = self.categories(labels)
+        written = [part.strip() for part in self.text("category").split(";") if part.strip()]
+        known = self.categories(written)
         event_type = next(
             (c.event_type for c in known if c.event_type != DEFAULT_EVENT_TYPE), DEFAULT_EVENT_TYPE
         )
@@ -124,18 +146,30 @@ class _IncidentRow(ProjectRow):
             agency=AGENCY,
             source=self.source(),
             event_type=event_type,
-            summary=description or f"{'; '.join(labels) or 'Safeguarding concern'} (no description recorded)",
+            summary=description
+            or f"{'; '.join(written) or 'Safeguarding concern'} (no description recorded)",
             provenance=self.provenance(system, record_id if system != SOURCE_SYSTEM else None),
             date=date,
             date_text=date_text,
             time=time,
-            categories=labels + ([f"{POLICE_REF_PREFIX}{police_ref}"] if police_ref else []),
+            categories=written + ([f"{POLICE_REF_PREFIX}{police_ref}"] if police_ref else []),
             themes=list(dict.fromkeys(theme for c in known for theme in c.themes)),
             action_outcome=self.text("action_taken") or None,
             significant=any(c.significant for c in known),
             child_voice=self.text("child_voice") or None,
             attributes=self.attributes(record_id, system),
+            references=self.references(),
+            labels=list(dict.fromkeys(c.label for c in known)),
         )
+
+    def references(self) -> list[Reference]:
+        """The police reference an Operation Encompass row quotes (whole, as written), then any other
+        reference-like extra column (config/project_formats.toml [reference_columns])."""
+        police = [
+            Reference("police_occurrence", ref, ReferenceRole.QUOTED, "police_reference")
+            for ref in split_references(self.text("police_reference"))
+        ]
+        return merge_references(police, column_references(self.unmapped()))
 
     def pupil(self) -> PersonRef | None:
         """The pupil by UPN (kept with a warning when invalid), names and date of birth."""
@@ -158,9 +192,13 @@ class _IncidentRow(ProjectRow):
         if not labels:
             self.warn("category", "the category is blank")
         for label in labels:
-            category = categories().get(words_key(label))
+            category = categories().get(label_key(label))
             if category is None:
-                self.warn("category", f"unknown category '{label}'; kept as written")
+                self.warn(
+                    "category",
+                    f"unknown category '{label}'; kept as written, recorded as a safeguarding concern "
+                    "with no themes",
+                )
             else:
                 known.append(category)
         return known

@@ -14,6 +14,13 @@ ever stored as text: formulas, markup and control characters are never interpret
 A file with a header but no data rows imports nothing and says so in a warning rather than an
 error: an agency with nothing to report has not sent a broken file. An empty file is an error.
 Reading (encodings, delimiters, workbook dates, row numbers) is ``importers.tabular``'s job.
+
+What the analysis reads is filled here from the template's own conventions: category and event
+type words are looked up by ``label_key`` (the matched entries' keys are the event's labels; a row
+none of whose categories is listed is an agency record, with a warning); a ``police_ref:<ref>``
+category and any reference-like extra column (``config/project_formats.toml``
+[reference_columns]) are QUOTED references; a contact or referral gets its referring agency from a
+``referral_source`` column, a ``Source: X`` category or a "Contact from X: ..." heading.
 """
 
 from __future__ import annotations
@@ -35,11 +42,21 @@ from chronology.events import (
     PartialDate,
     PersonRef,
     Provenance,
+    Reference,
+    ReferenceRole,
 )
 from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
+from chronology.labels import keyed, label_key
+from chronology.references import merge_references
 from chronology.settings import load_config
 from chronology.vocabulary import is_event_type
 from importers.base import Importer, ImportOptions, register
+from importers.project_rows import (
+    POLICE_REF_PREFIX,
+    column_references,
+    referring_agency,
+    split_references,
+)
 from importers.table_rows import (
     RowReader,
     convert_rows,
@@ -85,11 +102,15 @@ FIELDS = (
     "child_voice",
     "date_uncertain",
     "date_precision",
+    "referral_source",
 )
 REQUIRED_COLUMNS = ("start_date", "source", "event")
 SUBJECT_COLUMNS = ("child_id", "nhs_number", "upn", "child_name")
-KEPT_AS_ATTRIBUTES = frozenset({"date_precision"})  # read to check the date, then kept as written
+# read (to check the date, to name who referred), then kept as written
+KEPT_AS_ATTRIBUTES = frozenset({"date_precision", "referral_source"})
 DEFAULT_EVENT_TYPE = "agency_record"
+# Events that report a concern to the authority: the ones with a referring agency.
+REPORTING_TYPES = frozenset({"contact", "referral"})
 _PERSON = re.compile(r"^(?P<name>.*?)\s*\((?P<role>[^()]*)\)\s*$", re.DOTALL)
 
 
@@ -102,8 +123,8 @@ def _aliases() -> dict[str, tuple[str, ...]]:
 
 @cache
 def _category_types() -> dict[str, str]:
-    table = load_config("template").get("category_event_types", {})
-    return {" ".join(key.lower().split()): value for key, value in table.items()}
+    """label_key of each configured category -> event type (the first of two that key alike)."""
+    return keyed(load_config("template").get("category_event_types", {}))
 
 
 def is_template_header(cells: Sequence[str]) -> bool:
@@ -140,6 +161,10 @@ def parse_persons(text: str) -> list[PersonRef]:
         else:
             people.append(PersonRef(name=part))
     return people
+
+
+def _once(labels: list[str]) -> list[str]:
+    return list(dict.fromkeys(labels))
 
 
 def _event_type_name(text: str) -> str:
@@ -192,11 +217,12 @@ class _Row(RowReader):
             )
         date, date_text, time_from_date = self.start_date()
         record_id = self.text("record_id") or None
+        event_type, labels = self.event_type()
         event = CanonicalEvent(
             subject=subject,
             agency=agency,
             source=self.text("source"),
-            event_type=self.event_type(),
+            event_type=event_type,
             summary=self.text("event"),
             provenance=Provenance(
                 source_system=f"template:{agency}",
@@ -218,6 +244,7 @@ class _Row(RowReader):
             child_voice=self.text("child_voice") or None,
             persons=parse_persons(self.text("persons")),
             seq=self.seq(),
+            labels=labels,
         )
         self.check_precision(date)
         used = {key for name, key in self.columns.items() if name not in KEPT_AS_ATTRIBUTES}
@@ -225,7 +252,23 @@ class _Row(RowReader):
             if key not in used and value.strip():
                 self.kept.setdefault(self.table.name_of(key), unescape_formula(value))
         event.attributes = self.kept
+        event.references = self.references(event.categories)
+        if event_type in REPORTING_TYPES:
+            event.referring_agency = referring_agency(
+                self.text("referral_source"), event.categories, event.summary
+            )
         return event
+
+    def references(self, categories: list[str]) -> list[Reference]:
+        """References the row quotes: a ``police_ref:<ref>`` category, then any reference-like extra
+        column (config/project_formats.toml [reference_columns]), each whole as written."""
+        quoted = [
+            Reference("police_occurrence", ref, ReferenceRole.QUOTED, "category")
+            for category in categories
+            if category.lower().startswith(POLICE_REF_PREFIX)
+            for ref in split_references(category[len(POLICE_REF_PREFIX) :])
+        ]
+        return merge_references(quoted, column_references(self.kept))
 
     def subject(self) -> PersonRef | None:
         identifiers: list[Identifier] = []
@@ -321,26 +364,41 @@ class _Row(RowReader):
     def categories(self) -> list[str]:
         return [part.strip() for part in self.text("category").split(";") if part.strip()]
 
-    def event_type(self) -> str:
-        """The row's own event_type if known; else the category's mapped type; else agency_record."""
+    def event_type(self) -> tuple[str, list[str]]:
+        """(event type, labels): the row's own event_type if known, else the category's mapped type,
+        else agency_record with a warning. Labels are the label_keys of every category (and event
+        type wording) config/template.toml lists, looked up by ``label_key``."""
         given = self.text("event_type")
         mapping = _category_types()
+        labels = self.category_labels()
         if given:
+            key = label_key(given)
+            own = [key] if key in mapping else []
             code = _event_type_name(given)
             if is_event_type(code):
-                return code
-            mapped = mapping.get(" ".join(given.lower().split()))
-            if mapped:
-                return mapped
+                return code, _once(own + labels)
+            if own:
+                return mapping[key], _once(own + labels)
             self.warn("event_type", f"'{given}' is not a known event type; the event is recorded as 'other'")
             self.keep("event_type")
-            return "other"
+            return "other", labels
         category = self.text("category")
-        for candidate in [category, *category.split(";")]:
-            mapped = mapping.get(" ".join(candidate.lower().split()))
-            if mapped:
-                return mapped
-        return DEFAULT_EVENT_TYPE
+        for candidate in [category, *self.categories()]:
+            key = label_key(candidate)
+            if key in mapping:
+                return mapping[key], _once([key, *labels])
+        if category:
+            self.warn(
+                "category",
+                f"no category of '{category}' is in config/template.toml [category_event_types]; "
+                f"recorded as {DEFAULT_EVENT_TYPE}",
+            )
+        return DEFAULT_EVENT_TYPE, []
+
+    def category_labels(self) -> list[str]:
+        """label_key of each ';'-separated category config/template.toml lists."""
+        mapping = _category_types()
+        return _once([key for part in self.categories() if (key := label_key(part)) in mapping])
 
     def check_precision(self, date: PartialDate | None) -> None:
         """An export's date_precision must agree with the date's own form; warn when not."""

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import importers
 from chronology.events import (
@@ -22,9 +24,11 @@ from chronology.events import (
     ImportWarning,
     PartialDate,
     PersonRef,
+    ReferenceRole,
     RejectedRow,
 )
 from chronology.identifiers import make_nhs_number, make_upn
+from chronology.labels import label_key
 from importers.base import ImportOptions
 from importers.case_notes import CaseNotesImporter, is_case_notes_header, map_event_type, parse_attendees
 from tests.helpers import (
@@ -43,6 +47,7 @@ from tests.helpers import (
     warnings_of,
     write_xlsx,
 )
+from tests.label_variants import written_like
 
 HEADER = header_of("case_notes")
 CORE_GROUP = {
@@ -413,3 +418,73 @@ def test_identity_columns_join_a_case_notes_only_child_to_their_health_records(
         amy = load_child(conn, find_child(conn, "LA2"))
     assert {e.agency for e in kai.entries} == {"Health", "Children's social care"}
     assert {e.agency for e in amy.entries} == {"Children's social care"}  # until a person confirms
+
+
+# --- labels, event type variants, references and the referring agency ------------------------------------
+
+# Every event type the spec lists, and what it must mean (a plain summary: no review said).
+SPEC_EVENT_TYPES = {
+    "home visit": "home_visit",
+    "statutory visit": "statutory_visit",
+    "strategy discussion": "strategy_discussion",
+    "core group": "core_group",
+    "child protection conference": "initial_cp_conference",
+    "review conference": "review_cp_conference",
+    "family group conference": "family_group_conference",
+    "contact": "contact",
+    "case note": "case_note",
+}
+
+
+@given(st.tuples(*(written_like(wording) for wording in SPEC_EVENT_TYPES)))
+@settings(max_examples=40, deadline=None)
+def test_every_spec_event_type_however_written(variants: tuple[str, ...]) -> None:
+    rows = [row(record_id=f"CN-{n}", event_type=v, summary="Seen at home") for n, v in enumerate(variants)]
+    with tempfile.TemporaryDirectory() as folder:
+        items = read(write_csv(Path(folder), [HEADER, *rows]))
+    assert not [w for w in warnings_of(items) if w.field == "event_type"], variants
+    for event, (wording, event_type) in zip(events_of(items), SPEC_EVENT_TYPES.items(), strict=True):
+        assert (event.event_type, event.labels) == (event_type, [label_key(wording)])
+
+
+def test_unknown_event_type_has_no_label(tmp_path: Path) -> None:
+    event, warnings = one(tmp_path, event_type="Garden party")
+    assert event.labels == [] and "'Garden party'" in warnings[0].message
+
+
+def test_a_reference_column_is_quoted(tmp_path: Path) -> None:
+    header = [*HEADER, "Police Ref"]
+    path = write_csv(tmp_path, [header, row(header, **{"Police Ref": "OCC18/001016"})])
+    event, _ = only_event(read(path))
+    assert [(r.kind, r.value, r.role, r.token) for r in event.references] == [
+        ("police_occurrence", "OCC18/001016", ReferenceRole.QUOTED, "OCC18001016")
+    ]
+    assert event.attributes["Police Ref"] == "OCC18/001016"
+
+
+@pytest.mark.parametrize(
+    ("source", "summary", "expected"),
+    [
+        ("Thames Valley Police", "Concern about home conditions", "Police"),
+        ("GP", "Contact from Police: domestic incident notified", "Health"),  # the column wins
+        ("", "Contact from Police: domestic incident notified", "Police"),
+        ("", "Contact from school: mother says police were called", "Education"),
+        ("", "Contact from the health visitor: bruise seen", "Health"),
+        ("Probation", "", "Probation"),
+        ("", "Mother rang to ask for help", None),
+    ],
+)
+def test_referring_agency_of_a_contact(
+    tmp_path: Path, source: str, summary: str, expected: str | None
+) -> None:
+    header = [*HEADER, "Referral Source"]
+    values = {"event_type": "Contact", "summary": summary or "Contact", "Referral Source": source}
+    event, _ = only_event(read(write_csv(tmp_path, [header, row(header, **values)])))
+    assert event.referring_agency == expected
+    if source:
+        assert event.attributes["referral_source"] == source  # kept as written
+
+
+def test_only_contacts_and_referrals_have_a_referring_agency(tmp_path: Path) -> None:
+    event, _ = one(tmp_path, event_type="Home visit", summary="Visit from Police: joint visit")
+    assert event.referring_agency is None

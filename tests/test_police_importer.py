@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import importers
 from chronology.events import (
@@ -22,9 +24,12 @@ from chronology.events import (
     ImportItem,
     ImportWarning,
     PartialDate,
+    ReferenceRole,
     RejectedRow,
 )
 from chronology.identifiers import make_nhs_number, make_upn
+from chronology.labels import label_key
+from chronology.references import reference_token
 from importers.base import ImportOptions
 from importers.police import OccurrenceSpill, PoliceImporter, is_police_header
 from tests.helpers import (
@@ -41,6 +46,7 @@ from tests.helpers import (
     warnings_of,
     write_xlsx,
 )
+from tests.label_variants import written_like
 
 HEADER = header_of("police")
 RNG = random.Random(20240607)
@@ -568,3 +574,167 @@ def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_
     assert report.relationships_imported == 0  # roles are not family relationships
     assert (again.events_imported, again.duplicates_skipped, again.new_people) == (0, 2, 0)
     assert again.adds_up()
+
+
+# --- references, labels and code list variants --------------------------------------------------------------
+
+FORCE_REFERENCES = ("OCC18/001016", "47/123456/19", "TVP-2019-0012345", "CC2023/98765")
+
+
+@pytest.mark.parametrize("ref", FORCE_REFERENCES)
+def test_occurrence_ref_is_the_own_reference_whole(tmp_path: Path, ref: str) -> None:
+    events, _ = single(tmp_path, {**OCCURRENCE, "occurrence_ref": ref}, MUM, KID)
+    [own] = events["N3"].references
+    assert (own.kind, own.value, own.role, own.source) == (
+        "police_occurrence",
+        ref,
+        ReferenceRole.OWN,
+        "occurrence_ref",
+    )
+    assert own.token == reference_token(ref) and own.token.startswith(reference_token(ref.split("/")[0]))
+    assert (
+        events["N3"].provenance.source_record_id == ref and events["N3"].attributes["occurrence_ref"] == ref
+    )
+
+
+def test_a_file_with_occurrence_crime_and_marac_columns_keeps_all_three(tmp_path: Path) -> None:
+    header = [*HEADER, "Crime Number", "MARAC Ref"]
+    occurrence = {**OCCURRENCE, "occurrence_ref": "OCC18/001016", "Crime Number": "CC2023/98765"}
+    occurrence |= {"MARAC Ref": "M-2021-07"}
+    items = read(
+        write_csv(tmp_path, [header, row(occurrence, header, **MUM), row(occurrence, header, **KID)])
+    )
+    event = by_child(items)["N3"]
+    refs = {(r.kind, r.value, r.role) for r in event.references}
+    assert refs == {
+        ("police_occurrence", "OCC18/001016", ReferenceRole.OWN),
+        ("crime", "CC2023/98765", ReferenceRole.OWN),
+        ("marac", "M-2021-07", ReferenceRole.QUOTED),
+    }
+    assert event.attributes["crime_ref"] == "CC2023/98765" and event.attributes["marac_ref"] == "M-2021-07"
+
+
+def test_a_marac_referral_owns_its_marac_reference(tmp_path: Path) -> None:
+    header = [*HEADER, "marac_ref"]
+    marac = {**OCCURRENCE, "occurrence_type": "Referral to MARAC", "marac_ref": "MARAC/21/0042"}
+    items = read(write_csv(tmp_path, [header, row(marac, header, **KID)]))
+    [event] = events_of(items)
+    assert event.event_type == "marac_referral" and event.labels == ["marac referral"]
+    assert ("marac", "MARAC/21/0042", ReferenceRole.OWN) in {
+        (r.kind, r.value, r.role) for r in event.references
+    }
+
+
+def test_a_crime_reference_alone_is_the_occurrence_reference(tmp_path: Path) -> None:
+    header = ["Crime Reference" if c == "occurrence_ref" else c for c in HEADER]
+    crime = {**OCCURRENCE, "Crime Reference": "47/123456/19"}
+    path = write_csv(tmp_path, [header, row(crime, header, **MUM), row(crime, header, **KID)])
+    assert PoliceImporter.can_read(path)
+    [event] = events_of(read(path))
+    assert event.provenance.source_record_id == "47/123456/19"
+    assert [(r.kind, r.value, r.role) for r in event.references] == [
+        ("crime", "47/123456/19", ReferenceRole.OWN)
+    ]
+
+
+# Every value the spec lists for the format, and what it must mean.
+SPEC_OCCURRENCE_TYPES = {
+    "Domestic incident": ("police_occurrence", ["domestic_abuse"]),
+    "Domestic crime": ("police_occurrence", ["domestic_abuse"]),
+    "Assault": ("police_occurrence", []),
+    "Concern for welfare": ("police_occurrence", []),
+    "Missing person": ("missing_episode", ["missing"]),
+    "Drugs": ("police_occurrence", []),
+    "Criminal damage": ("police_occurrence", []),
+    "MARAC referral": ("marac_referral", ["domestic_abuse"]),
+}
+SPEC_ROLES = (
+    "victim",
+    "suspect",
+    "offender",
+    "witness",
+    "child present",
+    "child resident",
+    "reporting person",
+    "other",
+)
+
+
+def _typed_file(folder: Path, types: list[str]) -> Path:
+    """One occurrence per type, each with the child as 'child present' and no DA flag."""
+    plain = {**OCCURRENCE, "domestic_abuse": "", "dash_risk": "", "dash_score": ""}
+    rows = [
+        row({**plain, "occurrence_ref": f"OCC/{n}", "occurrence_type": t}, **KID) for n, t in enumerate(types)
+    ]
+    return write_csv(folder, [HEADER, *rows])
+
+
+@given(st.tuples(*(written_like(label) for label in SPEC_OCCURRENCE_TYPES)))
+@settings(max_examples=40, deadline=None)
+def test_every_spec_occurrence_type_however_written(variants: tuple[str, ...]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        items = read(_typed_file(Path(folder), list(variants)))
+    assert not [w for w in warnings_of(items) if w.field == "occurrence_type"], variants
+    events = events_of(items)
+    for event, (label, (event_type, themes)), written in zip(
+        events, SPEC_OCCURRENCE_TYPES.items(), variants, strict=True
+    ):
+        assert (event.event_type, event.themes, event.labels) == (event_type, themes, [label_key(label)])
+        assert event.categories[0] == written.strip()  # the wording is kept as written
+
+
+@given(st.tuples(*(written_like(role) for role in SPEC_ROLES)))
+@settings(max_examples=40, deadline=None)
+def test_every_spec_nominal_role_however_written(variants: tuple[str, ...]) -> None:
+    adults = [
+        {**DAD, "nominal_id": f"N{n}", "nominal_role": v}
+        for n, v in enumerate(variants)
+        if "child" not in v.lower()
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        items = read(write_csv(Path(folder), [HEADER, *(row(**a) for a in adults), row(**KID)]))
+    assert not [w for w in warnings_of(items) if w.field == "nominal_role"], variants
+    [event] = events_of(items)
+    assert {p.role for p in event.persons} <= set(SPEC_ROLES)
+
+
+def test_role_variants_decide_child_and_victim(tmp_path: Path) -> None:
+    events, _ = single(
+        tmp_path,
+        {**OCCURRENCE, "occurrence_type": "ASSAULTS", "domestic_abuse": "N"},
+        {**DAD, "nominal_role": "Suspects"},
+        {**KID, "nominal_role": "PRESENT - CHILD", "dob": "2000-01-01"},
+        {**SIBLING, "nominal_role": "VICTIMS"},
+    )
+    assert set(events) == {"N3", "N4"}  # N3 a child by role, though 21 on the date
+    assert events["N4"].themes == ["physical_abuse"] and events["N4"].significant
+    assert events["N3"].persons[0].role == "suspect"
+
+
+def test_dash_level_variants(tmp_path: Path) -> None:
+    events, warnings = single(tmp_path, {**OCCURRENCE, "dash_risk": "HIGH RISK"}, KID)
+    assert "DASH high" in events["N3"].categories and events["N3"].significant
+    assert not [w for w in warnings if w.field == "dash_risk"]
+
+
+def test_unknown_type_is_a_generic_event_and_a_warning_naming_row_field_value(tmp_path: Path) -> None:
+    path = _typed_file(tmp_path, ["Domestic incident", "Affray in the street"])
+    items = read(path)
+    unknown = events_of(items)[1]
+    assert (unknown.event_type, unknown.labels, unknown.categories) == (
+        "police_occurrence",
+        [],
+        ["Affray in the street"],
+    )
+    [warning] = [w for w in warnings_of(items) if w.field == "occurrence_type"]
+    assert (warning.file, warning.row) == ("police.csv", 3) and "'Affray in the street'" in warning.message
+
+
+def test_rows_writing_one_type_two_ways_agree(tmp_path: Path) -> None:
+    items = read(
+        write_csv(
+            tmp_path,
+            [HEADER, row(**MUM), row({**OCCURRENCE, "occurrence_type": "INCIDENT - DOMESTIC"}, **KID)],
+        )
+    )
+    assert not [w for w in warnings_of(items) if "disagree" in w.message]

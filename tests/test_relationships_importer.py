@@ -10,7 +10,8 @@ import random
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 import importers
@@ -31,7 +32,12 @@ from chronology.record import find_child, load_child
 from importers.base import ImportOptions
 from importers.case_notes import CaseNotesImporter
 from importers.police import PoliceImporter
-from importers.relationships import RelationshipsImporter, is_relationships_header, normalise_relationship
+from importers.relationships import (
+    RELATIONSHIPS,
+    RelationshipsImporter,
+    is_relationships_header,
+    normalise_relationship,
+)
 from importers.school_log import SchoolLogImporter
 from importers.template import TemplateImporter
 from tests.helpers import (
@@ -50,6 +56,7 @@ from tests.helpers import (
     warnings_of,
     write_xlsx,
 )
+from tests.label_variants import written_like
 
 HEADER = header_of("relationships")
 RNG = random.Random(5150)
@@ -347,3 +354,26 @@ def test_one_child_across_every_project_format(engine, tmp_path: Path) -> None:
         assert root_of(conn, victim.person_id) in mother_roots
     [encompass] = [entry for entry in record.entries if entry.event_type == "operation_encompass"]
     assert f"police_ref:{occurrence.source_record_id}" in encompass.categories
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Partner of mother", "mother's partner"),
+        ("PARTNER (MOTHER'S)", "mother's partner"),
+        ("Step Dads", "step-father"),
+        ("father - step", "step-father"),
+        ("Half_Sisters", "half-sibling"),
+        ("Carer (foster)", "foster carer"),
+        ("Grandparents", "grandparent"),
+        ("mother, victim", "mother"),
+    ],
+)
+def test_relationship_words_however_written(text: str, expected: str) -> None:
+    assert normalise_relationship(text) == expected
+
+
+@given(st.tuples(*(written_like(word) for word in RELATIONSHIPS)))
+@settings(max_examples=60, deadline=None)
+def test_every_spec_relationship_however_written(variants: tuple[str, ...]) -> None:
+    assert [normalise_relationship(v) for v in variants] == list(RELATIONSHIPS)

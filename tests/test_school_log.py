@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
 
 import importers
+from chronology.db.models import Event
 from chronology.events import (
     CanonicalEvent,
     Coverage,
@@ -22,10 +26,14 @@ from chronology.events import (
     ImportItem,
     ImportWarning,
     PartialDate,
+    Reference,
+    ReferenceRole,
     RejectedRow,
 )
 from chronology.identifiers import make_upn
+from chronology.labels import label_key
 from importers.base import ImportOptions
+from importers.police import PoliceImporter
 from importers.school_log import SchoolLogImporter, is_school_log_header
 from tests.helpers import (
     DAMAGE,
@@ -34,6 +42,7 @@ from tests.helpers import (
     csv_writer,
     events_of,
     header_of,
+    import_file,
     import_twice,
     only_event,
     other_headers,
@@ -43,6 +52,7 @@ from tests.helpers import (
     warnings_of,
     write_xlsx,
 )
+from tests.label_variants import written_like
 
 HEADER = header_of("school")
 UPN = make_upn(random.Random(11))
@@ -321,3 +331,133 @@ def test_import_through_the_store_adds_up_and_reimport_adds_nothing(engine, tmp_
         1,
     )
     assert (again.events_imported, again.duplicates_skipped) == (0, 2) and again.adds_up()
+
+
+# --- references, labels and category variants --------------------------------------------------------------
+
+
+def test_police_reference_is_a_quoted_reference_joined_by_token(tmp_path: Path) -> None:
+    event, _ = one(tmp_path, police_reference="occ18 001016")
+    [ref] = event.references
+    assert (ref.kind, ref.value, ref.role, ref.source) == (
+        "police_occurrence",
+        "occ18 001016",
+        ReferenceRole.QUOTED,
+        "police_reference",
+    )
+    assert ref.token == "OCC18001016" == Reference("police_occurrence", "OCC18/001016").token
+    # nothing lost: the attribute and the category stay
+    assert event.attributes["police_reference"] == "occ18 001016"
+    assert "police_ref:occ18 001016" in event.categories
+
+
+def test_a_reference_with_slashes_is_kept_whole(tmp_path: Path) -> None:
+    event, _ = one(tmp_path, police_reference="47/123456/19")
+    assert [r.value for r in event.references] == ["47/123456/19"]
+
+
+def test_a_reference_like_extra_column_is_quoted(tmp_path: Path) -> None:
+    header = [*HEADER, "Crime No."]
+    path = write_csv(tmp_path, [header, row(header, **{"Crime No.": "CC2023/98765", "police_reference": ""})])
+    event, _ = only_event(read(path))
+    assert [(r.kind, r.value, r.role, r.source) for r in event.references] == [
+        ("crime", "CC2023/98765", ReferenceRole.QUOTED, "Crime No.")
+    ]
+    assert event.attributes["Crime No."] == "CC2023/98765"
+
+
+# Every category the spec lists, and what it must mean.
+SPEC_CATEGORIES = {
+    "Domestic abuse": ("school_safeguarding_concern", ["domestic_abuse"], True),
+    "Operation Encompass": ("operation_encompass", ["domestic_abuse"], True),
+    "Disclosure": ("school_safeguarding_concern", [], True),
+    "Neglect": ("school_safeguarding_concern", ["neglect"], True),
+    "Attendance": ("school_safeguarding_concern", ["education"], False),
+    "Behaviour": ("school_safeguarding_concern", [], False),
+    "Physical injury": ("school_safeguarding_concern", ["physical_abuse"], True),
+    "Mental health": ("school_safeguarding_concern", ["child_mental_health"], False),
+    "Self-harm": ("school_safeguarding_concern", ["child_mental_health"], True),
+    "Missing education": ("school_safeguarding_concern", ["education"], False),
+    "Other": ("school_safeguarding_concern", [], False),
+}
+
+
+@given(st.tuples(*(written_like(label) for label in SPEC_CATEGORIES)))
+@settings(max_examples=40, deadline=None)
+def test_every_spec_category_however_written(variants: tuple[str, ...]) -> None:
+    rows = [row(incident_id=f"INC-{n}", category=v) for n, v in enumerate(variants)]
+    with tempfile.TemporaryDirectory() as folder:
+        items = read(write_csv(Path(folder), [HEADER, *rows]))
+    assert not [w for w in warnings_of(items) if w.field == "category"], variants
+    for event, (label, meaning), written in zip(
+        events_of(items), SPEC_CATEGORIES.items(), variants, strict=True
+    ):
+        assert (event.event_type, event.themes, event.significant) == meaning, written
+        assert event.labels == [label_key(label)] and event.categories[0] == written.strip()
+
+
+def test_self_harm_written_either_way_is_one_label(tmp_path: Path) -> None:
+    event, _ = one(tmp_path, category="Self harm; SELF-HARM; Harm (self)")
+    assert event.labels == ["harm self"] and event.themes == ["child_mental_health"]
+
+
+def test_unknown_category_warning_names_row_field_and_value(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, [HEADER, row(), row(incident_id="INC-2", category="Lunchtime incident")])
+    items = read(path)
+    event = events_of(items)[1]
+    assert (event.event_type, event.themes, event.labels) == ("school_safeguarding_concern", [], [])
+    [warning] = [w for w in warnings_of(items) if w.field == "category"]
+    assert (warning.file, warning.row) == ("school_log.csv", 3) and "'Lunchtime incident'" in warning.message
+
+
+# A police occurrence row's occurrence columns (occurrence_ref ... summary), for the join test below.
+OCCURRENCE_CELLS = (
+    "OCC18/001016",
+    "2021-03-04 22:15",
+    "DOMESTIC - INCIDENT",
+    "Y",
+    "",
+    "",
+    "Y",
+    "",
+    "Argument",
+)
+
+
+def test_stored_quoted_reference_meets_the_police_own_reference_by_token(engine, tmp_path: Path) -> None:
+    police = tmp_path / "police.csv"
+    police.write_text(
+        csv_text(
+            [
+                header_of("police"),
+                [
+                    *OCCURRENCE_CELLS,
+                    "N3",
+                    "child present",
+                    "Testkid",
+                    "Dana",
+                    "01/06/2015",
+                    "F",
+                    "",
+                    UPN,
+                    "100001",
+                ],
+            ]
+        ),
+        encoding="utf-8",
+    )
+    import_file(engine, PoliceImporter().read(police, ImportOptions()), police.name, "police")
+    import_file(
+        engine,
+        read(write_csv(tmp_path, [HEADER, row(police_reference="occ18 001016")])),
+        "s.csv",
+        "school-log",
+    )
+    with engine.connect() as db:
+        stored = {row.agency: row for row in db.execute(select(Event.agency, Event.refs, Event.labels))}
+    assert [(r["token"], r["role"]) for r in stored["Police"].refs] == [("OCC18001016", "own")]
+    assert [(r["token"], r["role"]) for r in stored["Education"].refs] == [("OCC18001016", "quoted")]
+    assert (stored["Police"].labels, stored["Education"].labels) == (
+        ["domestic incident"],
+        ["encompass operation"],
+    )

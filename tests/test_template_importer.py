@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -25,8 +26,10 @@ from chronology.events import (
     ImportWarning,
     PartialDate,
     Precision,
+    ReferenceRole,
     RejectedRow,
 )
+from chronology.labels import label_key
 from importers.base import ImportOptions
 from importers.table_rows import parse_flag
 from importers.tabular import (
@@ -41,6 +44,7 @@ from importers.tabular import (
 )
 from importers.template import TemplateImporter, is_template_header, parse_persons
 from tests.helpers import csv_text, damaged, damaged_file, events_of, rejected_of, warnings_of
+from tests.label_variants import written_like
 
 VALID_NHS = "9434765919"
 VALID_UPN = "H999291421177"
@@ -962,3 +966,93 @@ def test_parse_persons_drops_the_exports_note_on_unresolved_role_words() -> None
         "Dad (father) — ambiguous: Mark Jones (father) or Paul Green (father); Mum (mother) — not identified"
     )
     assert [(p.name, p.role) for p in people] == [("Dad", "father"), ("Mum", "mother")]
+
+
+# --- references, referring agency and labels ---------------------------------------------------------------
+
+
+def test_police_ref_category_and_reference_columns_are_quoted(tmp_path: Path) -> None:
+    header = [*HEADER, "occurrence_ref", "Crime Ref"]
+    values = {"category": "Operation Encompass; police_ref:OCC18/001016", "occurrence_ref": "47/123456/19"}
+    values |= {"Crime Ref": "CC2023/98765"}
+    merged = {
+        **{"agency": "Education", "source": "DSL log", "child_id": "C100", "event": "Notified"},
+        **values,
+    }
+    event, _ = one_event(write_csv(tmp_path, [header, [merged.get(c, "") for c in header]]))
+    assert [(r.kind, r.value, r.role, r.source) for r in event.references] == [
+        ("police_occurrence", "OCC18/001016", ReferenceRole.QUOTED, "category"),
+        ("police_occurrence", "47/123456/19", ReferenceRole.QUOTED, "occurrence_ref"),
+        ("crime", "CC2023/98765", ReferenceRole.QUOTED, "Crime Ref"),
+    ]
+    assert event.attributes == {"occurrence_ref": "47/123456/19", "Crime Ref": "CC2023/98765"}  # kept too
+    assert "police_ref:OCC18/001016" in event.categories
+
+
+@pytest.mark.parametrize(
+    ("category", "summary", "expected"),
+    [
+        ("Contact", "Contact from Police: domestic incident notified", "Police"),
+        ("Contact", "Contact from school: mother says police were called", "Education"),
+        ("Referral; Source: Police; Domestic abuse", "Referral from Police: DA incident", "Police"),
+        ("Referral; Source: GP", "Referral received", "Health"),
+        ("Referral; Source: Probation", "Referral received", "Probation"),
+        ("Referral", "Mother asked for help", None),
+        ("Home visit", "Visit from Police: joint visit", None),  # not a contact or referral
+    ],
+)
+def test_referring_agency_from_the_category_or_heading(
+    tmp_path: Path, category: str, summary: str, expected: str | None
+) -> None:
+    event, _ = one_event(write_csv(tmp_path, [HEADER, row(category=category, event=summary)]))
+    assert event.referring_agency == expected
+
+
+def test_referring_agency_from_a_referral_source_column(tmp_path: Path) -> None:
+    header = [*HEADER, "Source of Referral"]
+    values = {"agency": "Children's social care", "source": "MASH", "child_id": "C100"}
+    values |= {"event": "Contact from school: bruise", "category": "Contact", "Source of Referral": "A&E"}
+    event, _ = one_event(write_csv(tmp_path, [header, [values.get(c, "") for c in header]]))
+    assert event.referring_agency == "Health"  # the column wins over the heading
+    assert event.attributes["Source of Referral"] == "A&E"
+
+
+TEMPLATE_CATEGORIES = {
+    "MARAC referral": "marac_referral",
+    "Referral to children's social care": "referral",
+    "Strategy discussion": "strategy_discussion",
+    "Was not brought": "appointment_not_brought",
+    "Operation Encompass": "operation_encompass",
+    "Domestic incident": "police_occurrence",
+    "Initial child protection conference": "initial_cp_conference",
+}
+
+
+@given(st.tuples(*(written_like(label) for label in TEMPLATE_CATEGORIES)))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_categories_map_however_written(variants: tuple[str, ...]) -> None:
+    rows = [row(record_id=f"R{n}", category=f"{v}; Some qualifier") for n, v in enumerate(variants)]
+    with tempfile.TemporaryDirectory() as folder:
+        items = read(write_csv(Path(folder), [HEADER, *rows]))
+    assert not [w for w in warnings_of(items) if w.field == "category"], variants
+    for event, (label, event_type) in zip(events_of(items), TEMPLATE_CATEGORIES.items(), strict=True):
+        assert (event.event_type, event.labels) == (event_type, [label_key(label)])
+
+
+def test_referral_to_marac_is_a_marac_referral(tmp_path: Path) -> None:
+    event, _ = one_event(write_csv(tmp_path, [HEADER, row(category="Referral to MARAC; DASH: high (16)")]))
+    assert (event.event_type, event.labels) == ("marac_referral", ["marac referral"])
+
+
+def test_unlisted_categories_give_a_generic_event_and_a_warning(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, [HEADER, row(), row(category="Supervision appointment; Curfew")])
+    items = read(path)
+    event = events_of(items)[1]
+    assert (event.event_type, event.labels, event.categories) == (
+        "agency_record",
+        [],
+        ["Supervision appointment", "Curfew"],
+    )
+    [warning] = [w for w in warnings_of(items) if w.field == "category"]
+    assert (warning.file, warning.row) == ("chronology.csv", 3)
+    assert "'Supervision appointment; Curfew'" in warning.message
