@@ -65,6 +65,7 @@ from importers.fhir_values import (
 
 DETAIL_SEPARATOR = "; "
 _WORD = re.compile(r"[a-z0-9]+")
+_RELATIVE = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")  # a RESTful ``Type/id`` reference
 
 
 @dataclass(slots=True)
@@ -364,7 +365,10 @@ class Lookup:
                 return self.encounters[key]
         if self.kind_of(reference) not in (None, "Encounter"):
             return None
-        return _absolute(keys[-1], entry.full_url) if len(keys) > 1 else ref
+        if ref.startswith(("http://", "https://")):
+            parts = ref.split("/")
+            return "/".join(parts[:-2]) if len(parts) >= 4 and parts[-2] == "_history" else ref
+        return _absolute(ref, entry.full_url) if _RELATIVE.fullmatch(ref) else ref
 
     def provider_of(self, reference: Any) -> str | None:
         ref = reference_of(reference)
@@ -581,8 +585,9 @@ def _encounter_type(classes: list[Any], types: list[Any], ctx: Context) -> str:
         if by_type is not None:
             ctx.labels.append(by_type.label)
             return by_type.event_type
-        if event_type is None and (written := next(iter([*all_words(types), *code_values(types)]), None)):
-            ctx.unknown(ctx.entry, "type", written)  # nothing said what the encounter was
+        named = [*all_words(types), *code_values(types)]
+        if event_type is None and named and ctx.codes.contact_role(named) is None:
+            ctx.unknown(ctx.entry, "type", named[0])  # nothing said what the encounter was
     return event_type or "health_contact"
 
 
