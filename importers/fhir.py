@@ -650,6 +650,7 @@ class _BundleReader:
             attributes={key: value for key, value in attributes.items() if value},
             encounter=draft.encounter,
             labels=list(draft.labels),
+            references=list(draft.references),
         )
 
     def _about_adult(self, draft: Draft, themes: list[str]) -> tuple[str, list[str], str]:

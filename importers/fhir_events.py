@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chronology.dates import DateParseError
+from chronology.events import Reference, ReferenceRole
 from chronology.labels import label_key, singular
 from importers.fhir_values import (
     Code,
@@ -99,6 +100,7 @@ class Draft:
     texts: list[str] = field(default_factory=list)  # code texts, for an adult's risk phrases
     encounter: str | None = None  # the Encounter's canonical reference (EntryInfo.canonical)
     labels: list[str] = field(default_factory=list)  # label keys of the config entries matched
+    references: list[Reference] = field(default_factory=list)  # police / crime / MARAC identifiers quoted
     subject_paths: tuple[tuple[str, ...], ...] = (("subject",),)
 
     def summary(self) -> str:
@@ -246,6 +248,15 @@ class Codes:
                 for code, entry in table.items():
                     self.safeguarding_codes[(system, code.upper())] = entry
         self.json_limit = int(config.get("fhir_json_limit", 4096))
+        self.reference_kinds = list(dict.fromkeys(config.get("reference_identifiers", {}).values()))
+        self.reference_words = Phrases(config.get("reference_identifiers", {}))
+
+    def reference_kind(self, identifier: dict[str, Any]) -> str | None:
+        """The reference kind an identifier's system or type names ("police", "crime", "MARAC"), the
+        first in the config's order when it names several; None for an ordinary identifier."""
+        words = [text(identifier.get("system")) or "", *all_words([identifier.get("type")])]
+        found = set(self.reference_words.find(words))
+        return next((kind for kind in self.reference_kinds if kind in found), None)
 
     def class_of(self, code: Code) -> Mapped | None:
         """An Encounter.class coding's entry: by code (``EMER``, ``emer``), else its code or display in
@@ -488,6 +499,7 @@ def base_attributes(draft: Draft, resource: dict[str, Any], ctx: Context) -> Non
     else:
         draft.encounter = ctx.lookup.encounter_of(resource.get("encounter") or resource.get("context"), entry)
     draft.labels = list(dict.fromkeys(label for label in ctx.labels if label))
+    draft.references = quoted_references(resource, ctx.codes)
     attributes["resource_type"] = entry.resource_type
     if entry.record_id:
         attributes["resource_id"] = entry.record_id
@@ -503,6 +515,19 @@ def base_attributes(draft: Draft, resource: dict[str, Any], ctx: Context) -> Non
     if raw_end:
         attributes["end_as_written"] = raw_end
     keep_json(attributes, resource, ctx.codes.json_limit)
+
+
+def quoted_references(resource: dict[str, Any], codes: Codes) -> list[Reference]:
+    """Identifiers whose system or type names a police occurrence, crime or MARAC: a health record
+    quoting another agency's reference (never the resource's own id, which only this bundle knows)."""
+    found: list[Reference] = []
+    for identifier in items(resource.get("identifier")):
+        identifier = obj(identifier)
+        value = text(identifier.get("value"))
+        kind = codes.reference_kind(identifier) if value else None
+        if kind and value:
+            found.append(Reference(kind, value, ReferenceRole.QUOTED, "identifier"))
+    return found
 
 
 def keep_json(attributes: dict[str, str], resource: dict[str, Any], limit: int) -> None:

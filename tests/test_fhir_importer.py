@@ -1350,3 +1350,28 @@ def test_an_encounter_nothing_types_is_warned_about_with_its_path_and_value(tmp_
     (warning,) = [w for w in of(items, ImportWarning) if w.field == "Encounter.type"]
     assert "'Chat by the lift'" in warning.message and warning.file == path.name
     assert warning.path is not None and "resource(Encounter/enc-odd)" in warning.path
+
+
+def test_police_and_crime_identifiers_are_quoted_references(tmp_path: Path) -> None:
+    b = family()
+    b.add(
+        {
+            "resourceType": "Encounter",
+            "id": "enc-ref",
+            "status": "finished",
+            "class": {"system": ACT, "code": "EMER"},
+            "subject": b.ref("Patient", "child-1"),
+            "period": {"start": "2021-10-02"},
+            "identifier": [
+                {"system": "https://trust.example/encounter-id", "value": "E123"},
+                {"system": "https://police.example/occurrence-ref", "value": "OCC21/004512"},
+                {"type": {"text": "Police crime number"}, "value": "CR-77/2021"},
+            ],
+        }
+    )
+    event = events_by_resource(read(write(tmp_path, b.bundle("collection"))))["Encounter/enc-ref"][0]
+    found = [(r.kind, r.value, r.role.value, r.source) for r in event.references]
+    assert found == [
+        ("police_occurrence", "OCC21/004512", "quoted", "identifier"),
+        ("crime", "CR-77/2021", "quoted", "identifier"),
+    ]
