@@ -677,7 +677,7 @@ def _practitioners(participants: Any, key: str, ctx: Context) -> str | None:
 def map_appointment(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     """Missed, attended or cancelled appointments are events; booked ones have not happened yet."""
     status = text(resource.get("status"))
-    kind = ctx.codes.appointment_status.get(status or "")
+    kind = ctx.codes.appointment_status.get((status or "").lower())
     if kind is None and status:
         ctx.unknown(ctx.entry, "status", status)
     elif status:

@@ -1375,3 +1375,22 @@ def test_police_and_crime_identifiers_are_quoted_references(tmp_path: Path) -> N
         ("police_occurrence", "OCC21/004512", "quoted", "identifier"),
         ("crime", "CR-77/2021", "quoted", "identifier"),
     ]
+
+
+def test_closed_value_set_codes_match_in_any_case(tmp_path: Path) -> None:
+    b = family()
+    b.entries[4]["resource"]["relationship"] = [codeable("grmth", None, ROLE)]
+    b.add(
+        {
+            "resourceType": "Appointment",
+            "id": "appt-upper",
+            "status": "NOSHOW",
+            "start": "2021-10-05T10:00:00Z",
+            "participant": [{"actor": b.ref("Patient", "child-1")}],
+        }
+    )
+    items = read(write(tmp_path, b.bundle("collection")))
+    assert "grandparent" in [r.relationship for r in of(items, Relationship)]
+    missed = events_by_resource(items)["Appointment/appt-upper"][0]
+    assert missed.event_type == "appointment_not_brought" and missed.labels == ["noshow"]
+    assert not [w for w in of(items, ImportWarning) if "grmth" in w.message or "NOSHOW" in w.message]
