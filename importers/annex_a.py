@@ -74,6 +74,14 @@ _NEED_CODE = re.compile(r"^(N[1-8])(?![0-9A-Za-z])", re.IGNORECASE)
 _CODE_PREFIX = re.compile(r"^[A-Z0-9]{1,6}\s*[-:]\s*")  # "N1 - ", "E1: " before a value's label
 SOURCE_FIELDS = frozenset({"contact_source", "referral_source"})  # DfE referral source codes or words
 ABUSE_FIELDS = frozenset({"initial_category", "latest_category"})  # categories of abuse of a CP plan
+# Fields written as a DfE SSDA903 code, alone or before its label ("f) U6: Foster placement - not FFA").
+SSDA903_FIELDS = {
+    "legal_status": "LS",
+    "placement_type": "PLACE",
+    "placement_provider": "PLACE_PROVIDER",
+    "reason_ceased": "REC",
+}
+_LEADING_CODE = re.compile(r"^([A-Z0-9]{1,6})(?=$|\s*[-:]|\s)", re.IGNORECASE)
 _TRUE = frozenset({"y", "yes", "true", "1"})
 _FALSE = frozenset({"n", "no", "false", "0"})
 
@@ -429,6 +437,12 @@ def _category_themes() -> dict[str, tuple[str, ...]]:
 def _abuse_codes() -> dict[str, dict[str, str]]:
     """The CIN census categories of abuse (NEG, PHY, ...) by code, for a workbook that writes the code."""
     return load_config("codes/cin_census").get("category_of_abuse", {})
+
+
+@cache
+def _closure_codes() -> dict[str, dict[str, str]]:
+    """The CIN census reasons for closure (RC1-RC9) by code."""
+    return load_config("codes/cin_census").get("reason_for_closure", {})
 
 
 def category_key(value: str) -> str:
@@ -901,8 +915,26 @@ class _Reader:
         return list(dict.fromkeys(labels)), referring
 
     @staticmethod
+    def coded_label(row: _Row, name: str, value: str) -> str | None:
+        """The label key of a value that leads with a DfE code (SSDA903 lists; the CIN census closure
+        reasons); a code the list lacks is warned about."""
+        code = _LEADING_CODE.match(strip_list_letter(value))
+        table = SSDA903_FIELDS.get(name)
+        if table is not None:
+            info = code_info(table, code[1].upper()) if code else None
+        else:
+            info = _closure_codes().get(code[1].upper()) if code else None
+        if info is None:
+            listed = f"the SSDA903 {table} list" if table else "the CIN census reasons for closure"
+            row.warn(name, f"'{value}' does not start with a code in {listed}; kept as written")
+            return None
+        return label_key(str(info["label"]))
+
+    @staticmethod
     def category_label(row: _Row, name: str, value: str) -> str | None:
         """A need code's or a category of abuse's label key; None for values no list here holds."""
+        if name in SSDA903_FIELDS or name == "closure_reason":
+            return _Reader.coded_label(row, name, value)
         need = _NEED_CODE.match(strip_list_letter(value))
         if need:
             info = code_info("CIN", need[1].upper())
@@ -951,6 +983,8 @@ class _Reader:
             if value and value not in target.categories:
                 target.categories.append(value)
                 target.themes.extend(theme for theme in themes_of(value) if theme not in target.themes)
+        labels, _ = self.vocabulary(row, fact)
+        target.labels.extend(label for label in labels if label not in target.labels)
         extra = [row.text(name) for name in fact.categories if row.text(name)]
         if extra:
             target.summary += f"; placement: {'; '.join(extra)}"

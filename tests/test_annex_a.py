@@ -27,8 +27,10 @@ from chronology.events import (
     PersonRecord,
     RejectedRow,
 )
+from chronology.labels import label_key
 from importers.annex_a import AnnexAImporter, list_number, loose, parse_yes_no, resolve, themes_of
 from importers.base import ImportOptions, detect
+from importers.dfe_codes import code_info
 from tests.conftest import SAMPLES
 from tests.helpers import damaged_file, events_of, import_file, rejected_of, warnings_of, write_workbook
 
@@ -507,3 +509,50 @@ def test_the_same_fact_in_two_lists_is_stored_once(engine, tmp_path: Path) -> No
     report = import_file(engine, items, "annex.xlsx", "annex-a")
     assert report.adds_up() and report.duplicates_skipped == 1  # List 6's CIN start = List 3's referral
     assert report.rows_rejected == 2
+
+
+def test_dfe_coded_columns_give_labels_and_unknown_codes_are_warned_about(tmp_path: Path) -> None:
+    path = write_workbook(
+        tmp_path / "annex.xlsx",
+        {
+            "List 6": [
+                ["Child Unique ID", "CIN Start Date", "CIN Closure Date", "Reason for Closure"],
+                ["D1", dt.datetime(2020, 1, 1), dt.datetime(2020, 6, 1), "rc8"],
+            ],
+            "List 8": [
+                [
+                    "Child Unique ID",
+                    "Date Started to be Looked After",
+                    "Start date of current legal status",
+                    "Child's Legal Status",
+                    "Placement Type",
+                    "Start Date of Most Recent Placement",
+                ],
+                [
+                    "D2",
+                    dt.datetime(2020, 6, 1),
+                    dt.datetime(2020, 7, 1),
+                    "C2: FCO",
+                    "a) U4 - long term",
+                    dt.datetime(2020, 6, 1),
+                ],
+                [
+                    "D3",
+                    dt.datetime(2020, 6, 1),
+                    dt.datetime(2020, 7, 1),
+                    "ZZ9: nonsense",
+                    "K2",
+                    dt.datetime(2020, 8, 1),
+                ],
+            ],
+        },
+    )
+    items = read(path)
+    by = {(e.subject.identifiers[0].value, e.event_type): e for e in events_of(items)}
+    assert by[("D1", "case_closure")].labels == [label_key("Case closed after assessment, no further action")]
+    assert by[("D2", "legal_status_change")].labels == ["care full order"]
+    assert by[("D2", "looked_after_start")].labels == [label_key(code_info("PLACE", "U4")["label"])]  # folded
+    assert by[("D3", "legal_status_change")].labels == []
+    assert by[("D3", "placement_change")].labels == [label_key(code_info("PLACE", "K2")["label"])]
+    (warning,) = [w for w in warnings_of(items) if "ZZ9" in w.message]
+    assert warning.field == "Child's Legal Status" and warning.row == 3 and warning.path == "List 8!D3"
