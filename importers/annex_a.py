@@ -50,9 +50,11 @@ from chronology.events import (
     Provenance,
     RejectedRow,
 )
+from chronology.labels import label_key
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
 from importers.dfe_codes import code_info
+from importers.referral_sources import read_source
 from importers.tabular import (
     HEADER_SEARCH_ROWS,
     XLSX_SUFFIXES,
@@ -69,6 +71,17 @@ COVERAGE_LISTS = (1, 3)  # lists holding every contact / referral of the period 
 _LIST_NAME = re.compile(r"^list\s*(\d{1,2})(?!\d)")
 _LIST_LETTER = re.compile(r"^\s*[a-z]{1,2}\)\s*", re.IGNORECASE)  # "a) " before a drop-down value
 _NEED_CODE = re.compile(r"^(N[1-8])(?![0-9A-Za-z])", re.IGNORECASE)
+_CODE_PREFIX = re.compile(r"^[A-Z0-9]{1,6}\s*[-:]\s*")  # "N1 - ", "E1: " before a value's label
+SOURCE_FIELDS = frozenset({"contact_source", "referral_source"})  # DfE referral source codes or words
+ABUSE_FIELDS = frozenset({"initial_category", "latest_category"})  # categories of abuse of a CP plan
+# Fields written as a DfE SSDA903 code, alone or before its label ("f) U6: Foster placement - not FFA").
+SSDA903_FIELDS = {
+    "legal_status": "LS",
+    "placement_type": "PLACE",
+    "placement_provider": "PLACE_PROVIDER",
+    "reason_ceased": "REC",
+}
+_LEADING_CODE = re.compile(r"^([A-Z0-9]{1,6})(?=$|\s*[-:]|\s)", re.IGNORECASE)
 _TRUE = frozenset({"y", "yes", "true", "1"})
 _FALSE = frozenset({"n", "no", "false", "0"})
 
@@ -416,7 +429,25 @@ def _aliases(field_name: str) -> tuple[str, ...]:
 
 @cache
 def _category_themes() -> dict[str, tuple[str, ...]]:
-    return {loose(key): tuple(value) for key, value in _config().get("category_themes", {}).items()}
+    """Category label key (``chronology.labels.label_key``) -> themes."""
+    return {label_key(key): tuple(value) for key, value in _config().get("category_themes", {}).items()}
+
+
+@cache
+def _abuse_codes() -> dict[str, dict[str, str]]:
+    """The CIN census categories of abuse (NEG, PHY, ...) by code, for a workbook that writes the code."""
+    return load_config("codes/cin_census").get("category_of_abuse", {})
+
+
+@cache
+def _closure_codes() -> dict[str, dict[str, str]]:
+    """The CIN census reasons for closure (RC1-RC9) by code."""
+    return load_config("codes/cin_census").get("reason_for_closure", {})
+
+
+def category_key(value: str) -> str:
+    """A category value's label key, without the drop-down letter and any leading code ("N1 - ")."""
+    return label_key(_CODE_PREFIX.sub("", strip_list_letter(value)))
 
 
 def resolve(headers: Sequence[str], fields: Sequence[str]) -> dict[str, int]:
@@ -453,8 +484,7 @@ def themes_of(value: str) -> list[str]:
     if need:
         info = code_info("CIN", need[1].upper())
         return list(info.get("themes", ())) if info else []
-    label = loose(re.sub(r"^[A-Z0-9]{1,6}\s*[-:]\s*", "", text))
-    return list(_category_themes().get(label, ()))
+    return list(_category_themes().get(category_key(text), ()))
 
 
 # --- the workbook ---------------------------------------------------------------------------------------
@@ -827,6 +857,7 @@ class _Reader:
         text: str | None,
     ) -> CanonicalEvent:
         end = self.end_date(row, fact, day)
+        labels, referring = self.vocabulary(row, fact)
         categories = [row.text(name) for name in fact.categories if row.text(name)]
         themes = list(dict.fromkeys(theme for value in categories for theme in themes_of(value)))
         outcome = "; ".join(
@@ -855,7 +886,70 @@ class _Reader:
             action_outcome=outcome or None,
             child_seen_alone=self.seen_alone(row, fact),
             attributes=row.attributes(["child_id", "dob", "gender", *self.date_columns(row, fact)]),
+            labels=labels,
+            referring_agency=referring,
         )
+
+    def vocabulary(self, row: _Row, fact: Fact) -> tuple[list[str], str | None]:
+        """(label keys of the category values the code lists matched, the referring agency); a source
+        or category of abuse that no list holds is warned about, naming the cell and the value."""
+        labels: list[str] = []
+        referring: str | None = None
+        for name in fact.categories:
+            value = row.text(name)
+            if not value:
+                continue
+            if name in SOURCE_FIELDS:
+                found = read_source(value)
+                if found is None:
+                    row.warn(
+                        name,
+                        f"'{value}' is not a DfE referral source code or label; kept as written, "
+                        "with no referring agency",
+                    )
+                    continue
+                labels.append(found.label)
+                referring = referring or found.agency
+            elif (key := self.category_label(row, name, value)) is not None:
+                labels.append(key)
+        return list(dict.fromkeys(labels)), referring
+
+    @staticmethod
+    def coded_label(row: _Row, name: str, value: str) -> str | None:
+        """The label key of a value that leads with a DfE code (SSDA903 lists; the CIN census closure
+        reasons); a code the list lacks is warned about."""
+        code = _LEADING_CODE.match(strip_list_letter(value))
+        table = SSDA903_FIELDS.get(name)
+        if table is not None:
+            info = code_info(table, code[1].upper()) if code else None
+        else:
+            info = _closure_codes().get(code[1].upper()) if code else None
+        if info is None:
+            listed = f"the SSDA903 {table} list" if table else "the CIN census reasons for closure"
+            row.warn(name, f"'{value}' does not start with a code in {listed}; kept as written")
+            return None
+        return label_key(str(info["label"]))
+
+    @staticmethod
+    def category_label(row: _Row, name: str, value: str) -> str | None:
+        """A need code's or a category of abuse's label key; None for values no list here holds."""
+        if name in SSDA903_FIELDS or name == "closure_reason":
+            return _Reader.coded_label(row, name, value)
+        need = _NEED_CODE.match(strip_list_letter(value))
+        if need:
+            info = code_info("CIN", need[1].upper())
+            return label_key(info["label"]) if info else None
+        code = _abuse_codes().get(strip_list_letter(value).upper())
+        if code is not None:
+            return label_key(code["label"])
+        key = category_key(value)
+        if key in _category_themes():
+            return key
+        if name in ABUSE_FIELDS:
+            row.warn(
+                name, f"'{value}' is not a category of abuse this tool knows; kept as written, with no theme"
+            )
+        return None
 
     @staticmethod
     def date_columns(row: _Row, fact: Fact) -> list[str | None]:
@@ -889,6 +983,8 @@ class _Reader:
             if value and value not in target.categories:
                 target.categories.append(value)
                 target.themes.extend(theme for theme in themes_of(value) if theme not in target.themes)
+        labels, _ = self.vocabulary(row, fact)
+        target.labels.extend(label for label in labels if label not in target.labels)
         extra = [row.text(name) for name in fact.categories if row.text(name)]
         if extra:
             target.summary += f"; placement: {'; '.join(extra)}"

@@ -60,6 +60,7 @@ from chronology.events import (
     Provenance,
     RejectedRow,
 )
+from chronology.labels import label_key
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
 from importers.xml_records import RecordReader, XmlFormat, format_records, is_xml_file, shorten
@@ -149,6 +150,18 @@ def codes() -> dict[str, dict[str, dict[str, str]]]:
     return load_config("codes/cin_census")
 
 
+@cache
+def code_table(table: str) -> dict[str, dict[str, str]]:
+    """One code list by upper-case code: codes match exactly, but a system writing ``neg`` or ``rc8``
+    still means ``NEG`` and ``RC8``."""
+    return {code.upper(): entry for code, entry in codes()[table].items()}
+
+
+def entry_label(entry: dict[str, str]) -> str:
+    """The vocabulary key an event's ``labels`` gets for a matched code: its short label, else its label."""
+    return label_key(entry.get("short") or entry.get("label") or "")
+
+
 def is_pre_proceedings(name: str) -> bool:
     """The 2025-26 pre-proceedings and family group decision making block (any capitalisation)."""
     return name.lower().startswith("preproceedings")
@@ -209,7 +222,7 @@ class _Child(RecordReader):
 
     def code(self, table: str, value: str, path: str, field_name: str) -> dict[str, str] | None:
         """The code's entry in its list; an unknown code is reported (it is kept where it is used)."""
-        entry = codes()[table].get(value)
+        entry = code_table(table).get(value.strip().upper())
         if entry is None:
             self.warn(
                 path,
@@ -331,7 +344,7 @@ class _Child(RecordReader):
         return attributes
 
     def check_codes(self, characteristics: XmlNode, path: str) -> None:
-        if (ethnicity := characteristics.value("Ethnicity")) and ethnicity not in codes()["ethnicity"]:
+        if ethnicity := characteristics.value("Ethnicity"):
             self.code("ethnicity", ethnicity, f"{path}/Ethnicity", "Ethnicity")
         disabilities = characteristics.child("Disabilities")
         if disabilities is not None:
@@ -386,6 +399,8 @@ class _Child(RecordReader):
         categories: list[str] | None = None,
         themes: list[str] | None = None,
         significant: bool = False,
+        labels: list[str] | None = None,
+        referring_agency: str | None = None,
     ) -> PartialDate | None:
         """Make the event for one date element; returns its date (None when undated)."""
         text = node.text.strip()
@@ -411,6 +426,8 @@ class _Child(RecordReader):
                 themes=_unique(themes or []),
                 significant=significant,
                 attributes={**self.attributes, **attributes},
+                labels=_unique(labels or []),
+                referring_agency=referring_agency,
             )
         )
         self.events += 1
@@ -468,6 +485,8 @@ class _Child(RecordReader):
     def referral(self, details: XmlNode, node: XmlNode, path: str) -> PartialDate | None:
         categories: list[str] = []
         themes: list[str] = []
+        labels: list[str] = []
+        referring: str | None = None
         attributes = {
             child.name: child.text.strip()
             for child in details.children
@@ -488,12 +507,15 @@ class _Child(RecordReader):
                 parts[0] += f" from {entry['agency']} (referral source {source})"
                 attributes["referral_agency"] = entry["agency"]
                 attributes["referral_agency_group"] = entry["agency_group"]
+                labels.append(entry_label(entry))
+                referring = entry.get("referring_agency") or None
             else:
                 parts[0] += f" (referral source '{source}')"
         if need := details.value("PrimaryNeedCode"):
             categories.append(need)
             entry = self.code("primary_need", need, _sibling(path, "PrimaryNeedCode"), "PrimaryNeedCode")
             parts.append(f"primary need: {entry['label']} ({need})" if entry else f"primary need '{need}'")
+            labels += [entry_label(entry)] if entry else []
             if entry and entry.get("theme"):
                 themes.append(entry["theme"])
         if (nfa := details.value("ReferralNFA")) is not None and nfa:
@@ -515,6 +537,8 @@ class _Child(RecordReader):
             what="referral date",
             categories=categories,
             themes=themes,
+            labels=labels,
+            referring_agency=referring,
         )
 
     def closure(
@@ -523,6 +547,7 @@ class _Child(RecordReader):
         attributes = dict(episode)
         summary = "Case closed"
         categories: list[str] = []
+        labels: list[str] = []
         if reason := details.value("ReasonForClosure"):
             attributes["ReasonForClosure"] = reason
             categories.append(reason)
@@ -530,8 +555,16 @@ class _Child(RecordReader):
                 "reason_for_closure", reason, _sibling(path, "ReasonForClosure"), "ReasonForClosure"
             )
             summary += f": {entry['label']} ({reason})" if entry else f": reason '{reason}'"
+            labels += [entry_label(entry)] if entry else []
         return self.event(
-            node, path, "case_closure", summary, attributes, what="closure date", categories=categories
+            node,
+            path,
+            "case_closure",
+            summary,
+            attributes,
+            what="closure date",
+            categories=categories,
+            labels=labels,
         )
 
     def assessment(self, block: XmlNode, path: str, episode: dict[str, str]) -> None:
@@ -553,6 +586,7 @@ class _Child(RecordReader):
                 what="assessment start date",
                 categories=[] if has_end else factors,
                 themes=[] if has_end else themes,
+                labels=[] if has_end else labels_of("assessment_factors", factors),
             )
         if end_node is not None and has_end:
             summary = "Assessment completed"
@@ -566,6 +600,7 @@ class _Child(RecordReader):
                 what="assessment authorisation date",
                 categories=factors,
                 themes=themes,
+                labels=labels_of("assessment_factors", factors),
             )
             self.check_order(
                 start,
@@ -683,6 +718,7 @@ class _Child(RecordReader):
                 what="child protection plan start date",
                 categories=categories,
                 themes=themes,
+                labels=labels_of("category_of_abuse", categories),
             )
         if (node := block.child("CPPendDate")) is not None and node.text.strip():
             summary = f"Child protection plan ended (plan started {start_text}" + (
@@ -699,6 +735,7 @@ class _Child(RecordReader):
                 what="child protection plan end date",
                 categories=[latest] if latest else [],
                 themes=[latest_theme] if latest_theme else [],
+                labels=labels_of("category_of_abuse", [latest] if latest else []),
             )
             self.check_order(
                 start, end, f"{path}/CPPendDate", "the child protection plan ends before it started"
@@ -738,7 +775,7 @@ class _Child(RecordReader):
         return categories, themes, described, latest or ""
 
     def theme(self, table: str, value: str | None) -> str | None:
-        entry = codes()[table].get(value or "")
+        entry = code_table(table).get((value or "").strip().upper())
         return entry.get("theme") if entry else None
 
     def previous_plans(self, block: XmlNode, path: str) -> int | None:
@@ -777,6 +814,13 @@ class _Child(RecordReader):
             what="date of death",
             significant=True,
         )
+
+
+def labels_of(table: str, values: list[str]) -> list[str]:
+    """The vocabulary keys of the codes in ``values`` that the list holds (unknown ones are warned about
+    where they are read)."""
+    entries = (code_table(table).get(value.strip().upper()) for value in values)
+    return [entry_label(entry) for entry in entries if entry is not None]
 
 
 def _first(block: XmlNode, names: tuple[str, ...]) -> str | None:

@@ -48,6 +48,7 @@ from chronology.events import (
     Provenance,
 )
 from chronology.identifiers import normalise_upn
+from chronology.labels import label_key
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
 from importers.xml_records import RecordReader, XmlFormat, format_records, is_xml_file
@@ -74,6 +75,12 @@ _YEAR = re.compile(r"(\d{4})(?:\s*[-/]\s*(\d{2}|\d{4}))?")
 def codes() -> dict[str, Any]:
     """Code lists and the persistent-absence threshold in config/codes/ctf.toml."""
     return load_config("codes/ctf")
+
+
+def code_entry(table: str, code: str) -> dict[str, str] | None:
+    """A code's entry: codes match exactly, in any case (``sen support`` is not ``K``, but ``k`` is)."""
+    entries = codes()[table]
+    return entries.get(code) or entries.get(code.strip().upper())
 
 
 def school_key(block: XmlNode) -> str:
@@ -299,6 +306,7 @@ class _Pupil(RecordReader):
         categories: list[str] | None = None,
         themes: list[str] | None = None,
         significant: bool = False,
+        labels: list[str] | None = None,
     ) -> None:
         self.items.append(
             CanonicalEvent(
@@ -320,6 +328,7 @@ class _Pupil(RecordReader):
                 themes=list(dict.fromkeys(t for t in themes or [] if t)),
                 significant=significant,
                 attributes={**self.attributes, **attributes},
+                labels=list(dict.fromkeys(label for label in labels or [] if label)),
             )
         )
         self.events += 1
@@ -380,6 +389,7 @@ class _Pupil(RecordReader):
             categories=[codes()["attendance"]["category"]] if persistent else [],
             themes=[codes()["attendance"]["theme"]] if persistent else [],
             significant=persistent,
+            labels=[label_key(codes()["attendance"]["category"])] if persistent else [],
         )
 
     def sessions(self, block: XmlNode, path: str) -> dict[str, int | None]:
@@ -467,9 +477,11 @@ class _Pupil(RecordReader):
         provision = block.value("SENprovision") or ""
         categories = [provision] if provision else []
         themes: list[str] = []
+        labels: list[str] = []
         words = []
         if provision:
-            entry = codes()["sen_provision"].get(provision)
+            entry = code_entry("sen_provision", provision)
+            labels += [label_key(entry["label"])] if entry else []
             if entry is None:
                 self.warn(
                     f"{path}/SENprovision",
@@ -486,7 +498,8 @@ class _Pupil(RecordReader):
             if not kind:
                 continue
             categories.append(kind)
-            entry = codes()["sen_type"].get(kind)
+            entry = code_entry("sen_type", kind)
+            labels += [label_key(entry["label"])] if entry else []
             if entry is None:
                 self.warn(
                     f"{need_path}/SENtype", "SENtype", f"unknown code '{kind}' in SENtype; kept as written"
@@ -517,6 +530,7 @@ class _Pupil(RecordReader):
             attributes=attributes,
             categories=categories,
             themes=themes,
+            labels=labels,
         )
 
     def school_move(self, block: XmlNode, path: str) -> None:

@@ -104,6 +104,7 @@ SNIFF_BYTES = 64 * 1024
 _BUNDLE_MARK = re.compile(rb'"resourceType"\s*:\s*"Bundle"')
 _UNKNOWN_CONSEQUENCE = {
     "class": "the event type was taken from the encounter's type instead",
+    "type": "no class or type in config/codes/fhir.toml says what the encounter was; it is a health_contact",
     "status": "the appointment is recorded as 'other' with its status in the summary",
     "relationship": "the relationship is recorded as 'other' unless its text names one",
 }
@@ -232,6 +233,9 @@ class _BundleReader:
             self._index_names(kind, info, resource)
         if kind == "Condition":
             self._note_condition(entry.index, info, resource)
+        if kind == "Encounter" and (canonical := info.canonical()):
+            for key in info.lookup_keys():
+                self.lookup.encounters.setdefault(key, canonical)
         if kind in DATE_PATHS:
             self._note_date(resource, DATE_PATHS[kind])
 
@@ -644,6 +648,9 @@ class _BundleReader:
             significant=draft.significant,
             persons=persons,
             attributes={key: value for key, value in attributes.items() if value},
+            encounter=draft.encounter,
+            labels=list(draft.labels),
+            references=list(draft.references),
         )
 
     def _about_adult(self, draft: Draft, themes: list[str]) -> tuple[str, list[str], str]:

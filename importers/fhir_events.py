@@ -38,7 +38,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chronology.dates import DateParseError
+from chronology.events import Reference, ReferenceRole
+from chronology.labels import label_key, singular
 from importers.fhir_values import (
+    Code,
     When,
     all_words,
     clean,
@@ -62,6 +65,8 @@ from importers.fhir_values import (
 )
 
 DETAIL_SEPARATOR = "; "
+_WORD = re.compile(r"[a-z0-9]+")
+_RELATIVE = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")  # a RESTful ``Type/id`` reference
 
 
 @dataclass(slots=True)
@@ -93,6 +98,9 @@ class Draft:
     attributes: dict[str, str] = field(default_factory=dict)
     participants: list[Any] = field(default_factory=list)  # References to people taking part
     texts: list[str] = field(default_factory=list)  # code texts, for an adult's risk phrases
+    encounter: str | None = None  # the Encounter's canonical reference (EntryInfo.canonical)
+    labels: list[str] = field(default_factory=list)  # label keys of the config entries matched
+    references: list[Reference] = field(default_factory=list)  # police / crime / MARAC identifiers quoted
     subject_paths: tuple[tuple[str, ...], ...] = (("subject",),)
 
     def summary(self) -> str:
@@ -122,6 +130,11 @@ class EntryInfo:
             return url
         return self.record_id or self.full_url
 
+    def canonical(self) -> str | None:
+        """The one string an Encounter is known by, on itself and on every record pointing to it: its
+        record ID (absolute URL, else ``Type/id``, else fullUrl)."""
+        return self.source_record_id()
+
     def lookup_keys(self) -> list[str]:
         """Every key a reference to this resource may use (``Type/id``, fullUrl forms)."""
         keys = [self.record_id] if self.record_id else []
@@ -141,38 +154,77 @@ class ConditionNote:
     injury: bool
 
 
+def phrase_words(text_: str) -> tuple[str, ...]:
+    """A text's words as phrases compare them: lower case, singular, apostrophes joined, every other
+    mark a break ("A & E attendances" -> a, e, attendance), in the order written."""
+    lowered = text_.lower().replace("'", "").replace("\u2019", "")
+    return tuple(singular(word) for word in _WORD.findall(lowered))
+
+
 class Phrases:
-    """Whole-word, case-insensitive phrase lookup: phrase -> theme ('' for "significant, no theme")."""
+    """Whole-word phrase lookup folded like ``chronology.labels.label_key`` (case, punctuation, plurals):
+    phrase -> value (a theme, '' for "significant, no theme", an event type or a role)."""
 
     def __init__(self, table: dict[str, str]) -> None:
-        self.table = {phrase.lower(): theme for phrase, theme in table.items()}
-        alternatives = "|".join(re.escape(p) for p in sorted(self.table, key=len, reverse=True))
-        self.pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE) if table else None
+        self.table: dict[tuple[str, ...], tuple[str, str]] = {}
+        for phrase, value in table.items():
+            if words := phrase_words(phrase):
+                self.table.setdefault(words, (label_key(phrase), value))
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        for words in sorted(self.table, key=len, reverse=True):  # the longest phrase at a word wins
+            self.by_first.setdefault(words[0], []).append(words)
+
+    def matches(self, texts: Iterable[str]) -> list[tuple[str, str]]:
+        """(label key, value) of every phrase found, in the order written, each once."""
+        found: dict[str, str] = {}
+        for value in texts:
+            words = phrase_words(value)
+            at = 0
+            while at < len(words):
+                hit = next(
+                    (c for c in self.by_first.get(words[at], ()) if words[at : at + len(c)] == c), None
+                )
+                if hit is not None:
+                    key, mapped = self.table[hit]
+                    found.setdefault(key, mapped)
+                at += len(hit) if hit else 1
+        return list(found.items())
 
     def find(self, texts: Iterable[str]) -> list[str]:
         """The values of every phrase found, in order, without repeats."""
-        found: list[str] = []
-        if self.pattern is None:
-            return found
-        for value in texts:
-            for match in self.pattern.finditer(value):
-                theme = self.table.get(match.group(0).lower(), "")
-                if theme not in found:
-                    found.append(theme)
-        return found
+        return list(dict.fromkeys(value for _, value in self.matches(texts)))
 
     def first(self, texts: Iterable[str]) -> str | None:
         found = self.find(texts)
         return found[0] if found else None
 
 
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """A code list entry a value matched: what it makes the event, and its vocabulary key."""
+
+    event_type: str
+    label: str
+
+
 class Codes:
-    """The code lists of config/codes/fhir.toml, ready to use."""
+    """The code lists of config/codes/fhir.toml, ready to use. Codes match exactly in any case; words
+    (a class written as "Emergency", a type text) through ``label_key``."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
-        self.encounter_class: dict[str, str] = config.get("encounter_class", {})
-        self.encounter_type_codes: dict[str, str] = config.get("encounter_type_codes", {})
+        self.encounter_class = _mapped_codes(config.get("encounter_class", {}))
+        self.class_words = {
+            label_key(words): self.encounter_class[code.upper()]
+            for words, code in config.get("encounter_class_words", {}).items()
+        }
+        for mapped in self.encounter_class.values():
+            self.class_words.setdefault(mapped.label, mapped)
+        self.encounter_type_codes = _mapped_codes(config.get("encounter_type_codes", {}))
+        self.encounter_labels = {
+            label_key(words): Mapped(event, label_key(words))
+            for words, event in config.get("encounter_type_labels", {}).items()
+        }
         self.encounter_phrases = Phrases(
             {p: event for event, phrases in config.get("encounter_phrases", {}).items() for p in phrases}
         )
@@ -194,8 +246,40 @@ class Codes:
         for family, table in config.get("safeguarding_codes", {}).items():
             for system in systems.get(family, []):
                 for code, entry in table.items():
-                    self.safeguarding_codes[(system, code)] = entry
+                    self.safeguarding_codes[(system, code.upper())] = entry
         self.json_limit = int(config.get("fhir_json_limit", 4096))
+        self.reference_kinds = list(dict.fromkeys(config.get("reference_identifiers", {}).values()))
+        self.reference_words = Phrases(config.get("reference_identifiers", {}))
+
+    def reference_kind(self, identifier: dict[str, Any]) -> str | None:
+        """The reference kind an identifier's system or type names ("police", "crime", "MARAC"), the
+        first in the config's order when it names several; None for an ordinary identifier."""
+        words = [text(identifier.get("system")) or "", *all_words([identifier.get("type")])]
+        found = set(self.reference_words.find(words))
+        return next((kind for kind in self.reference_kinds if kind in found), None)
+
+    def class_of(self, code: Code) -> Mapped | None:
+        """An Encounter.class coding's entry: by code (``EMER``, ``emer``), else its code or display in
+        words ("Emergency", "inpatient encounter")."""
+        if code.code and (found := self.encounter_class.get(code.code.upper())) is not None:
+            return found
+        for words in (code.code, code.display):
+            if words and (found := self.class_words.get(label_key(words))) is not None:
+                return found
+        return None
+
+    def type_of(self, types: list[Any]) -> Mapped | None:
+        """What Encounter.type / serviceType make an encounter: a listed code, else a whole label, else a
+        phrase in a label (A&E before admission)."""
+        for value in code_values(types):
+            if (found := self.encounter_type_codes.get(value.upper())) is not None:
+                return found
+        words = all_words(types)
+        for label in words:
+            if (found := self.encounter_labels.get(label_key(label))) is not None:
+                return found
+        hits = self.encounter_phrases.matches(words)
+        return Mapped(hits[0][1], hits[0][0]) if hits else None
 
     def contact_role(self, texts: Iterable[str]) -> str | None:
         """The first role in the config's order that any text names."""
@@ -204,21 +288,36 @@ class Codes:
 
     def judge(self, concepts: Iterable[Any], extra_texts: Iterable[str] = ()) -> tuple[list[str], bool]:
         """(themes, significant) that safeguarding codes and phrases give these concepts."""
+        themes, significant, _ = self.judged(concepts, extra_texts)
+        return themes, significant
+
+    def judged(
+        self, concepts: Iterable[Any], extra_texts: Iterable[str] = ()
+    ) -> tuple[list[str], bool, list[str]]:
+        """(themes, significant, label keys of the codes and phrases matched)."""
         concepts = list(concepts)
         themes: list[str] = []
+        labels: list[str] = []
         significant = False
         for concept in concepts:
             for code in codings(concept):
-                entry = self.safeguarding_codes.get((code.system or "", code.code or ""))
+                entry = self.safeguarding_codes.get((code.system or "", (code.code or "").upper()))
                 if entry is not None:
                     significant = True
+                    labels.append(label_key(entry.get("label") or code.code or ""))
                     if (theme := entry.get("theme")) and theme not in themes:
                         themes.append(theme)
-        for theme in self.safeguarding.find([*all_words(concepts), *extra_texts]):
+        for key, theme in self.safeguarding.matches([*all_words(concepts), *extra_texts]):
             significant = True
+            labels.append(key)
             if theme and theme not in themes:
                 themes.append(theme)
-        return themes, significant
+        return themes, significant, list(dict.fromkeys(labels))
+
+
+def _mapped_codes(table: dict[str, Any]) -> dict[str, Mapped]:
+    """``CODE = { event = ..., label = ... }`` entries by upper-case code."""
+    return {code.upper(): Mapped(entry["event"], label_key(entry["label"])) for code, entry in table.items()}
 
 
 class Lookup:
@@ -230,6 +329,7 @@ class Lookup:
         self.providers: dict[str, str] = {}  # Encounter -> its serviceProvider's name
         self.conditions: dict[str, ConditionNote] = {}  # Condition keys -> note
         self.in_encounter: dict[str, list[ConditionNote]] = {}  # Encounter reference keys -> notes
+        self.encounters: dict[str, str] = {}  # Encounter reference keys -> its canonical reference
         self.bundle_source: str | None = None  # MessageHeader sender / Composition custodian
 
     def add_name(self, keys: list[str], name: str | None) -> None:
@@ -262,6 +362,25 @@ class Lookup:
                     return self.names[key]
         return text(obj(reference).get("display"))
 
+    def encounter_of(self, reference: Any, entry: EntryInfo) -> str | None:
+        """The canonical reference of the Encounter a record points to: the bundle's Encounter by any
+        form (``urn:uuid:``, ``Encounter/<id>``, absolute URL); one not in the bundle by its own
+        reference, made absolute against the record's fullUrl as FHIR resolves a relative one. A
+        reference to anything else (an STU3 ``context`` naming an EpisodeOfCare) is not an encounter."""
+        ref = reference_of(reference)
+        if not ref:
+            return None
+        keys = reference_keys(ref)
+        for key in keys:
+            if key in self.encounters:
+                return self.encounters[key]
+        if self.kind_of(reference) not in (None, "Encounter"):
+            return None
+        if ref.startswith(("http://", "https://")):
+            parts = ref.split("/")
+            return "/".join(parts[:-2]) if len(parts) >= 4 and parts[-2] == "_history" else ref
+        return _absolute(ref, entry.full_url) if _RELATIVE.fullmatch(ref) else ref
+
     def provider_of(self, reference: Any) -> str | None:
         ref = reference_of(reference)
         for key in reference_keys(ref) if ref else []:
@@ -283,14 +402,44 @@ class Lookup:
         return list(notes.values())
 
 
+def _absolute(relative: str, full_url: str | None) -> str:
+    """``Encounter/1`` as the absolute URL a server's fullUrl (``https://x/fhir/Condition/5``) makes it;
+    itself when the record has no RESTful absolute fullUrl."""
+    parts = (full_url or "").split("/")
+    if len(parts) >= 4 and parts[-2] == "_history":
+        parts = parts[:-2]
+    if (full_url or "").startswith(("http://", "https://")) and len(parts) >= 5 and parts[-2][:1].isupper():
+        return "/".join([*parts[:-2], relative])
+    return relative
+
+
 @dataclass(slots=True)
 class Context:
-    """What a mapper may consult, and where it reports closed-value-set codes it does not know."""
+    """What a mapper may consult, where it reports closed-value-set codes it does not know, and the
+    label keys of the config entries its values matched."""
 
     codes: Codes
     lookup: Lookup
     entry: EntryInfo
     unknown: Callable[[EntryInfo, str, str], None]  # (entry, field, code)
+    labels: list[str] = field(default_factory=list)
+
+    def judge(self, concepts: Iterable[Any], extra_texts: Iterable[str] = ()) -> tuple[list[str], bool]:
+        """``Codes.judge``, keeping the label keys of the safeguarding codes and phrases matched."""
+        themes, significant, labels = self.codes.judged(concepts, extra_texts)
+        self.labels += labels
+        return themes, significant
+
+    def contact_role(self, texts: Iterable[str]) -> str | None:
+        role = self.codes.contact_role(texts)
+        if role:
+            self.labels.append(label_key(role))
+        return role
+
+    def injury(self, texts: Iterable[str]) -> bool:
+        hits = self.codes.injury.matches(texts)
+        self.labels += [key for key, _ in hits]
+        return bool(hits)
 
 
 # --- shared pieces -------------------------------------------------------------------------------------
@@ -345,6 +494,12 @@ def base_attributes(draft: Draft, resource: dict[str, Any], ctx: Context) -> Non
     """The attributes every event keeps: what resource it was, its status and the source JSON."""
     attributes = draft.attributes
     entry = ctx.entry
+    if entry.resource_type == "Encounter":
+        draft.encounter = entry.canonical()
+    else:
+        draft.encounter = ctx.lookup.encounter_of(resource.get("encounter") or resource.get("context"), entry)
+    draft.labels = list(dict.fromkeys(label for label in ctx.labels if label))
+    draft.references = quoted_references(resource, ctx.codes)
     attributes["resource_type"] = entry.resource_type
     if entry.record_id:
         attributes["resource_id"] = entry.record_id
@@ -360,6 +515,19 @@ def base_attributes(draft: Draft, resource: dict[str, Any], ctx: Context) -> Non
     if raw_end:
         attributes["end_as_written"] = raw_end
     keep_json(attributes, resource, ctx.codes.json_limit)
+
+
+def quoted_references(resource: dict[str, Any], codes: Codes) -> list[Reference]:
+    """Identifiers whose system or type names a police occurrence, crime or MARAC: a health record
+    quoting another agency's reference (never the resource's own id, which only this bundle knows)."""
+    found: list[Reference] = []
+    for identifier in items(resource.get("identifier")):
+        identifier = obj(identifier)
+        value = text(identifier.get("value"))
+        kind = codes.reference_kind(identifier) if value else None
+        if kind and value:
+            found.append(Reference(kind, value, ReferenceRole.QUOTED, "identifier"))
+    return found
 
 
 def keep_json(attributes: dict[str, str], resource: dict[str, Any], limit: int) -> None:
@@ -411,7 +579,7 @@ def map_encounter(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     ]
     draft.source = provider
     draft.categories = code_values([resource.get("class"), *types, *reasons])
-    themes, significant = ctx.codes.judge([*types, *reasons], reason_texts)
+    themes, significant = ctx.judge([*types, *reasons], reason_texts)
     for note in notes:
         themes += [t for t in note.themes if t not in themes]
         significant = significant or note.significant
@@ -431,22 +599,20 @@ def _encounter_type(classes: list[Any], types: list[Any], ctx: Context) -> str:
     """Class first (EMER, IMP...), then type codes, then type phrases; health_contact otherwise."""
     event_type: str | None = None
     for code in classes:
-        mapped = ctx.codes.encounter_class.get(code.code or "")
-        if mapped:
-            event_type = event_type or mapped
-        elif code.code:
-            ctx.unknown(ctx.entry, "class", code.code)
+        mapped = ctx.codes.class_of(code)
+        if mapped is not None:
+            event_type = event_type or mapped.event_type
+            ctx.labels.append(mapped.label)
+        elif written := code.code or code.display:
+            ctx.unknown(ctx.entry, "class", written)
     if event_type in (None, "health_contact"):
-        by_code = next(
-            (
-                ctx.codes.encounter_type_codes[c]
-                for c in code_values(types)
-                if c in ctx.codes.encounter_type_codes
-            ),
-            None,
-        )
-        by_phrase = ctx.codes.encounter_phrases.first(all_words(types))
-        event_type = by_code or by_phrase or event_type
+        by_type = ctx.codes.type_of(types)
+        if by_type is not None:
+            ctx.labels.append(by_type.label)
+            return by_type.event_type
+        named = [*all_words(types), *code_values(types)]
+        if event_type is None and named and ctx.codes.contact_role(named) is None:
+            ctx.unknown(ctx.entry, "type", named[0])  # nothing said what the encounter was
     return event_type or "health_contact"
 
 
@@ -456,7 +622,7 @@ def _encounter_label(event_type: str, type_texts: list[str], provider: str | Non
     elif event_type == "hospital_admission":
         label = "Hospital admission"
     else:
-        role = ctx.codes.contact_role([*type_texts, provider or ""])
+        role = ctx.contact_role([*type_texts, provider or ""])
         label = f"{role[0].upper()}{role[1:]} contact" if role else "Health contact"
     return f"{label} at {short(provider, 120)}" if provider else label
 
@@ -480,10 +646,10 @@ def _encounter_attributes(
     if notes:
         attributes["diagnoses"] = "; ".join(note.label for note in notes if note.label)
     if draft.event_type == "health_contact":
-        role = ctx.codes.contact_role([*concept_texts(types), draft.source or ""])
+        role = ctx.contact_role([*concept_texts(types), draft.source or ""])
         if role:
             attributes["contact_with"] = role
-    elif any(note.injury for note in notes) or ctx.codes.injury.find(draft.texts):
+    elif ctx.injury(draft.texts) or any(note.injury for note in notes):
         attributes["injury"] = "yes"
     start, end = path_text(resource, "period", "start"), path_text(resource, "period", "end")
     if start or end:
@@ -511,9 +677,11 @@ def _practitioners(participants: Any, key: str, ctx: Context) -> str | None:
 def map_appointment(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     """Missed, attended or cancelled appointments are events; booked ones have not happened yet."""
     status = text(resource.get("status"))
-    kind = ctx.codes.appointment_status.get(status or "")
+    kind = ctx.codes.appointment_status.get((status or "").lower())
     if kind is None and status:
         ctx.unknown(ctx.entry, "status", status)
+    elif status:
+        ctx.labels.append(label_key(status))
     if kind == "error":
         return NotEvent("error", "the source marked this appointment as entered in error")
     if kind == "future":
@@ -546,13 +714,13 @@ def map_appointment(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     ]
     draft.source = source_of(ctx, *places)
     draft.categories = [*([status] if status else []), *code_values([*concepts, *reasons])]
-    found, draft.significant = ctx.codes.judge([*concepts, *reasons])
+    found, draft.significant = ctx.judge([*concepts, *reasons])
     draft.themes = themes + [t for t in found if t not in themes]
     draft.texts = texts + concept_texts(reasons)
     draft.participants = actors
     if written := written_codes(concepts):
         draft.attributes["type"] = written
-    if role := ctx.codes.contact_role([*texts, draft.source or ""]):
+    if role := ctx.contact_role([*texts, draft.source or ""]):
         draft.attributes["contact_with"] = role
     if kind == "cancelled" and (reason := written_codes([resource.get("cancelationReason")])):
         draft.attributes["cancelation_reason"] = reason
@@ -590,8 +758,9 @@ def map_condition(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     draft.source = ctx.lookup.provider_of(resource.get("encounter"))
     draft.categories = code_values([concept, *categories])
     if verification != "refuted":
-        draft.themes, draft.significant = ctx.codes.judge([concept])
+        draft.themes, draft.significant = ctx.judge([concept])
     draft.texts = all_words([concept])
+    ctx.injury(draft.texts)  # its label only: an injury is an incident for the patterns, not a theme
     if written := written_codes([concept]):
         draft.attributes["code"] = written
     for name, value in (("clinical_status", clinical), ("verification_status", verification)):
@@ -631,7 +800,7 @@ def map_observation(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     )
     value_concept = resource.get("valueCodeableConcept")
     draft.categories = code_values([concept, *items(resource.get("category"))])
-    draft.themes, draft.significant = ctx.codes.judge([concept, value_concept])
+    draft.themes, draft.significant = ctx.judge([concept, value_concept])
     draft.texts = []  # an adult's observations ("Alcohol intake") are routine, not risk findings
     if written := written_codes([concept]):
         draft.attributes["code"] = written
@@ -705,7 +874,7 @@ def map_flag(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     ]
     draft.source = source_of(ctx, resource.get("author"))
     draft.categories = code_values([concept, *categories])
-    draft.themes, _ = ctx.codes.judge([concept, *categories])
+    draft.themes, _ = ctx.judge([concept, *categories])
     draft.significant = True
     draft.texts = all_words([concept])
     if written := written_codes([concept]):
@@ -724,7 +893,7 @@ def map_episode(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     types = items(resource.get("type"))
     organisation = source_of(ctx, resource.get("managingOrganization"))
     type_texts = concept_texts(types)
-    role = ctx.codes.contact_role([*type_texts, organisation or ""])
+    role = ctx.contact_role([*type_texts, organisation or ""])
     draft = Draft(
         "episode_of_care",
         f"Episode of care ({role})" if role else "Episode of care",
@@ -741,7 +910,7 @@ def map_episode(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     ]
     draft.source = organisation
     draft.categories = code_values(types)
-    draft.themes, draft.significant = ctx.codes.judge(types)
+    draft.themes, draft.significant = ctx.judge(types)
     draft.texts = type_texts
     if written := written_codes(types):
         draft.attributes["type"] = written
@@ -784,7 +953,7 @@ def map_procedure(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
         or ctx.lookup.provider_of(resource.get("encounter"))
     )
     draft.categories = code_values([concept, resource.get("category"), *reasons])
-    draft.themes, draft.significant = ctx.codes.judge([concept, *reasons])
+    draft.themes, draft.significant = ctx.judge([concept, *reasons])
     draft.texts = all_words([concept, *reasons])
     if written := written_codes([concept]):
         draft.attributes["code"] = written
@@ -810,7 +979,7 @@ def map_care_plan(resource: dict[str, Any], ctx: Context) -> Draft | NotEvent:
     ]
     draft.source = source_of(ctx, resource.get("author")) or ctx.lookup.provider_of(resource.get("encounter"))
     draft.categories = code_values(categories)
-    draft.themes, draft.significant = ctx.codes.judge(categories, [title] if title else [])
+    draft.themes, draft.significant = ctx.judge(categories, [title] if title else [])
     draft.texts = all_words(categories) + ([title] if title else [])
     if written := written_codes(categories):
         draft.attributes["category"] = written

@@ -102,7 +102,10 @@ class People:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.nhs_systems = frozenset(config.get("nhs_number_systems", []))
-        self.relationship_codes: dict[str, Any] = config.get("relationship_codes", {})
+        # v3 RoleCode / v2 codes by upper-case code: exact, in any case
+        self.relationship_codes: dict[str, Any] = {
+            code.upper(): word for code, word in config.get("relationship_codes", {}).items()
+        }
         self.parents = frozenset(config.get("parent_relationships", []))
         self.contact_roles = frozenset(config.get("contact_relationships", []))
         self.patients: list[PersonInfo] = []
@@ -215,7 +218,7 @@ class People:
         unknown: list[Code] = []
         for concept in concepts:
             for code in codings(concept):
-                word = self.relationship_codes.get(code.code or "")
+                word = self.relationship_codes.get((code.code or "").upper())
                 if isinstance(word, dict):
                     word = word.get(gender or "other") or word.get("other")
                 if isinstance(word, str) and word:

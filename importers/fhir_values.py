@@ -114,7 +114,7 @@ def codings(concept: Any) -> list[Code]:
         item = obj(item)
         if "coding" in item:
             found.extend(_coding(coding) for coding in items(item.get("coding")))
-        elif "code" in item or "system" in item:
+        elif "code" in item or "system" in item or "display" in item:
             found.append(_coding(item))
     return [code for code in found if code.code or code.display]
 

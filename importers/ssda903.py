@@ -56,6 +56,7 @@ from chronology.events import (
     RejectedRow,
 )
 from chronology.identifiers import normalise_upn, upn_problem
+from chronology.labels import label_key
 from importers.base import Importer, ImportOptions, register
 from importers.dfe_codes import code_info
 from importers.table_rows import closing_notices, file_notices, rejected_row, sniff_table
@@ -70,6 +71,7 @@ from importers.tabular import (
 SOURCE_SYSTEM = "ssda903"
 DEFAULT_AGENCY = "Children's social care"
 CEASED_PART = "ceased"
+PERSON_TABLES = frozenset({"SEX", "ETHNIC", "UPN_UNKNOWN"})  # say who the child is, not what happened
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +158,7 @@ class _Row:
     reader: _Reader
     row: TableRow
     warnings: list[ImportWarning] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # label keys of the codes matched, for its events
     themes: list[str] = field(default_factory=list)
 
     @property
@@ -208,6 +211,8 @@ class _Row:
         for theme in info.get("themes", ()):
             if theme not in self.themes:
                 self.themes.append(theme)
+        if table not in PERSON_TABLES and (key := label_key(str(info.get("label", "")))) not in self.labels:
+            self.labels.append(key)
         return code, info
 
     def attributes(self, used: Iterable[str]) -> dict[str, str]:
@@ -329,6 +334,7 @@ class _Reader:
         return CanonicalEvent(
             agency=self.agency,
             source=f"SSDA903 {self.kind.title}",
+            labels=list(context.labels),
             provenance=Provenance(
                 source_system=SOURCE_SYSTEM,
                 file=self.table.file_name,

@@ -27,8 +27,10 @@ from chronology.events import (
     PersonRecord,
     RejectedRow,
 )
+from chronology.labels import label_key
 from importers.annex_a import AnnexAImporter, list_number, loose, parse_yes_no, resolve, themes_of
 from importers.base import ImportOptions, detect
+from importers.dfe_codes import code_info
 from tests.conftest import SAMPLES
 from tests.helpers import damaged_file, events_of, import_file, rejected_of, warnings_of, write_workbook
 
@@ -349,6 +351,62 @@ def test_same_fact_in_two_lists_has_one_key_and_first_placement_folds(tmp_path: 
     assert "placement" in looked_after[0].summary
 
 
+def test_real_sample_sources_give_the_referring_agency() -> None:
+    """List 1 and List 3 write the DfE code with its drop-down letter and label ("q) 6: Police")."""
+    events = events_of(read(SAMPLE))
+    sources = {
+        (e.categories[0], e.referring_agency)
+        for e in events
+        if e.provenance.sheet in ("List 1", "List 3") and e.categories
+    }
+    assert ("q) 6: Police", "Police") in sources and ("j) 3D: Health services", "Health") in sources
+    police = next(e for e in events if e.categories == ["q) 6: Police"])
+    assert police.labels == ["police"]
+
+
+def test_referral_and_contact_sources_in_codes_or_words(tmp_path: Path) -> None:
+    path = write_workbook(
+        tmp_path / "annex.xlsx",
+        {
+            "List 1": [
+                ["Child Unique ID", "Date of Contact", "Contact Source"],
+                ["C1", dt.datetime(2021, 1, 4), "2A"],
+                ["C2", dt.datetime(2021, 1, 5), "Schools"],
+                ["C3", dt.datetime(2021, 1, 6), "HEALTH VISITOR"],
+                ["C4", dt.datetime(2021, 1, 7), "Neighbour's dog"],
+            ],
+            "List 3": [
+                ["Child ID", "Referral Date", "Source of Referral"],
+                ["C1", dt.datetime(2021, 1, 8), "Police"],
+                ["C2", dt.datetime(2021, 1, 9), "a) 6 - POLICE"],
+                ["C3", dt.datetime(2021, 1, 10), "Health services"],
+            ],
+            "List 7": [
+                ["Child Unique ID", "CPP Start Date", "Initial Category of Abuse"],
+                ["C5", dt.datetime(2021, 2, 1), "NEG"],
+                ["C6", dt.datetime(2021, 2, 1), "Abuse, physical"],
+                ["C7", dt.datetime(2021, 2, 1), "Bad luck"],
+            ],
+        },
+    )
+    items = read(path)
+    agencies = {
+        (e.provenance.sheet, e.subject.identifiers[0].value): e.referring_agency for e in events_of(items)
+    }
+    assert agencies[("List 1", "C1")] == agencies[("List 1", "C2")] == "Education"
+    assert agencies[("List 1", "C3")] == "Health" and agencies[("List 1", "C4")] is None
+    assert agencies[("List 3", "C1")] == agencies[("List 3", "C2")] == "Police"
+    assert agencies[("List 3", "C3")] == "Health"
+    unknown = [w for w in warnings_of(items) if "Neighbour's dog" in w.message]
+    assert len(unknown) == 1 and unknown[0].row == 5 and unknown[0].field == "Contact Source"
+    assert unknown[0].path == "List 1!C5" and unknown[0].file == "annex.xlsx"
+    plans = {e.subject.identifiers[0].value: e for e in events_of(items) if e.event_type == "cp_plan_start"}
+    assert plans["C5"].themes == ["neglect"] and plans["C5"].labels == ["neglect"]
+    assert plans["C6"].themes == ["physical_abuse"] and plans["C6"].labels == ["abuse physical"]
+    assert plans["C7"].themes == [] and plans["C7"].labels == []
+    assert [w.field for w in warnings_of(items) if "Bad luck" in w.message] == ["Initial Category of Abuse"]
+
+
 def test_missing_columns_and_headerless_list_sheets(tmp_path: Path) -> None:
     path = write_workbook(
         tmp_path / "annex.xlsx",
@@ -451,3 +509,50 @@ def test_the_same_fact_in_two_lists_is_stored_once(engine, tmp_path: Path) -> No
     report = import_file(engine, items, "annex.xlsx", "annex-a")
     assert report.adds_up() and report.duplicates_skipped == 1  # List 6's CIN start = List 3's referral
     assert report.rows_rejected == 2
+
+
+def test_dfe_coded_columns_give_labels_and_unknown_codes_are_warned_about(tmp_path: Path) -> None:
+    path = write_workbook(
+        tmp_path / "annex.xlsx",
+        {
+            "List 6": [
+                ["Child Unique ID", "CIN Start Date", "CIN Closure Date", "Reason for Closure"],
+                ["D1", dt.datetime(2020, 1, 1), dt.datetime(2020, 6, 1), "rc8"],
+            ],
+            "List 8": [
+                [
+                    "Child Unique ID",
+                    "Date Started to be Looked After",
+                    "Start date of current legal status",
+                    "Child's Legal Status",
+                    "Placement Type",
+                    "Start Date of Most Recent Placement",
+                ],
+                [
+                    "D2",
+                    dt.datetime(2020, 6, 1),
+                    dt.datetime(2020, 7, 1),
+                    "C2: FCO",
+                    "a) U4 - long term",
+                    dt.datetime(2020, 6, 1),
+                ],
+                [
+                    "D3",
+                    dt.datetime(2020, 6, 1),
+                    dt.datetime(2020, 7, 1),
+                    "ZZ9: nonsense",
+                    "K2",
+                    dt.datetime(2020, 8, 1),
+                ],
+            ],
+        },
+    )
+    items = read(path)
+    by = {(e.subject.identifiers[0].value, e.event_type): e for e in events_of(items)}
+    assert by[("D1", "case_closure")].labels == [label_key("Case closed after assessment, no further action")]
+    assert by[("D2", "legal_status_change")].labels == ["care full order"]
+    assert by[("D2", "looked_after_start")].labels == [label_key(code_info("PLACE", "U4")["label"])]  # folded
+    assert by[("D3", "legal_status_change")].labels == []
+    assert by[("D3", "placement_change")].labels == [label_key(code_info("PLACE", "K2")["label"])]
+    (warning,) = [w for w in warnings_of(items) if "ZZ9" in w.message]
+    assert warning.field == "Child's Legal Status" and warning.row == 3 and warning.path == "List 8!D3"

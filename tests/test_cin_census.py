@@ -316,6 +316,54 @@ def test_referral_source_names_the_agency_that_raised_the_concern(tmp_path: Path
     assert by_child["R2"].attributes["referral_agency_group"] == "Health"
 
 
+def test_referral_source_gives_the_referring_agency_the_analysis_counts(tmp_path: Path) -> None:
+    """Police, schools and health services name the top-level agency; an unknown source names none."""
+    sources = {"R1": "6", "R2": "2A", "R3": "2b", "R4": "3E", "R5": "5D", "R6": "10", "R7": "77"}
+    path = census(tmp_path, *(child(la, details("", source=code)) for la, code in sources.items()))
+    items = read(path)
+    by_child = {e.subject.identifiers[0].value: e for e in events(items) if e.event_type == "referral"}
+    agencies = {la: event.referring_agency for la, event in by_child.items()}
+    assert agencies == {
+        "R1": "Police",
+        "R2": "Education",
+        "R3": "Education",
+        "R4": "Health",
+        "R5": "Early help",
+        "R6": None,
+        "R7": None,
+    }
+    assert by_child["R1"].labels == ["police", "abuse neglect"]
+    assert by_child["R2"].labels[0] == "school"
+    unknown = [w for w in warnings(items) if w.field == "ReferralSource"]
+    assert len(unknown) == 1 and "'77'" in unknown[0].message
+    assert unknown[0].path.endswith("CINdetails[1]/ReferralSource") and unknown[0].file == path.name
+    assert by_child["R7"].event_type == "referral" and by_child["R7"].categories[0] == "77"
+
+
+def test_codes_match_in_any_case_and_label_their_events(tmp_path: Path) -> None:
+    body = (
+        cp_plan("2022-06-01", end="2022-09-01").replace("NEG", "neg")
+        + "<Assessments><AssessmentActualStartDate>2022-05-04</AssessmentActualStartDate>"
+        "<AssessmentAuthorisationDate>2022-05-20</AssessmentAuthorisationDate>"
+        "<FactorsIdentifiedAtAssessment><AssessmentFactors>3a</AssessmentFactors>"
+        "<AssessmentFactors>ZZ</AssessmentFactors></FactorsIdentifiedAtAssessment></Assessments>"
+    )
+    path = census(tmp_path, child("L1", details(body, need="n1")))
+    items = read(path)
+    by_type = {e.event_type: e for e in events(items)}
+    assert by_type["cp_plan_start"].themes == ["neglect", "emotional_abuse"]
+    assert by_type["cp_plan_start"].labels == ["neglect", "abuse emotional"]
+    assert by_type["cp_plan_end"].labels == ["abuse emotional"]
+    completed = next(e for e in events(items) if e.summary.startswith("Assessment completed"))
+    assert completed.themes == ["domestic_abuse"] and completed.categories == ["3a", "ZZ"]
+    assert completed.labels == ["child domestic is subject violence"]
+    assert by_type["referral"].labels == ["police", "abuse neglect"]
+    unknown = [w for w in warnings(items) if "'ZZ'" in w.message]
+    assert len(unknown) == 1 and unknown[0].field == "AssessmentFactors"
+    assert "FactorsIdentifiedAtAssessment/AssessmentFactors" in (unknown[0].path or "")
+    assert not [w for w in warnings(items) if "'neg'" in w.message or "'3a'" in w.message]
+
+
 def test_open_episode_in_two_returns_is_one_event_each(tmp_path: Path, engine) -> None:
     first = census(
         tmp_path,

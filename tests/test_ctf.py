@@ -411,3 +411,21 @@ def test_persistent_absence_boundary(tmp_path: Path) -> None:
     assert below.significant and "89.9% (8999 of 10000 sessions attended" in below.summary
     exactly = found[f"{UPN_A}/Attendance/2020/9992001"]
     assert not exactly.significant and "90.0% (9000 of 10000" in exactly.summary
+
+
+def test_codes_in_any_case_and_the_labels_they_give(tmp_path: Path) -> None:
+    found = by_id(read(ctf(tmp_path)))
+    sen = found[f"{UPN_A}/SEN/2019-10-01/K"]
+    assert sen.labels == [
+        "sen support",
+        "emotional health mental social",
+        "communication language need speech",
+    ]
+    assert found[f"{UPN_A}/Attendance/2020/9992001"].labels == ["absence persistent"]
+    assert found[f"{UPN_A}/Attendance/2019/9992001"].labels == []
+    lower = "<SEN><StartDate>2019-10-01</StartDate><SENprovision>e</SENprovision><SENneeds><SENneed><SENtype>asd</SENtype></SENneed></SENneeds></SEN>"
+    items = read(ctf(tmp_path, pupil(sen=lower), name="lower.xml"))
+    (event,) = [e for e in events(items) if e.event_type == "special_educational_needs"]
+    assert event.categories == ["e", "asd"] and event.themes == ["disability"]
+    assert event.labels == ["care education health plan", "autistic disorder spectrum"]
+    assert not [w for w in warnings(items) if w.field in ("SENprovision", "SENtype")]

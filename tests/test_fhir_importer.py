@@ -1207,3 +1207,190 @@ def _entry_index(path: str | None) -> int:
     match = re.match(r"Bundle\.entry\[(\d+)\]", path or "")
     assert match, path
     return int(match[1])
+
+
+# --- encounter, labels, unknown types ------------------------------------------------------------------
+
+
+def _encounter_and_its_records(b: Builder) -> None:
+    """An A&E Encounter, and a Condition (R4 ``encounter``), an Observation (STU3 ``context``) and a
+    Procedure recorded in it, plus a Condition pointing to an encounter the bundle does not hold."""
+    child = b.ref("Patient", "child-1")
+    b.add(
+        {
+            "resourceType": "Encounter",
+            "id": "enc-ae",
+            "status": "finished",
+            "class": {"system": ACT, "code": "EMER"},
+            "subject": child,
+            "period": {"start": "2021-11-02T22:10:00Z"},
+        }
+    )
+    records = {
+        "Condition": ({"code": codeable("125605004", "Fracture of bone")}, "encounter", "enc-ae"),
+        "Observation": ({"status": "final", "code": codeable(text="Pain score")}, "context", "enc-ae"),
+        "Procedure": ({"status": "completed", "code": codeable(text="X-ray")}, "encounter", "enc-ae"),
+    }
+    for kind, (body, key, target) in records.items():
+        dated = {"Condition": "onsetDateTime", "Observation": "effectiveDateTime"}.get(
+            kind, "performedDateTime"
+        )
+        b.add(
+            {"resourceType": kind, "id": f"{kind.lower()}-1", "subject": child, dated: "2021-11-02"}
+            | body
+            | {key: b.ref("Encounter", target)}
+        )
+    b.add(
+        {
+            "resourceType": "Condition",
+            "id": "condition-elsewhere",
+            "subject": child,
+            "code": codeable(text="Asthma"),
+            "onsetDateTime": "2020-01-01",
+            "encounter": b.ref("Encounter", "enc-not-here"),
+        }
+    )
+
+
+@pytest.mark.parametrize("style", ["uuid", "relative", "absolute"])
+def test_records_in_an_encounter_share_its_canonical_reference(tmp_path: Path, style: str) -> None:
+    """urn:uuid fullUrls, ``Encounter/<id>`` and absolute URLs all resolve to the Encounter's own string."""
+    b = family(style)
+    _encounter_and_its_records(b)
+    events = events_by_resource(read(write(tmp_path, b.bundle("collection"))))
+    own = events["Encounter/enc-ae"][0].encounter
+    assert own == ("Encounter/enc-ae" if style == "uuid" else f"{BASE}/Encounter/enc-ae")
+    for record in ("Condition/condition-1", "Observation/observation-1", "Procedure/procedure-1"):
+        assert events[record][0].encounter == own, record
+    elsewhere = events["Condition/condition-elsewhere"][0].encounter
+    assert elsewhere == (
+        b.full_url("Encounter", "enc-not-here") if style == "uuid" else f"{BASE}/Encounter/enc-not-here"
+    )
+    assert events["Condition/condition-1"][0].attributes["fhir_json"]  # every attribute is still kept
+    assert events["Encounter/enc-ae"][0].labels == ["emergency", "fracture"]  # its Condition's injury
+    assert events["Condition/condition-1"][0].labels == ["fracture"]
+
+
+def test_a_context_naming_an_episode_of_care_is_not_an_encounter(tmp_path: Path) -> None:
+    b = family()
+    b.add(
+        {
+            "resourceType": "Observation",
+            "id": "obs-episode",
+            "status": "final",
+            "code": codeable(text="Weight"),
+            "subject": b.ref("Patient", "child-1"),
+            "effectiveDateTime": "2021-03-01",
+            "context": b.ref("EpisodeOfCare", "eoc-1"),
+        }
+    )
+    b.add(
+        {
+            "resourceType": "EpisodeOfCare",
+            "id": "eoc-1",
+            "status": "active",
+            "patient": b.ref("Patient", "child-1"),
+        }
+    )
+    events = events_by_resource(read(write(tmp_path, b.bundle("collection"))))
+    assert events["Observation/obs-episode"][0].encounter is None
+
+
+@pytest.mark.parametrize(
+    ("encounter_class", "types", "event_type", "label"),
+    [
+        ({"display": "Emergency"}, [], "ae_attendance", "emergency"),
+        ({"system": ACT, "code": "emer"}, [], "ae_attendance", "emergency"),
+        ({"code": "EMERGENCY DEPT"}, [], "ae_attendance", "emergency"),
+        ({"code": "Inpatient"}, [], "hospital_admission", "encounter inpatient"),
+        ({"system": ACT, "code": "HH"}, [], "health_contact", "health home"),
+        (None, [codeable(text="EMERGENCY DEPT")], "ae_attendance", "dept emergency"),
+        (None, [codeable(text="A & E attendance")], "ae_attendance", "e"),
+        (None, [codeable(text="Attendances (A&E)")], "ae_attendance", "e"),
+        (None, [codeable(text="Emergency")], "ae_attendance", "emergency"),
+        (None, [codeable(text="Admissions to hospital")], "hospital_admission", "admission hospital"),
+        (None, [codeable("4525004", "ED visit")], "ae_attendance", "department emergency patient visit"),
+        (None, [codeable(text="Health Visitors' contact")], "health_contact", "health visitor"),
+    ],
+)
+def test_class_and_type_words_are_matched_through_label_key(
+    tmp_path: Path, encounter_class: dict | None, types: list, event_type: str, label: str
+) -> None:
+    b = family()
+    encounter = {
+        "resourceType": "Encounter",
+        "id": "enc-x",
+        "status": "finished",
+        "subject": b.ref("Patient", "child-1"),
+        "period": {"start": "2021-10-02"},
+        "type": types,
+    }
+    b.add(encounter | ({"class": encounter_class} if encounter_class else {}))
+    items = read(write(tmp_path, b.bundle("collection")))
+    event = events_by_resource(items)["Encounter/enc-x"][0]
+    assert (event.event_type, label in event.labels) == (event_type, True), event.labels
+    assert not [w for w in of(items, ImportWarning) if "Encounter." in (w.field or "")]
+
+
+def test_an_encounter_nothing_types_is_warned_about_with_its_path_and_value(tmp_path: Path) -> None:
+    b = family()
+    b.add(
+        {
+            "resourceType": "Encounter",
+            "id": "enc-odd",
+            "status": "finished",
+            "type": [codeable(text="Chat by the lift")],
+            "subject": b.ref("Patient", "child-1"),
+            "period": {"start": "2021-10-02"},
+        }
+    )
+    path = write(tmp_path, b.bundle("collection"))
+    items = read(path)
+    assert events_by_resource(items)["Encounter/enc-odd"][0].event_type == "health_contact"
+    (warning,) = [w for w in of(items, ImportWarning) if w.field == "Encounter.type"]
+    assert "'Chat by the lift'" in warning.message and warning.file == path.name
+    assert warning.path is not None and "resource(Encounter/enc-odd)" in warning.path
+
+
+def test_police_and_crime_identifiers_are_quoted_references(tmp_path: Path) -> None:
+    b = family()
+    b.add(
+        {
+            "resourceType": "Encounter",
+            "id": "enc-ref",
+            "status": "finished",
+            "class": {"system": ACT, "code": "EMER"},
+            "subject": b.ref("Patient", "child-1"),
+            "period": {"start": "2021-10-02"},
+            "identifier": [
+                {"system": "https://trust.example/encounter-id", "value": "E123"},
+                {"system": "https://police.example/occurrence-ref", "value": "OCC21/004512"},
+                {"type": {"text": "Police crime number"}, "value": "CR-77/2021"},
+            ],
+        }
+    )
+    event = events_by_resource(read(write(tmp_path, b.bundle("collection"))))["Encounter/enc-ref"][0]
+    found = [(r.kind, r.value, r.role.value, r.source) for r in event.references]
+    assert found == [
+        ("police_occurrence", "OCC21/004512", "quoted", "identifier"),
+        ("crime", "CR-77/2021", "quoted", "identifier"),
+    ]
+
+
+def test_closed_value_set_codes_match_in_any_case(tmp_path: Path) -> None:
+    b = family()
+    b.entries[4]["resource"]["relationship"] = [codeable("grmth", None, ROLE)]
+    b.add(
+        {
+            "resourceType": "Appointment",
+            "id": "appt-upper",
+            "status": "NOSHOW",
+            "start": "2021-10-05T10:00:00Z",
+            "participant": [{"actor": b.ref("Patient", "child-1")}],
+        }
+    )
+    items = read(write(tmp_path, b.bundle("collection")))
+    assert "grandparent" in [r.relationship for r in of(items, Relationship)]
+    missed = events_by_resource(items)["Appointment/appt-upper"][0]
+    assert missed.event_type == "appointment_not_brought" and missed.labels == ["noshow"]
+    assert not [w for w in of(items, ImportWarning) if "grmth" in w.message or "NOSHOW" in w.message]

@@ -28,7 +28,9 @@ from chronology.events import (
     RejectedRow,
 )
 from chronology.identifiers import make_upn
+from chronology.labels import label_key
 from importers.base import ImportOptions, detect
+from importers.dfe_codes import code_info
 from importers.ssda903 import SSDA903Importer, collection_year_start
 from importers.tabular import open_table
 from tests.conftest import SAMPLES
@@ -455,3 +457,16 @@ def test_an_episode_in_two_yearly_returns_is_one_event(engine, tmp_path: Path) -
     two = import_file(engine, read(second_year), "eps2122.csv", "ssda903")
     assert one.events_imported == 1
     assert two.adds_up() and two.events_imported == 1 and two.duplicates_skipped == 1  # only the end is new
+
+
+def test_events_carry_the_label_keys_of_the_codes_matched(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "missing.csv",
+        "CHILD,DOB,MISSING,MIS_START,MIS_END\nH9,05/06/2008,m,01/05/2020,03/05/2020\nH9,05/06/2008,Q,10/05/2020,\n",
+    )
+    items = read(path)
+    known, unknown = events_of(items)
+    assert known.labels == [label_key(str(code_info("MISSING", "M")["label"]))]
+    assert unknown.labels == [] and unknown.event_type == "missing_episode"
+    assert [w.field for w in warnings_of(items) if "'Q'" in w.message and w.row == 3] == ["MISSING"]
