@@ -42,11 +42,12 @@ def singular(word: str) -> str:
 def label_key(text: str) -> str:
     """The label as a code list is looked up: its words, lower case, singular, in sorted order.
 
-    Apostrophes join (``child's`` -> ``childs``); every other mark separates words; stopwords go.
+    Apostrophes join (``child's`` -> ``childs``); a plural written ``(s)`` goes (``victim(s)``); every
+    other mark separates words; stopwords go.
     A label made only of stopwords or marks keys as its lower-cased words, so it is never empty
     unless the text is.
     """
-    lowered = text.lower().replace("'", "").replace("\u2019", "")
+    lowered = text.lower().replace("(s)", "").replace("'", "").replace("\u2019", "")
     words = _WORD.findall(lowered)
     kept = [singular(w) for w in words if w not in STOPWORDS] or words
     return " ".join(sorted(kept))

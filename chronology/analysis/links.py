@@ -67,16 +67,31 @@ def _moment(fact: Fact) -> dt.datetime:
     return dt.datetime.combine(fact.day, fact.time or dt.time.min)
 
 
+def _is_police_record(fact: Fact) -> bool:
+    return fact.event_type == "police_occurrence" and fact.top_agency == POLICE
+
+
 def own_reference(fact: Fact) -> str | None:
     """The occurrence reference a police occurrence carries, as written (for the reasons shown)."""
     if fact.event_type != "police_occurrence":
         return None
-    return next((ref.value for ref in fact.references if ref.own), None)
+    own = next((ref.value for ref in fact.references if ref.own), None)
+    if own is None and _is_police_record(fact):
+        own = next(iter(quoted_references(fact).values()), None)
+    return own
 
 
 def own_tokens(fact: Fact) -> frozenset[str]:
-    """The tokens of a police occurrence's own references (occurrence and crime numbers)."""
-    return fact.own_tokens if fact.event_type == "police_occurrence" else frozenset()
+    """The tokens of a police occurrence's own references (occurrence and crime numbers).
+
+    A police record that carries none of its own but names a police reference (a police row on the
+    chronology template: "Occurrence OR-22-000123 ...") is the occurrence it names.
+    """
+    if fact.event_type != "police_occurrence":
+        return frozenset()
+    if fact.own_tokens or not _is_police_record(fact):
+        return fact.own_tokens
+    return frozenset(quoted_references(fact))
 
 
 def police_kinds() -> frozenset[str]:
@@ -194,7 +209,7 @@ def unmatched_references(facts: Iterable[Fact]) -> dict[int, tuple[str, ...]]:
     imported, or mistyped.
     """
     facts = list(facts)
-    held = {token for fact in facts if fact.top_agency == POLICE for token in fact.own_tokens}
+    held = {token for fact in facts if fact.top_agency == POLICE for token in fact.own_tokens | own_tokens(fact)}
     missing: dict[int, tuple[str, ...]] = {}
     for fact in facts:
         refs = [written for token, written in quoted_references(fact).items() if token not in held]

@@ -223,10 +223,10 @@ class Event(Base):
     source_record_id: Mapped[str | None] = mapped_column(String(300))
     # Canonical fields the analysis reads (chronology.events.CanonicalEvent): references carried and
     # quoted ([{kind, value, token, role, source}]), the agency that referred, the encounter, labels.
-    refs: Mapped[list[Any] | None] = mapped_column(JSON)
+    refs: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
     referring_agency: Mapped[str | None] = mapped_column(String(100))
     encounter_ref: Mapped[str | None] = mapped_column(String(500))
-    labels: Mapped[list[Any] | None] = mapped_column(JSON)
+    labels: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class AccessLog(Base):
@@ -293,7 +293,7 @@ class EventGroup(Base):
     incident_cluster: Mapped[str | None] = mapped_column(String(60), index=True)
     episode: Mapped[str | None] = mapped_column(String(60), index=True)
     # references the event quotes that match no police occurrence in the child's record
-    unmatched_refs: Mapped[list[Any] | None] = mapped_column(JSON)
+    unmatched_refs: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
 
 class User(Base):
     """Someone who signs in to the web service. Only a password hash is kept (argon2id)."""
