@@ -17,6 +17,8 @@ from typing import TypeVar
 # Words that never change what a label means ("Concern for welfare" is "Welfare concern").
 STOPWORDS = frozenset({"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
 _WORD = re.compile(r"[a-z0-9]+")
+# Initials joined by "&" are one word ("A&E", "A & E" -> "ae"), not two letters and an "and".
+_INITIALS = re.compile(r"\b([a-z])\s*&\s*([a-z])\b")
 # Words whose final "s" is not a plural.
 _NOT_PLURAL = frozenset(
     {"always", "analysis", "basis", "bus", "crisis", "diagnosis", "gas", "its", "this", "was"}
@@ -48,6 +50,7 @@ def label_key(text: str) -> str:
     unless the text is.
     """
     lowered = text.lower().replace("(s)", "").replace("'", "").replace("\u2019", "")
+    lowered = _INITIALS.sub(r"\1\2", lowered)
     words = _WORD.findall(lowered)
     kept = [singular(w) for w in words if w not in STOPWORDS] or words
     return " ".join(sorted(kept))
