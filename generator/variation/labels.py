@@ -74,7 +74,6 @@ def variants(label: str) -> list[str]:
         label.upper(),
         " ".join(_lower(w) for w in words),
         " ".join(_title(w) for w in words),
-        f"  {label} ",
     ]
     if len(words) > 1:
         out.append(" - ".join(w.upper() for w in words))
