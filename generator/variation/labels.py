@@ -55,7 +55,8 @@ def _title(word: str) -> str:
 def plural(word: str) -> str:
     """English plural of a code list noun (``injury`` -> ``injuries``, ``discussion`` -> ``discussions``)."""
     lower = word.lower()
-    if lower in UNCOUNTABLE or lower.endswith(("s", "'")) or not lower[-1:].isalpha():
+    participle = lower.endswith(("ed", "ing"))  # "Case closed", "Housing": no plural form
+    if participle or lower in UNCOUNTABLE or lower.endswith(("s", "'")) or not lower[-1:].isalpha():
         return word
     if lower.endswith("y") and lower[-2:-1] not in "aeiou":
         return word[:-1] + ("IES" if word.isupper() else "ies")
@@ -75,12 +76,9 @@ def variants(label: str) -> list[str]:
         " ".join(_lower(w) for w in words),
         " ".join(_title(w) for w in words),
     ]
-    if len(words) > 1:
+    out.append(" ".join(_title(w) for w in (*words[:-1], plural(words[-1]))))
+    if len(words) == 2:  # "DOMESTIC - INCIDENT", "Incident (domestic)": how two-word values get written
         out.append(" - ".join(w.upper() for w in words))
-        out.append(" ".join(_title(w) for w in (*words[:-1], plural(words[-1]))))
-    else:
-        out.append(_title(plural(words[0])))
-    if len(words) == 2:
         out.append(f"{_title(words[1])} ({_lower(words[0])})")
     out.extend(REORDERED.get(label.lower(), ()))
     return list(dict.fromkeys(out))
