@@ -167,12 +167,21 @@ def show_command(child: str, limit: int) -> None:
     show_default=True,
     help="template: every agency on the chronology template; native: each agency's own export format.",
 )
-def generate_command(out: Path, children: int, seed: int, formats: str) -> None:
+@click.option(
+    "--vary",
+    is_flag=True,
+    help="Write the same world within what the import spec allows: other reference shapes, wordings, "
+    "headers, date forms, encodings, row order, the police file split in two.",
+)
+@click.option("--vary-seed", default=1, show_default=True, help="Which variation (with --vary).")
+def generate_command(out: Path, children: int, seed: int, formats: str, vary: bool, vary_seed: int) -> None:
     """Write a synthetic local authority (every agency's files and a ground-truth file)."""
     from generator import generate_authority
 
-    summary = generate_authority(out, children=children, seed=seed, formats=formats)
-    click.echo(f"wrote a synthetic authority of {children} children to {out}")
+    summary = generate_authority(
+        out, children=children, seed=seed, formats=formats, vary_seed=vary_seed if vary else None
+    )
+    click.echo(f"wrote a synthetic authority of {children} children to {out}" + (" (varied)" if vary else ""))
     for line in summary.lines():
         click.echo(f"  {line}")
 

@@ -4,6 +4,8 @@
 ``manifest.json``; ``write_template_rows`` writes one large template CSV for benchmarks. The world
 (families, plans, incidents) is built apart from the file formats, family by family, so more
 writers can render the same world later and any number of children streams in flat memory.
+``vary_seed`` writes the same world again in the ways independent exports to the same spec differ
+(``generator.variation``), so the importers and analysis are tested on data we did not shape.
 Everything is invented: names from small lists, NHS numbers in the 999 test range.
 """
 

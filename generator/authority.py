@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.timeline import Window
+from generator.variation import ASPECTS, vary_authority
 from generator.world import iter_families
 from generator.writers import GroundTruthWriter, TemplateCsvWriter, Writer
 from generator.writers.ground_truth import NAME as GROUND_TRUTH
@@ -59,11 +60,15 @@ def generate_authority(
     end: dt.date = dt.date(2025, 3, 31),
     writers: Sequence[Writer] | None = None,
     formats: str = "template",
+    vary_seed: int | None = None,
+    vary_aspects: frozenset[str] = ASPECTS,
 ) -> GenerationSummary:
     """Write a synthetic authority's agency files, ``ground-truth.json`` and ``manifest.json``.
 
     The same seed always gives byte-identical files. Families stream through the writers one at a
     time, so memory does not grow with ``children``. ``writers`` defaults to the chronology template.
+    ``vary_seed`` writes the same world again within what the import spec allows
+    (``generator.variation``) in each of ``vary_aspects``; without it the files are the plain ones.
     """
     if children < 1:
         raise ValueError("children must be at least 1")
@@ -92,6 +97,9 @@ def generate_authority(
     for writer in data_writers:
         files.update(writer.close())
     truth.close()
+    variation: dict = {}
+    if vary_seed is not None:
+        files, variation = vary_authority(out_dir, files, vary_seed, vary_aspects)
     manifest = out_dir / MANIFEST
     manifest.write_text(
         json.dumps(
@@ -114,6 +122,7 @@ def generate_authority(
                     for name, rows in files.items()
                 ],
                 "ground_truth": GROUND_TRUTH,
+                **({"variation": variation} if variation else {}),
             },
             indent=2,
         )
