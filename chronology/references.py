@@ -37,11 +37,13 @@ def _text_pattern() -> re.Pattern[str]:
     cues = sorted(conf["cues"], key=len, reverse=True)
     cue = "|".join(r"\s+".join(re.escape(word) for word in c.split()) for c in cues)
     filler = "|".join(re.escape(w) for w in sorted(conf["fillers"]["words"], key=len, reverse=True))
-    # a reference: an optional short letter prefix, then parts joined by / - . that each hold a digit
+    # A reference: an optional short letter prefix, then parts that each hold a digit, joined by / - .
+    # or by a space before a group of two or more digits ("47 000123 19", "occ18 001016").
     part = r"[A-Za-z0-9]*\d[A-Za-z0-9]*"
-    shape = rf"(?:[A-Za-z]{{1,6}}[\s/\-.]?)?{part}(?:[/\-.]{part})*"
+    joint = r"(?:[/\-.]|\s(?=\d{2}))"
+    shape = rf"(?:[A-Za-z]{{1,6}}[\s/\-.]?)?{part}(?:{joint}{part})*"
     return re.compile(
-        rf"(?<![A-Za-z0-9])(?P<cue>{cue})\.?(?:\s*(?:{filler})\.?)*\s*[:#]?\s*(?P<ref>{shape})(?![A-Za-z0-9])",
+        rf"(?<![A-Za-z0-9])(?P<cue>{cue})\b\.?(?:\s*(?:{filler})\b\.?)*\s*[:#]?\s*(?P<ref>{shape})(?![A-Za-z0-9])",
         re.IGNORECASE,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from chronology.labels import label_key
 from chronology.settings import load_config
 
 
@@ -33,8 +34,22 @@ def _theme_patterns() -> list[tuple[str, re.Pattern[str]]]:
     return patterns
 
 
+@cache
+def _theme_keys() -> dict[str, str]:
+    """label_key of every theme keyword -> its theme ("Abuse (domestic)" keys as "domestic abuse")."""
+    keys: dict[str, str] = {}
+    for theme, words in load_config("vocabulary")["theme_keywords"].items():
+        for word in words:
+            keys.setdefault(label_key(word), theme)
+    return keys
+
+
 def themes_for(texts: list[str], extra_codes: dict[str, str] | None = None) -> list[str]:
-    """Risk themes named by category texts; ``extra_codes`` maps exact codes (e.g. CIN factor 3B)."""
+    """Risk themes named by category texts; ``extra_codes`` maps exact codes (e.g. CIN factor 3B).
+
+    A keyword is found as a whole word or phrase in the text, or the whole text is the keyword in
+    other case, punctuation, plural or word order (``chronology.labels.label_key``).
+    """
     found: list[str] = []
     for text in texts:
         if extra_codes and text in extra_codes:
@@ -42,6 +57,9 @@ def themes_for(texts: list[str], extra_codes: dict[str, str] | None = None) -> l
             if theme not in found:
                 found.append(theme)
             continue
+        keyed = _theme_keys().get(label_key(text))
+        if keyed and keyed not in found:
+            found.append(keyed)
         for theme, pattern in _theme_patterns():
             if theme not in found and pattern.search(text):
                 found.append(theme)

@@ -12,16 +12,15 @@ from chronology.labels import label_key
 from chronology.references import reference_token, references_in_text
 from chronology.settings import load_config
 
-# Letter prefixes a cue could swallow ("ref no 12/345" really is ambiguous): not drawn as prefixes.
+# Letter prefixes a cue could swallow when written apart ("ref no 12/345" really is ambiguous): in
+# text such a prefix is written against its digits ("ref NO12/345"), which is not.
 _CONF = load_config("references")
 AMBIGUOUS_PREFIXES = frozenset(w.upper() for w in _CONF["fillers"]["words"]) | frozenset(
     cue.upper() for cue in _CONF["cues"] if " " not in cue
 )
 CUES = ("ref", "Ref:", "occurrence", "Occurrence", "police ref:", "Police Ref", "crime no.", "Crime No.")
 
-prefixes = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=0, max_size=4).filter(
-    lambda p: p not in AMBIGUOUS_PREFIXES
-)
+prefixes = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=0, max_size=4)
 digit_groups = st.lists(
     st.text(alphabet="0123456789", min_size=1, max_size=7), min_size=1, max_size=3
 ).filter(lambda groups: sum(map(len, groups)) >= 4)
@@ -34,12 +33,14 @@ def references(draw) -> tuple[str, list[str]]:
 
 
 def written(draw, prefix: str, groups: list[str], *, in_text: bool) -> str:
-    """One way a person writes the reference: any case, any separators (text keeps a mark between
-    digit groups, as a reader needs), for a column also surrounding spaces."""
-    marks = ["/", "-", "."] if in_text else ["/", "-", ".", " ", ""]
+    """One way a person writes the reference: any case, any separators (in text a space stands only
+    before a group of two or more digits, as a reader needs), for a column also surrounding spaces."""
     cased = "".join(ch.lower() if draw(st.booleans()) else ch for ch in prefix)
-    out = cased + (draw(st.sampled_from(["", " ", "/", "-", "."])) if prefix else "")
+    apart = in_text and prefix.upper() in AMBIGUOUS_PREFIXES
+    out = cased + (draw(st.sampled_from(["", " ", "/", "-", "."])) if prefix and not apart else "")
     for i, group in enumerate(groups):
+        spaced = not in_text or len(group) >= 2
+        marks = ["/", "-", ".", *([" "] if spaced else []), *([] if in_text else [""])]
         out += (draw(st.sampled_from(marks)) if i else "") + group
     if not in_text:
         out = draw(st.sampled_from(["", " ", "  "])) + out + draw(st.sampled_from(["", " ", "\t"]))
