@@ -5,10 +5,11 @@ record ID as the generator wrote it); ``decoys`` lists routine records made the 
 stay out. Each report is found among the stored events of the child's group:
 
 - by its record ID: as stored (``EDU-...``, ``CSC-...``), or as the part after a FHIR resource type
-  (``Encounter/HLT-...`` and the ``Condition/HLT-...`` recorded in it), or, for a police
-  ``<reference>/<n>``, the occurrence's reference;
+  (``Encounter/HLT-...`` and the ``Condition/HLT-...`` recorded in it); a police report by the
+  incident's ``police_reference`` as a token (``chronology.references``), against the references the
+  stored police occurrence carries, so any force's reference shape (``--vary``) is found;
 - a referral the CIN census carries (the census has no record IDs): the child's referral from the
-  police dated on the incident's day or up to 3 days after.
+  police (its canonical referring agency) dated on the incident's day or up to 3 days after.
 
 Scores, over pairs of records (a FHIR encounter and the condition recorded in it are one record,
 ``HLT-...``): precision (pairs put in one cluster that are reports of one planted incident) and
@@ -30,6 +31,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from chronology.db.models import Event, EventGroup, Person, PersonIdentifier
+from chronology.references import reference_token
 
 REFERRAL_DAYS = 3
 
@@ -115,39 +117,46 @@ def _load_store(engine: Engine) -> _Store:
                 events.c.event_type,
                 events.c.date,
                 events.c.source_record_id,
+                events.c.agency,
+                events.c.refs,
+                events.c.referring_agency,
             )
         )
-        for event_id, subject, event_type, day, rid in rows:
+        for event_id, subject, event_type, day, rid, agency, refs, referrer in rows:
             event_id, rid = int(event_id), rid or ""
             store.root[event_id] = root(int(subject))
             keys = {rid}
             if FHIR_ID.match(rid) and not rid.startswith("LA"):
                 keys.add(rid.split("/", 1)[1])
-            if event_type == "police_occurrence":
-                keys = {f"police:{rid.split('/')[0]}"}
+            if event_type == "police_occurrence" and agency == "Police":
+                keys = {f"police:{token}" for token in _police_tokens(refs or [])}
             for key in keys - {""}:
                 store.by_key[key].append(event_id)
             if event_type == "referral" and day is not None:
-                store.referrals.append((event_id, day, ""))
-        sources = {
-            int(i): str((a or {}).get("ReferralSource", ""))
-            for i, a in conn.execute(
-                select(events.c.id, events.c.attributes).where(events.c.event_type == "referral")
-            )
-        }
-        store.referrals = [(i, d, sources.get(i, "")) for i, d, _ in store.referrals]
+                store.referrals.append((event_id, day, referrer or ""))
     return store
+
+
+def _police_tokens(refs: list[dict[str, str]]) -> set[str]:
+    """A police occurrence's own reference tokens (its quoted ones when it carries none, as a police
+    row on the chronology template does)."""
+    own = {r["token"] for r in refs if r.get("role") == "own"}
+    return own or {r["token"] for r in refs if r.get("kind") in ("police_occurrence", "crime")}
 
 
 def candidates(report: dict[str, Any], incident: dict[str, Any], store: _Store) -> list[int]:
     """Every stored event that could be this report (a police occurrence is one event per child)."""
     rid = report["record_id"]
-    key = f"police:{rid.split('/')[0]}" if report["agency"] == "Police" else rid
+    police_ref = incident.get("police_reference") or incident.get("near_police_reference") or ""
+    police = report["agency"] == "Police"
+    key = f"police:{reference_token(police_ref)}" if police else rid
     found = list(store.by_key.get(key, ()))
     if not found and report.get("what") == "referral":
         day = dt.date.fromisoformat(incident["date"])
         found = [
-            i for i, d, source in store.referrals if source == "6" and 0 <= (d - day).days <= REFERRAL_DAYS
+            i
+            for i, d, source in store.referrals
+            if source == "Police" and 0 <= (d - day).days <= REFERRAL_DAYS
         ]
     return found
 

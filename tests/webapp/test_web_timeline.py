@@ -122,7 +122,7 @@ def test_plans_are_background_bands_and_an_incident_cluster_is_labelled_with_its
     import dataclasses
     import datetime as dt
 
-    from chronology.events import PartialDate
+    from chronology.events import PartialDate, Reference, ReferenceRole
     from chronology.ingest import FileInfo, import_items
     from tests.factories import child, event
 
@@ -131,7 +131,8 @@ def test_plans_are_background_bands_and_an_incident_cluster_is_labelled_with_its
         dataclasses.replace(event(subject, record_id="c1", agency="Children's Social Care", when=PartialDate(2021, 4, 1),
                                   summary="Child protection plan starts"), event_type="cp_plan_start"),
         dataclasses.replace(event(subject, record_id="OR-21-000123", agency="Police", when=PartialDate(2021, 6, 1),
-                                  summary="Domestic incident OR-21-000123"), event_type="police_occurrence"),
+                                  summary="Domestic incident OR-21-000123"), event_type="police_occurrence",
+                            references=[Reference("police_occurrence", "OR-21-000123", ReferenceRole.OWN, "occurrence_ref")]),
         dataclasses.replace(event(subject, record_id="e7", agency="Education: Oak Lane Primary", when=PartialDate(2021, 6, 2),
                                   summary="Operation Encompass notification (ref OR-21-000123)"), event_type="operation_encompass"),
     ]
