@@ -81,6 +81,7 @@ def bring_up_to_date(engine: Engine, reports: list[ImportReport], *, show_progre
         if report.references_unmatched:
             click.echo(
                 f"  {report.file_name}: {report.references_unmatched} quoted police references match no "
-                f"police occurrence of the child (kept on the event, not linked; "
-                f"`chronology imports show {report.batch_id}`)"
+                f"police occurrence of the child, kept on the event and not linked: the occurrence may be "
+                f"another child's, not imported yet, or on a record of the child still to be joined "
+                f"(`chronology people suggestions`)"
             )

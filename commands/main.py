@@ -297,7 +297,9 @@ def imports_list() -> None:
 @imports_group.command("show")
 @click.argument("batch_id", type=int)
 def imports_show(batch_id: int) -> None:
-    """One import's rejected rows and warnings, with file, row and field."""
+    """One import's rejected rows and warnings, with file, row and field, and the police references
+    its records quote that match no occurrence."""
+    from chronology.analysis.graph_store import unmatched_references_of_batch
     from chronology.db.models import ImportBatch, ImportIssue
 
     engine = open_store()
@@ -312,7 +314,13 @@ def imports_show(batch_id: int) -> None:
             .where(ImportIssue.__table__.c.batch_id == batch_id)
             .order_by(ImportIssue.__table__.c.id)
         ).all()
+        unmatched = unmatched_references_of_batch(conn, batch_id)
     click.echo(f"import {batch.id}: {batch.file_name} ({batch.format}) {batch.status}")
+    for row, refs in unmatched:
+        click.echo(
+            f"  unmatched reference: {batch.file_name}, row {row if row is not None else '?'}: "
+            f"{', '.join(refs)} matches no police occurrence of the child (kept on the event, not linked)"
+        )
     for issue in issues:
         where = ", ".join(
             x

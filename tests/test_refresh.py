@@ -110,6 +110,8 @@ def test_an_unmatched_quoted_reference_is_counted_in_the_report_and_kept_on_the_
     _import(_police(tmp_path / "police.csv", "TVP-2019-0012345", "2022-03-01 22:10"))
     output = _import(_school(tmp_path / "school.csv", "TVP-2019-0099999", "02/03/2022"))
     assert "1 quoted police references match no police occurrence" in output
+    shown = CliRunner().invoke(cli, ["imports", "show", "2"], catch_exceptions=False).output
+    assert "unmatched reference: school.csv, row 2: TVP-2019-0099999 matches no police occurrence" in shown
     rows = _export(tmp_path, "export.csv")
     assert len({row["incident_cluster"] for row in rows if row["incident_cluster"]}) == 2  # not joined
     with engine.connect() as conn:
