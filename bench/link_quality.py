@@ -11,7 +11,9 @@ police file split in two), in a fresh SQLite store:
    date;
 3. incident clusters are read from the store (``bench/link_truth.py``: pairwise precision and
    recall, incidents wholly in one cluster, decoys kept out), and flags from the audit panel's store
-   (``stored_children``), scored per pattern with ``generator.pattern_truth``.
+   (``stored_children``, as of the panel's own reference date: the latest date the data covers),
+   scored per pattern with ``generator.pattern_truth``; then the flags as of the truth's own date,
+   read over the same stored graphs (an open plan's last months depend on that date).
 
 Run: ``python bench/link_quality.py [--children 300] [--seed 7] [--vary-seed 1] [--formats native]``.
 """
@@ -107,6 +109,9 @@ def run(folder: Path, name: str, args: argparse.Namespace, vary_seed: int | None
     truth = json.loads((out / "ground-truth.json").read_text(encoding="utf-8"))
     links = link_score(engine, out / "ground-truth.json")
     flagged, as_of = stored_flags(engine, truth)
+    from pattern_quality import audit
+
+    at_truth, _, _ = audit(engine, truth)  # the same stored graphs, read as of the truth's date
     engine.dispose()
     return {
         "seconds": seconds,
@@ -114,6 +119,7 @@ def run(folder: Path, name: str, args: argparse.Namespace, vary_seed: int | None
         "rejected": rejected,
         "links": links,
         "patterns": score(truth, flagged),
+        "patterns_at_truth": score(truth, at_truth),
         "as_of": as_of,
         "truth_as_of": truth["as_of"],
     }
@@ -138,7 +144,10 @@ def main() -> None:
         print(f"stored flags as of {sorted(result['as_of'])} (truth's as_of {result['truth_as_of']})")
         for line in result["links"].lines():
             print("  " + line)
+        print("flags the audit panel shows (its own as-of date):")
         print(table(result["patterns"]))
+        print(f"flags as of the truth's date ({result['truth_as_of']}), from the same stored graphs:")
+        print(table(result["patterns_at_truth"]))
 
 
 if __name__ == "__main__":
