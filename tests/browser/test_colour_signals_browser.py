@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from chronology.events import PartialDate
+from chronology.events import PartialDate, Reference, ReferenceRole
 from chronology.ingest import FileInfo, import_items
 from chronology.record import find_child
 from chronology.users import allocate
@@ -35,7 +35,10 @@ def incident_child(world: World) -> Iterator[int]:
 
     items = [
         typed("c1", "Children's Social Care", PartialDate(2021, 1, 4), "Child protection plan starts", "cp_plan_start"),
-        typed(POLICE_REF, "Police", PartialDate(2021, 3, 1), f"Domestic incident {POLICE_REF}", "police_occurrence"),
+        dataclasses.replace(  # the police importer gives the occurrence its own reference
+            typed(POLICE_REF, "Police", PartialDate(2021, 3, 1), f"Domestic incident {POLICE_REF}", "police_occurrence"),
+            references=[Reference("police_occurrence", POLICE_REF, ReferenceRole.OWN, "occurrence_ref")],
+        ),
         typed("e1", "Education: Oak Lane Primary", PartialDate(2021, 3, 2),
               f"Operation Encompass notification (ref {POLICE_REF})", "operation_encompass"),
         typed("c2", "Children's Social Care", PartialDate(2021, 6, 30), "Child protection plan ends", "cp_plan_end"),
