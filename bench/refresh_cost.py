@@ -7,7 +7,7 @@ Generates a synthetic authority (native formats), then in one fresh store:
    does after its last file: the refresh's time, per 100,000 events imported and as a share of (1);
 3. for comparison, the rebuild-all tools on the same store (``chronology link`` with every
    fingerprint made stale, then ``chronology audit-store``), one worker;
-4. an incremental import: a second police file for 5% of the children (new occurrences, new quotes)
+4. an incremental import: a second police file repeating 20% of the occurrences a year later (new occurrences, new quotes)
    and the refresh it costs, against its own import time.
 
 Every figure is measured in the same run. Peak memory is this process's VmHWM.
@@ -57,9 +57,10 @@ def events_in(engine) -> int:  # type: ignore[no-untyped-def]
 def second_police_file(authority: Path, out: Path, share: float) -> Path:
     """New occurrences (same people, a year later, new references) for a share of the police file's
     occurrences: what a force's next monthly export adds."""
-    source = max(authority.rglob("*police*.csv"), key=lambda path: path.stat().st_size)
-    with source.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows: list[dict[str, str]] = []
+    for source in sorted(authority.rglob("*police*.csv")):
+        with source.open(encoding="utf-8-sig", newline="") as handle:
+            rows += list(csv.DictReader(handle))
     refs = sorted({row["occurrence_ref"] for row in rows})
     chosen = set(refs[: max(1, int(len(refs) * share))])
     with out.open("w", encoding="utf-8", newline="") as handle:
@@ -120,7 +121,7 @@ def main() -> None:
         run_audit_store(url, workers=1)
         rebuilt = time.perf_counter() - started
 
-        extra = second_police_file(folder / "la", folder / "police-next.csv", 0.05)
+        extra = second_police_file(folder / "la", folder / "police-next.csv", 0.2)
         before = events_in(engine)
         started = time.perf_counter()
         report = import_file(engine, extra, PoliceImporter, ImportOptions(), actor="bench", refresh=False)
