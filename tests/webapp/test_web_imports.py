@@ -79,3 +79,37 @@ def test_practitioners_cannot_upload(client, login):
     login("practitioner", "Team A")
     response = _upload(client, GOOD_AND_BAD, "police.csv")
     assert response.status_code == 403
+
+
+def test_an_upload_leaves_clusters_and_audit_flags_current_and_lists_unmatched_references(client, login, web_engine):
+    from chronology.analysis.flag_store import stored_children
+    from chronology.analysis_queue import queue_size
+    from chronology.db.models import EventGroup
+
+    login("data_officer")
+    police = csv_text(
+        [
+            ["occurrence_ref", "occurred_at", "occurrence_type", "domestic_abuse", "nominal_id", "nominal_role",
+             "surname", "forenames", "dob"],
+            ["47/123456/19", "2021-03-04 21:00", "Domestic incident", "Y", "N1", "child present", "Lowe", "Ava",
+             "2015-03-14"],
+        ]
+    ).encode()  # fmt: skip
+    school = csv_text(
+        [
+            ["incident_id", "school_urn", "school_name", "upn", "surname", "forenames", "dob", "date", "category",
+             "description", "police_reference"],
+            ["S1", "100001", "Oak Lane", "", "Lowe", "Ava", "14/03/2015", "05/03/2021", "Operation Encompass",
+             "Notification", "47 999999 19"],
+        ]
+    ).encode()  # fmt: skip
+    assert _upload(client, police, "police.csv").status_code == 302
+    response = _upload(client, school, "school.csv")
+    page = client.get(response.headers["Location"], base_url=BASE).get_data(as_text=True)
+    assert "1 police reference quoted in this file matches no police occurrence" in page
+    assert "row 2: 47 999999 19" in page
+    with web_engine.connect() as conn:
+        assert queue_size(conn) == 0
+        assert len(list(stored_children(conn))) == 2  # police and school records of Ava, still to be joined
+        clustered = conn.execute(select(func.count()).select_from(EventGroup).where(EventGroup.incident_cluster.is_not(None))).scalar_one()  # fmt: skip
+    assert clustered == 2  # each report is an incident of its own until a person joins the two records
