@@ -193,3 +193,31 @@ def test_a_refresh_that_stopped_part_way_is_finished_by_the_next_and_a_requeue_i
     assert refresh_queued(engine).children == 1
     with engine.connect() as conn:
         assert queue_size(conn) == 0
+
+
+def test_upgrading_a_store_queues_every_child_and_init_db_brings_them_up_to_date(tmp_path, monkeypatch):
+    from sqlalchemy import insert
+
+    from chronology.db.engine import make_engine, upgrade
+    from chronology.db.models import Person
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url, "0006")  # a store built before the canonical fields and the queue
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(Person.__table__), [
+            {"source_system": "cin-census", "is_child": True, "display_name": "A"},
+            {"source_system": "cin-census", "is_child": True, "display_name": "B"},
+            {"source_system": "police", "is_child": False, "display_name": "An adult"},
+        ])  # fmt: skip
+    upgrade(url)
+    with engine.connect() as conn:
+        assert queue_size(conn) == 2
+    monkeypatch.setenv("CHRONOLOGY_DATABASE_URL", url)
+    monkeypatch.setenv("CHRONOLOGY_INSTANCE_DIR", str(tmp_path / "instance"))
+    result = CliRunner().invoke(cli, ["init-db"], catch_exceptions=False)
+    assert result.exit_code == 0 and "brought up to date for 2 children" in result.output, result.output
+    with engine.connect() as conn:
+        assert queue_size(conn) == 0
+        assert conn.execute(select(func.count()).select_from(AuditSnapshot.__table__)).scalar_one() == 2
+    engine.dispose()
