@@ -27,18 +27,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from import_template import peak_rss_mb  # noqa: E402
 from sqlalchemy import func, select, text, update  # noqa: E402
 
 from chronology.db.engine import make_engine, upgrade  # noqa: E402
 from chronology.db.models import Event, LinkRun  # noqa: E402
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def reset_postgres(url: str) -> None:
