@@ -1,0 +1,48 @@
+"""The shape of a FHIR file (importers.fhir_context): where an entry sits, the document's and the
+message's patient, and which entries are context rather than records."""
+
+from __future__ import annotations
+
+from importers.fhir_context import Shape, outcome_issues
+
+REASONS = {"Composition": "the document's index, read for its subject and author"}
+MODES = {"include": "included by the search as context for its matches, not itself a match"}
+
+
+def test_paths_name_the_bundle_type_or_the_single_resource() -> None:
+    assert Shape(bundle_type="document").path(3, "Encounter", "Encounter/e1") == (
+        "Bundle(document).entry[3].resource(Encounter/e1)"
+    )
+    assert Shape().path(0, "Condition", None) == "Bundle.entry[0].resource(Condition)"
+    assert Shape(bare=True).path(0, "Patient", "Patient/p1") == "resource(Patient/p1)"
+
+
+def test_the_documents_subject_and_the_messages_focus_are_the_context_patient() -> None:
+    document = Shape(bundle_type="document")
+    document.note("Composition", {"subject": {"reference": "Patient/p1"}})
+    document.note("Composition", {"subject": {"reference": "Patient/other"}})  # only the first counts
+    assert document.context_references() == ("Composition.subject", [{"reference": "Patient/p1"}])
+    message = Shape(bundle_type="message")
+    message.note("MessageHeader", {"focus": [{"reference": "Patient/p2"}]})
+    assert message.context_references() == ("MessageHeader.focus", [{"reference": "Patient/p2"}])
+    collection = Shape(bundle_type="collection")
+    collection.note("Composition", {"subject": {"reference": "Patient/p1"}})
+    assert collection.context_references() is None
+
+
+def test_context_entries_have_a_reason_and_included_people_are_still_read() -> None:
+    shape = Shape(bundle_type="searchset", reasons=REASONS, mode_reasons=MODES)
+    assert shape.context_reason("Composition", {}) == f"Composition: {REASONS['Composition']}"
+    assert shape.context_reason("Encounter", {"search": {"mode": "include"}}) == f"Encounter: {MODES['include']}"
+    assert shape.context_reason("Patient", {"search": {"mode": "include"}}) is None
+    assert shape.context_reason("Encounter", {"search": {"mode": "match"}}) is None
+
+
+def test_an_outcomes_errors_and_warnings_are_told_in_words() -> None:
+    outcome = {
+        "issue": [
+            {"severity": "information", "code": "informational"},
+            {"severity": "warning", "code": "too-costly", "diagnostics": "only the first 100 returned"},
+        ]
+    }
+    assert outcome_issues(outcome) == ["warning: only the first 100 returned"]
