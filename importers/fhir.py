@@ -54,6 +54,7 @@ from chronology.events import (
 )
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
+from importers.fhir_context import Shape
 from importers.fhir_events import (
     DATE_PATHS,
     MAPPERS,
@@ -100,6 +101,8 @@ BUNDLE_TYPES = frozenset(
     }
 )
 NAMED_TYPES = ("Organization", "Location", "HealthcareService")
+# References of these types never name the patient (an Appointment's Location or Practitioner).
+NOT_PATIENTS = frozenset({"Location", "Practitioner", "PractitionerRole", "HealthcareService", "Organization"})
 SNIFF_BYTES = 64 * 1024
 _BUNDLE_MARK = re.compile(rb'"resourceType"\s*:\s*"Bundle"')
 _UNKNOWN_CONSEQUENCE = {
@@ -166,6 +169,7 @@ class _BundleReader:
         self.people = People(config)
         self.by_index: dict[int, PersonInfo] = {}
         self.header: dict[str, Any] = {}
+        self.shape = Shape()
         self.latest: dt.date | None = None
         self.entries = 0
         self.source_refs: list[Any] = []  # MessageHeader / Composition organisations, resolved later
@@ -227,6 +231,7 @@ class _BundleReader:
         kind = text(resource.get("resourceType")) or ""
         info = _entry_info(entry.index, value, resource, kind)
         self.lookup.add_kind(info.lookup_keys(), kind)
+        self.shape.note(kind, resource)
         if kind in ("Patient", "RelatedPerson"):
             self.by_index[entry.index] = self.people.add(kind, entry.index, info.full_url, resource)
         else:
@@ -540,6 +545,8 @@ class _BundleReader:
             return
         paths = SUBJECT_PATHS.get(info.resource_type, result.subject_paths)
         named = [(label, ref, self.people.resolve(ref)) for label, ref in references(resource, *paths)]
+        if not self._names_patient(named):
+            named = self._context_patient()
         targets = self._targets(named)
         if isinstance(targets, str):
             yield self._reject(info.path, paths[0][0], targets, resource)
@@ -548,6 +555,24 @@ class _BundleReader:
         for child, adult, relationship in targets:
             part = child.key() if adult is not None or len(targets) > 1 else None
             yield self._canonical(info, entry, result, child, adult, relationship, named, part)
+
+    def _names_patient(self, named: list[tuple[str, Any, PersonInfo | None]]) -> bool:
+        """Whether the entry names its own patient (a reference that is not a place or a practitioner)."""
+        return any(p is not None or self.lookup.kind_of(v) not in NOT_PATIENTS for _, v, p in named)
+
+    def _context_patient(self) -> list[tuple[str, Any, PersonInfo | None]]:
+        """For an entry naming no patient: the document's Composition.subject, else the message's
+        MessageHeader.focus (its Patients), else the bundle's only Patient; else nobody."""
+        self.shape.bundle_type = text(self.header.get("type"))
+        found = self.shape.context_references()
+        if found:
+            label, refs = found
+            named = [(label, r, self.people.resolve(r)) for r in refs if self.lookup.kind_of(r) in (None, "Patient")]
+            if named:
+                return named
+        if len(self.people.patients) == 1:
+            return [("the bundle's only Patient", None, self.people.patients[0])]
+        return []
 
     def _targets(
         self, named: list[tuple[str, Any, PersonInfo | None]]

@@ -46,3 +46,14 @@ def test_an_outcomes_errors_and_warnings_are_told_in_words() -> None:
         ]
     }
     assert outcome_issues(outcome) == ["warning: only the first 100 returned"]
+
+
+def test_a_documents_entries_without_subject_are_the_composition_subjects(tmp_path) -> None:
+    from tests.test_fhir_importer import CHILD_NHS, events_by_resource, family, read, write
+
+    b = family()
+    for rid in ("enc-ae", "cond-nai", "obs-weight"):
+        del b.resource(rid)["subject"]
+    events = events_by_resource(read(write(tmp_path, b.bundle("document"))))
+    for rid in ("Encounter/enc-ae", "Condition/cond-nai", "Observation/obs-weight"):
+        assert [e.subject.identifiers[0].value for e in events[rid]] == [CHILD_NHS]
