@@ -51,10 +51,11 @@ from chronology.events import (
     Provenance,
     RejectedRow,
     Relationship,
+    Skipped,
 )
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
-from importers.fhir_context import Shape
+from importers.fhir_context import Shape, outcome_issues
 from importers.fhir_events import (
     DATE_PATHS,
     MAPPERS,
@@ -169,7 +170,8 @@ class _BundleReader:
         self.people = People(config)
         self.by_index: dict[int, PersonInfo] = {}
         self.header: dict[str, Any] = {}
-        self.shape = Shape()
+        reasons, modes = config.get("context_reasons", {}), config.get("search_mode_reasons", {})
+        self.shape = Shape(reasons=dict(reasons), mode_reasons=dict(modes))
         self.latest: dt.date | None = None
         self.entries = 0
         self.source_refs: list[Any] = []  # MessageHeader / Composition organisations, resolved later
@@ -357,7 +359,9 @@ class _BundleReader:
         self, info: EntryInfo, entry: dict[str, Any], resource: dict[str, Any]
     ) -> Iterator[ImportItem]:
         kind = info.resource_type
-        if kind == "Patient":
+        if reason := self.shape.context_reason(kind, entry):
+            yield from self._context(info, resource, reason)
+        elif kind == "Patient":
             yield from self._patient(info, resource)
         elif kind == "RelatedPerson":
             yield from self._related(info, resource)
@@ -365,6 +369,13 @@ class _BundleReader:
             yield from self._event(info, entry, resource)
         else:
             self.unmapped[kind] += 1
+
+    def _context(self, info: EntryInfo, resource: dict[str, Any], reason: str) -> Iterator[ImportItem]:
+        """An entry that is context, not a record: counted as skipped; an outcome's errors are warned of."""
+        if info.resource_type == "OperationOutcome":
+            for said in outcome_issues(resource):
+                yield self._warn(info.path, "issue", f"the server's OperationOutcome says {said}")
+        yield Skipped(self.file, info.record_id or info.resource_type, reason, info.path)
 
     # --- people ------------------------------------------------------------------------------------------
 
@@ -567,7 +578,8 @@ class _BundleReader:
         found = self.shape.context_references()
         if found:
             label, refs = found
-            named = [(label, r, self.people.resolve(r)) for r in refs if self.lookup.kind_of(r) in (None, "Patient")]
+            patients = [r for r in refs if self.lookup.kind_of(r) in (None, "Patient")]
+            named = [(label, r, self.people.resolve(r)) for r in patients]
             if named:
                 return named
         if len(self.people.patients) == 1:

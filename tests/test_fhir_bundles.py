@@ -33,7 +33,8 @@ def test_the_documents_subject_and_the_messages_focus_are_the_context_patient() 
 def test_context_entries_have_a_reason_and_included_people_are_still_read() -> None:
     shape = Shape(bundle_type="searchset", reasons=REASONS, mode_reasons=MODES)
     assert shape.context_reason("Composition", {}) == f"Composition: {REASONS['Composition']}"
-    assert shape.context_reason("Encounter", {"search": {"mode": "include"}}) == f"Encounter: {MODES['include']}"
+    included = {"search": {"mode": "include"}}
+    assert shape.context_reason("Encounter", included) == f"Encounter: {MODES['include']}"
     assert shape.context_reason("Patient", {"search": {"mode": "include"}}) is None
     assert shape.context_reason("Encounter", {"search": {"mode": "match"}}) is None
 
@@ -57,3 +58,13 @@ def test_a_documents_entries_without_subject_are_the_composition_subjects(tmp_pa
     events = events_by_resource(read(write(tmp_path, b.bundle("document"))))
     for rid in ("Encounter/enc-ae", "Condition/cond-nai", "Observation/obs-weight"):
         assert [e.subject.identifiers[0].value for e in events[rid]] == [CHILD_NHS]
+
+
+def test_a_searchsets_outcome_and_a_documents_index_are_skipped_not_rejected(tmp_path) -> None:
+    from chronology.events import RejectedRow, Skipped
+    from tests.test_fhir_importer import family, of, read, write
+
+    for kind, skipped in (("searchset", "OperationOutcome"), ("document", "Composition")):
+        items = read(write(tmp_path, family().bundle(kind)))
+        assert [s.reason.split(":")[0] for s in of(items, Skipped)] == [skipped]
+        assert not of(items, RejectedRow)
