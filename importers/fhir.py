@@ -201,6 +201,8 @@ class _BundleReader:
             raise ImportFileError(f"{self.file}: Bundle.entry must be a list of entries, not a single value")
         if item.name in ("resourceType", "type", "id", "timestamp"):
             self.header[item.name] = item.value
+        if item.name == "type":
+            self.shape.bundle_type = text(item.value)
         if item.name == "resourceType":
             self._check_header()
 
@@ -231,7 +233,7 @@ class _BundleReader:
         if not isinstance(resource, dict):
             return
         kind = text(resource.get("resourceType")) or ""
-        info = _entry_info(entry.index, value, resource, kind)
+        info = self._entry_info(entry.index, value, resource, kind)
         self.lookup.add_kind(info.lookup_keys(), kind)
         self.shape.note(kind, resource)
         if kind in ("Patient", "RelatedPerson"):
@@ -319,7 +321,7 @@ class _BundleReader:
             )
 
     def _entry(self, entry: Entry) -> Iterator[ImportItem]:
-        where = f"Bundle.entry[{entry.index}]"
+        where = self.shape.where(entry.index)
         if not isinstance(entry.value, dict):
             yield self._reject(
                 where, None, "the entry is not a JSON object, so it holds no resource", entry.value
@@ -340,7 +342,7 @@ class _BundleReader:
                 where, "resourceType", "the resource has no resourceType, so its type is unknown", resource
             )
             return
-        info = _entry_info(entry.index, entry.value, resource, kind)
+        info = self._entry_info(entry.index, entry.value, resource, kind)
         try:
             produced = list(self._resource(info, entry.value, resource))
         except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
@@ -765,7 +767,7 @@ class _BundleReader:
         """The report's counting lines: unknown codes, resources that are not events, unmapped types."""
         for person, field_name, code in self.people.unknown_codes:
             self._count_unknown(
-                person.kind, _path(person.index, person.kind, person.record_id), field_name, code.code or ""
+                person.kind, self.shape.path(person.index, person.kind, person.record_id), field_name, code.code or ""
             )
         for (kind, field_name, code), (count, first) in sorted(self.unknown.items()):
             yield self._warn(
@@ -794,6 +796,12 @@ class _BundleReader:
                 f"{short(method, 40)}), which hold nothing to import",
             )
 
+    def _entry_info(self, index: int, entry: dict[str, Any], resource: dict[str, Any], kind: str) -> EntryInfo:
+        """Where the resource sits, its path naming the bundle type (``Bundle(document).entry[3]``)."""
+        record_id = f"{kind}/{rid}" if (rid := text(resource.get("id"))) else None
+        path = self.shape.path(index, kind, record_id)
+        return EntryInfo(index, kind, record_id, text(entry.get("fullUrl")), path)
+
     def _warn(self, path: str | None, field_name: str | None, message: str) -> ImportWarning:
         return ImportWarning(self.file, None, field_name, message, path)
 
@@ -808,12 +816,3 @@ class _BundleReader:
             source_record_id=info.source_record_id(),
             record_part=part,
         )
-
-
-def _entry_info(index: int, entry: dict[str, Any], resource: dict[str, Any], kind: str) -> EntryInfo:
-    record_id = f"{kind}/{rid}" if (rid := text(resource.get("id"))) else None
-    return EntryInfo(index, kind, record_id, text(entry.get("fullUrl")), _path(index, kind, record_id))
-
-
-def _path(index: int, kind: str, record_id: str | None) -> str:
-    return f"Bundle.entry[{index}].resource({short(record_id or kind, 160)})"
