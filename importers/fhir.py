@@ -105,7 +105,7 @@ NAMED_TYPES = ("Organization", "Location", "HealthcareService")
 # References of these types never name the patient (an Appointment's Location or Practitioner).
 NOT_PATIENTS = frozenset({"Location", "Practitioner", "PractitionerRole", "HealthcareService", "Organization"})
 SNIFF_BYTES = 64 * 1024
-_BUNDLE_MARK = re.compile(rb'"resourceType"\s*:\s*"Bundle"')
+_RESOURCE_MARK = re.compile(rb'"resourceType"\s*:\s*"[A-Z][A-Za-z]{1,63}"')
 _UNKNOWN_CONSEQUENCE = {
     "class": "the event type was taken from the encounter's type instead",
     "type": "no class or type in config/codes/fhir.toml says what the encounter was; it is a health_contact",
@@ -132,13 +132,14 @@ class FhirImporter(Importer):
 
     @classmethod
     def can_read(cls, path: Path) -> bool:
-        """A file that starts with a JSON object whose first 64 KB say ``"resourceType": "Bundle"``."""
+        """A file that starts with a JSON object whose first 64 KB name a FHIR ``resourceType``: a Bundle,
+        or a single resource (a Patient as a demographics lookup returns it)."""
         if not path.is_file():
             return False
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
         body = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-        return body.startswith(b"{") and _BUNDLE_MARK.search(body) is not None
+        return body.startswith(b"{") and _RESOURCE_MARK.search(body) is not None
 
     def estimate_rows(self, path: Path) -> int | None:
         """The number of ``"resource"`` keys: one per entry in any ordinary bundle."""
@@ -170,6 +171,8 @@ class _BundleReader:
         self.people = People(config)
         self.by_index: dict[int, PersonInfo] = {}
         self.header: dict[str, Any] = {}
+        self.top: dict[str, Any] = {}  # every top-level field: a single resource is all of them
+        self.bare: Entry | None = None  # the file's one resource, when it is not a Bundle
         reasons, modes = config.get("context_reasons", {}), config.get("search_mode_reasons", {})
         self.shape = Shape(reasons=dict(reasons), mode_reasons=dict(modes))
         self.latest: dt.date | None = None
@@ -184,20 +187,40 @@ class _BundleReader:
     # --- first pass: index -------------------------------------------------------------------------
 
     def first_pass(self) -> None:
+        pending: list[Entry] = []  # entries seen before the file said it is a Bundle
         for item in read_bundle(self.path):
             if isinstance(item, BundleField):
                 self._header_field(item)
-            else:
+            elif self.header.get("resourceType") == "Bundle":
                 self.entries += 1
                 self._index(item)
+            else:
+                pending.append(item)
         self._check_header()
+        self._index_pending(pending)
         names = (text(ref) if isinstance(ref, str) else self.lookup.name_of(ref) for ref in self.source_refs)
         self.lookup.bundle_source = next((name for name in names if name), None)
         reference = self.latest or self._timestamp() or dt.date.today()
         self.people.finish(reference, int(self.config.get("adult_age", 18)))
 
+    def _index_pending(self, pending: list[Entry]) -> None:
+        """A Bundle's entries that came before its resourceType; or, for a single resource (not in a
+        Bundle), the resource itself as the file's one entry (its own ``entry`` list put back)."""
+        if self.header.get("resourceType") == "Bundle":
+            if "entry" in self.top:
+                raise ImportFileError(f"{self.file}: Bundle.entry must be a list of entries, not a single value")
+            for entry in pending:
+                self.entries += 1
+                self._index(entry)
+            return
+        resource = dict(self.top) | ({"entry": [e.value for e in pending]} if pending else {})
+        self.shape.bare, self.bare = True, Entry(0, {"resource": resource})
+        self.entries = 1
+        self._index(self.bare)
+
     def _header_field(self, item: BundleField) -> None:
-        if item.name == "entry":
+        self.top[item.name] = item.value
+        if item.name == "entry" and self.header.get("resourceType") == "Bundle":
             raise ImportFileError(f"{self.file}: Bundle.entry must be a list of entries, not a single value")
         if item.name in ("resourceType", "type", "id", "timestamp"):
             self.header[item.name] = item.value
@@ -212,12 +235,9 @@ class _BundleReader:
             raise ImportFileError(
                 f'{self.file} is JSON but not a FHIR Bundle: it has no resourceType (expected "Bundle")'
             )
-        if kind != "Bundle":
-            shown = short(text(kind) or str(type(kind).__name__), 60)
-            raise ImportFileError(
-                f"{self.file} is a FHIR '{shown}' resource, not a Bundle: export the patient's record as a "
-                "Bundle (for example Patient/$everything)"
-            )
+        if not isinstance(kind, str) or not kind.strip():
+            shown = short(str(type(kind).__name__), 60)
+            raise ImportFileError(f"{self.file} is JSON but its resourceType is a {shown}, not a FHIR type name")
 
     def _timestamp(self) -> dt.date | None:
         raw = text(self.header.get("timestamp"))
@@ -285,7 +305,7 @@ class _BundleReader:
 
     def second_pass(self) -> Iterator[ImportItem]:
         yield from self._bundle_notices()
-        for item in read_bundle(self.path):
+        for item in [self.bare] if self.bare else read_bundle(self.path):
             if isinstance(item, Entry):
                 yield from self._entry(item)
         yield from self._summaries()
@@ -300,6 +320,8 @@ class _BundleReader:
 
     def _bundle_notices(self) -> Iterator[ImportWarning]:
         kind = text(self.header.get("type"))
+        if self.bare:
+            return
         if kind is None:
             yield self._warn(
                 None, "Bundle.type", "the bundle has no type; its entries are read as a collection"

@@ -68,3 +68,26 @@ def test_a_searchsets_outcome_and_a_documents_index_are_skipped_not_rejected(tmp
         items = read(write(tmp_path, family().bundle(kind)))
         assert [s.reason.split(":")[0] for s in of(items, Skipped)] == [skipped]
         assert not of(items, RejectedRow)
+
+
+def test_a_bare_patient_and_a_bare_encounter_are_read_as_one_resource(tmp_path) -> None:
+    import importers
+    from chronology.events import CanonicalEvent, PersonRecord
+    from importers.fhir import FhirImporter
+    from tests.test_fhir_importer import CHILD_NHS, NHS_SYSTEM, of, read, write
+
+    patient = {
+        "resourceType": "Patient",
+        "id": "p1",
+        "identifier": [{"system": NHS_SYSTEM, "value": CHILD_NHS}],
+        "birthDate": "2019-05-01",
+    }
+    path = write(tmp_path, patient, "patient.json")
+    assert importers.detect(path) is FhirImporter
+    (record,) = of(read(path), PersonRecord)
+    assert record.is_child and record.provenance.path == "resource(Patient/p1)"
+    subject = {"reference": "Patient/p1"}
+    encounter = {"resourceType": "Encounter", "id": "e1", "status": "finished", "subject": subject}
+    items = read(write(tmp_path, encounter, "encounter.json"))
+    assert not of(items, CanonicalEvent)  # its Patient is not in the file: see the report's 'what is left'
+    assert [r.path for r in items if hasattr(r, "reason")] == ["resource(Encounter/e1)"]

@@ -879,7 +879,7 @@ def test_dates_keep_their_precision_and_bad_dates_give_undated_events(tmp_path: 
         (b'{"resourceType": "Bundle", "entry": [', "ends before the JSON is complete"),
         (b"[1, 2, 3]", "holds a JSON list"),
         (b'"Bundle"', "single JSON value"),
-        (b'{"resourceType": "Patient", "id": "p"}', "is a FHIR 'Patient' resource, not a Bundle"),
+        (b'{"resourceType": 7, "id": "p"}', "not a FHIR type name"),
         (b'{"hello": "world"}', "has no resourceType"),
         (b'{"resourceType": "Bundle", "entry": {"resource": {}}}', "requires a list of entries"),
         (b'{"resourceType": "Bundle", "entry": 7}', "must be a list of entries"),
@@ -1109,7 +1109,7 @@ def test_can_read_and_estimate_rows(tmp_path: Path) -> None:
     patient = write(tmp_path, {"resourceType": "Patient"}, "patient.json")
     csv = tmp_path / "log.csv"
     csv.write_text('incident_id,resourceType\n1,"Bundle"\n')
-    assert not FhirImporter.can_read(patient)
+    assert FhirImporter.can_read(patient)  # a single resource, not in a Bundle
     assert not FhirImporter.can_read(csv)
     assert not FhirImporter.can_read(tmp_path)
 
