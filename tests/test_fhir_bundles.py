@@ -91,3 +91,17 @@ def test_a_bare_patient_and_a_bare_encounter_are_read_as_one_resource(tmp_path) 
     items = read(write(tmp_path, encounter, "encounter.json"))
     assert not of(items, CanonicalEvent)  # its Patient is not in the file: see the report's 'what is left'
     assert [r.path for r in items if hasattr(r, "reason")] == ["resource(Encounter/e1)"]
+
+
+def test_a_messages_focus_names_the_patient_and_without_context_the_entry_is_rejected(tmp_path) -> None:
+    from chronology.events import RejectedRow
+    from tests.test_fhir_importer import CHILD_NHS, events_by_resource, family, of, read, write
+
+    b = family()
+    del b.resource("enc-ae")["subject"]
+    message = events_by_resource(read(write(tmp_path, b.bundle("message"))))
+    assert [e.subject.identifiers[0].value for e in message["Encounter/enc-ae"]] == [CHILD_NHS]
+    items = read(write(tmp_path, b.bundle("collection")))  # two Patients, no document or message
+    (rejected,) = of(items, RejectedRow)
+    assert rejected.path == "Bundle(collection).entry[8].resource(Encounter/enc-ae)"
+    assert "names no patient" in rejected.reason
