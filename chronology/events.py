@@ -326,6 +326,17 @@ class Coverage:
     basis: str  # how it is known, e.g. "CIN census reference year 2021-22"
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something in the file that is not a record and is read only as context (a document's index,
+    a search's outcome): counted apart from rejected rows so a data officer sees it was not lost."""
+
+    file: str
+    what: str
+    reason: str
+    path: str | None = None
+
+
 class ImportFileError(Exception):
     """The whole file cannot be read (wrong encoding, missing required columns, malformed XML...).
 
@@ -333,4 +344,4 @@ class ImportFileError(Exception):
     """
 
 
-ImportItem = CanonicalEvent | Relationship | PersonRecord | RejectedRow | ImportWarning | Coverage
+ImportItem = CanonicalEvent | Relationship | PersonRecord | RejectedRow | ImportWarning | Coverage | Skipped

@@ -290,7 +290,7 @@ def imports_list() -> None:
             f"{row.id}\t{row.started_at:%Y-%m-%d %H:%M}\t{row.status}\t{row.format}\t{row.file_name}\t"
             f"read {row.rows_read}, imported {row.events_imported}, undated {row.events_undated}, "
             f"rejected {row.rows_rejected}, duplicates {row.duplicates_skipped}, "
-            f"warnings {row.warnings_count}" + (f"\t{row.error}" if row.error else "")
+            f"skipped {row.skipped}, warnings {row.warnings_count}" + (f"\t{row.error}" if row.error else "")
         )
 
 

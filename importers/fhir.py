@@ -51,9 +51,11 @@ from chronology.events import (
     Provenance,
     RejectedRow,
     Relationship,
+    Skipped,
 )
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
+from importers.fhir_context import Shape, outcome_issues
 from importers.fhir_events import (
     DATE_PATHS,
     MAPPERS,
@@ -100,8 +102,10 @@ BUNDLE_TYPES = frozenset(
     }
 )
 NAMED_TYPES = ("Organization", "Location", "HealthcareService")
+# References of these types never name the patient (an Appointment's Location or Practitioner).
+NOT_PATIENTS = frozenset({"Location", "Practitioner", "PractitionerRole", "HealthcareService", "Organization"})
 SNIFF_BYTES = 64 * 1024
-_BUNDLE_MARK = re.compile(rb'"resourceType"\s*:\s*"Bundle"')
+_RESOURCE_MARK = re.compile(rb'"resourceType"\s*:\s*"[A-Z][A-Za-z]{1,63}"')
 _UNKNOWN_CONSEQUENCE = {
     "class": "the event type was taken from the encounter's type instead",
     "type": "no class or type in config/codes/fhir.toml says what the encounter was; it is a health_contact",
@@ -128,13 +132,14 @@ class FhirImporter(Importer):
 
     @classmethod
     def can_read(cls, path: Path) -> bool:
-        """A file that starts with a JSON object whose first 64 KB say ``"resourceType": "Bundle"``."""
+        """A file that starts with a JSON object whose first 64 KB name a FHIR ``resourceType``: a Bundle,
+        or a single resource (a Patient as a demographics lookup returns it)."""
         if not path.is_file():
             return False
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
         body = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-        return body.startswith(b"{") and _BUNDLE_MARK.search(body) is not None
+        return body.startswith(b"{") and _RESOURCE_MARK.search(body) is not None
 
     def estimate_rows(self, path: Path) -> int | None:
         """The number of ``"resource"`` keys: one per entry in any ordinary bundle."""
@@ -166,6 +171,10 @@ class _BundleReader:
         self.people = People(config)
         self.by_index: dict[int, PersonInfo] = {}
         self.header: dict[str, Any] = {}
+        self.top: dict[str, Any] = {}  # every top-level field: a single resource is all of them
+        self.bare: Entry | None = None  # the file's one resource, when it is not a Bundle
+        reasons, modes = config.get("context_reasons", {}), config.get("search_mode_reasons", {})
+        self.shape = Shape(reasons=dict(reasons), mode_reasons=dict(modes))
         self.latest: dt.date | None = None
         self.entries = 0
         self.source_refs: list[Any] = []  # MessageHeader / Composition organisations, resolved later
@@ -178,23 +187,45 @@ class _BundleReader:
     # --- first pass: index -------------------------------------------------------------------------
 
     def first_pass(self) -> None:
+        pending: list[Entry] = []  # entries seen before the file said it is a Bundle
         for item in read_bundle(self.path):
             if isinstance(item, BundleField):
                 self._header_field(item)
-            else:
+            elif self.header.get("resourceType") == "Bundle":
                 self.entries += 1
                 self._index(item)
+            else:
+                pending.append(item)
         self._check_header()
+        self._index_pending(pending)
         names = (text(ref) if isinstance(ref, str) else self.lookup.name_of(ref) for ref in self.source_refs)
         self.lookup.bundle_source = next((name for name in names if name), None)
         reference = self.latest or self._timestamp() or dt.date.today()
         self.people.finish(reference, int(self.config.get("adult_age", 18)))
 
+    def _index_pending(self, pending: list[Entry]) -> None:
+        """A Bundle's entries that came before its resourceType; or, for a single resource (not in a
+        Bundle), the resource itself as the file's one entry (its own ``entry`` list put back)."""
+        if self.header.get("resourceType") == "Bundle":
+            if "entry" in self.top:
+                raise ImportFileError(f"{self.file}: Bundle.entry must be a list of entries, not a single value")
+            for entry in pending:
+                self.entries += 1
+                self._index(entry)
+            return
+        resource = dict(self.top) | ({"entry": [e.value for e in pending]} if pending else {})
+        self.shape.bare, self.bare = True, Entry(0, {"resource": resource})
+        self.entries = 1
+        self._index(self.bare)
+
     def _header_field(self, item: BundleField) -> None:
-        if item.name == "entry":
+        self.top[item.name] = item.value
+        if item.name == "entry" and self.header.get("resourceType") == "Bundle":
             raise ImportFileError(f"{self.file}: Bundle.entry must be a list of entries, not a single value")
         if item.name in ("resourceType", "type", "id", "timestamp"):
             self.header[item.name] = item.value
+        if item.name == "type":
+            self.shape.bundle_type = text(item.value)
         if item.name == "resourceType":
             self._check_header()
 
@@ -204,12 +235,9 @@ class _BundleReader:
             raise ImportFileError(
                 f'{self.file} is JSON but not a FHIR Bundle: it has no resourceType (expected "Bundle")'
             )
-        if kind != "Bundle":
-            shown = short(text(kind) or str(type(kind).__name__), 60)
-            raise ImportFileError(
-                f"{self.file} is a FHIR '{shown}' resource, not a Bundle: export the patient's record as a "
-                "Bundle (for example Patient/$everything)"
-            )
+        if not isinstance(kind, str) or not kind.strip():
+            shown = short(str(type(kind).__name__), 60)
+            raise ImportFileError(f"{self.file} is JSON but its resourceType is a {shown}, not a FHIR type name")
 
     def _timestamp(self) -> dt.date | None:
         raw = text(self.header.get("timestamp"))
@@ -225,8 +253,9 @@ class _BundleReader:
         if not isinstance(resource, dict):
             return
         kind = text(resource.get("resourceType")) or ""
-        info = _entry_info(entry.index, value, resource, kind)
+        info = self._entry_info(entry.index, value, resource, kind)
         self.lookup.add_kind(info.lookup_keys(), kind)
+        self.shape.note(kind, resource)
         if kind in ("Patient", "RelatedPerson"):
             self.by_index[entry.index] = self.people.add(kind, entry.index, info.full_url, resource)
         else:
@@ -276,7 +305,7 @@ class _BundleReader:
 
     def second_pass(self) -> Iterator[ImportItem]:
         yield from self._bundle_notices()
-        for item in read_bundle(self.path):
+        for item in [self.bare] if self.bare else read_bundle(self.path):
             if isinstance(item, Entry):
                 yield from self._entry(item)
         yield from self._summaries()
@@ -291,6 +320,8 @@ class _BundleReader:
 
     def _bundle_notices(self) -> Iterator[ImportWarning]:
         kind = text(self.header.get("type"))
+        if self.bare:
+            return
         if kind is None:
             yield self._warn(
                 None, "Bundle.type", "the bundle has no type; its entries are read as a collection"
@@ -312,7 +343,7 @@ class _BundleReader:
             )
 
     def _entry(self, entry: Entry) -> Iterator[ImportItem]:
-        where = f"Bundle.entry[{entry.index}]"
+        where = self.shape.where(entry.index)
         if not isinstance(entry.value, dict):
             yield self._reject(
                 where, None, "the entry is not a JSON object, so it holds no resource", entry.value
@@ -333,7 +364,7 @@ class _BundleReader:
                 where, "resourceType", "the resource has no resourceType, so its type is unknown", resource
             )
             return
-        info = _entry_info(entry.index, entry.value, resource, kind)
+        info = self._entry_info(entry.index, entry.value, resource, kind)
         try:
             produced = list(self._resource(info, entry.value, resource))
         except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
@@ -352,7 +383,9 @@ class _BundleReader:
         self, info: EntryInfo, entry: dict[str, Any], resource: dict[str, Any]
     ) -> Iterator[ImportItem]:
         kind = info.resource_type
-        if kind == "Patient":
+        if reason := self.shape.context_reason(kind, entry):
+            yield from self._context(info, resource, reason)
+        elif kind == "Patient":
             yield from self._patient(info, resource)
         elif kind == "RelatedPerson":
             yield from self._related(info, resource)
@@ -360,6 +393,13 @@ class _BundleReader:
             yield from self._event(info, entry, resource)
         else:
             self.unmapped[kind] += 1
+
+    def _context(self, info: EntryInfo, resource: dict[str, Any], reason: str) -> Iterator[ImportItem]:
+        """An entry that is context, not a record: counted as skipped; an outcome's errors are warned of."""
+        if info.resource_type == "OperationOutcome":
+            for said in outcome_issues(resource):
+                yield self._warn(info.path, "issue", f"the server's OperationOutcome says {said}")
+        yield Skipped(self.file, info.record_id or info.resource_type, reason, info.path)
 
     # --- people ------------------------------------------------------------------------------------------
 
@@ -540,6 +580,8 @@ class _BundleReader:
             return
         paths = SUBJECT_PATHS.get(info.resource_type, result.subject_paths)
         named = [(label, ref, self.people.resolve(ref)) for label, ref in references(resource, *paths)]
+        if not self._names_patient(named):
+            named = self._context_patient()
         targets = self._targets(named)
         if isinstance(targets, str):
             yield self._reject(info.path, paths[0][0], targets, resource)
@@ -548,6 +590,25 @@ class _BundleReader:
         for child, adult, relationship in targets:
             part = child.key() if adult is not None or len(targets) > 1 else None
             yield self._canonical(info, entry, result, child, adult, relationship, named, part)
+
+    def _names_patient(self, named: list[tuple[str, Any, PersonInfo | None]]) -> bool:
+        """Whether the entry names its own patient (a reference that is not a place or a practitioner)."""
+        return any(p is not None or self.lookup.kind_of(v) not in NOT_PATIENTS for _, v, p in named)
+
+    def _context_patient(self) -> list[tuple[str, Any, PersonInfo | None]]:
+        """For an entry naming no patient: the document's Composition.subject, else the message's
+        MessageHeader.focus (its Patients), else the bundle's only Patient; else nobody."""
+        self.shape.bundle_type = text(self.header.get("type"))
+        found = self.shape.context_references()
+        if found:
+            label, refs = found
+            patients = [r for r in refs if self.lookup.kind_of(r) in (None, "Patient")]
+            named = [(label, r, self.people.resolve(r)) for r in patients]
+            if named:
+                return named
+        if len(self.people.patients) == 1:
+            return [("the bundle's only Patient", None, self.people.patients[0])]
+        return []
 
     def _targets(
         self, named: list[tuple[str, Any, PersonInfo | None]]
@@ -728,7 +789,7 @@ class _BundleReader:
         """The report's counting lines: unknown codes, resources that are not events, unmapped types."""
         for person, field_name, code in self.people.unknown_codes:
             self._count_unknown(
-                person.kind, _path(person.index, person.kind, person.record_id), field_name, code.code or ""
+                person.kind, self.shape.path(person.index, person.kind, person.record_id), field_name, code.code or ""
             )
         for (kind, field_name, code), (count, first) in sorted(self.unknown.items()):
             yield self._warn(
@@ -757,6 +818,12 @@ class _BundleReader:
                 f"{short(method, 40)}), which hold nothing to import",
             )
 
+    def _entry_info(self, index: int, entry: dict[str, Any], resource: dict[str, Any], kind: str) -> EntryInfo:
+        """Where the resource sits, its path naming the bundle type (``Bundle(document).entry[3]``)."""
+        record_id = f"{kind}/{rid}" if (rid := text(resource.get("id"))) else None
+        path = self.shape.path(index, kind, record_id)
+        return EntryInfo(index, kind, record_id, text(entry.get("fullUrl")), path)
+
     def _warn(self, path: str | None, field_name: str | None, message: str) -> ImportWarning:
         return ImportWarning(self.file, None, field_name, message, path)
 
@@ -771,12 +838,3 @@ class _BundleReader:
             source_record_id=info.source_record_id(),
             record_part=part,
         )
-
-
-def _entry_info(index: int, entry: dict[str, Any], resource: dict[str, Any], kind: str) -> EntryInfo:
-    record_id = f"{kind}/{rid}" if (rid := text(resource.get("id"))) else None
-    return EntryInfo(index, kind, record_id, text(entry.get("fullUrl")), _path(index, kind, record_id))
-
-
-def _path(index: int, kind: str, record_id: str | None) -> str:
-    return f"Bundle.entry[{index}].resource({short(record_id or kind, 160)})"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from chronology.db.models import AccessLog, Base, Event, ImportBatch, ImportIssue, Person, PersonIdentifier
-from chronology.events import ImportFileError, ImportWarning, PartialDate, RejectedRow
+from chronology.events import ImportFileError, ImportWarning, PartialDate, RejectedRow, Skipped
 from chronology.ingest import BATCH_SIZE, FileInfo, import_items
 from chronology.record import log_access
 from tests.factories import child, event
@@ -46,6 +46,24 @@ def test_import_counts_add_up_and_undated_events_are_kept(engine):
         batch = conn.execute(select(ImportBatch.__table__)).one()
     assert sorted(issues) == [("rejected", 4, "event"), ("warning", 3, "start_date")]
     assert (batch.rows_read, batch.events_undated, batch.rows_rejected) == (3, 1, 1)
+
+
+def test_skipped_context_is_counted_apart_from_records_with_its_reasons(engine):
+    index = "Composition: the document's index, read for its subject"
+    items = [
+        event(child(la_id="LA1"), record_id="1"),
+        Skipped("doc.json", "Composition/doc-1", index, "Bundle(document).entry[0]"),
+        Skipped("doc.json", "Composition/doc-2", index),
+        Skipped("doc.json", "OperationOutcome/oo", "OperationOutcome: search outcome"),
+    ]
+    report = import_items(engine, items, FileInfo("doc.json", "fhir"), actor="t")
+    assert (report.rows_read, report.events_imported, report.rows_rejected, report.skipped) == (1, 1, 0, 3)
+    assert report.adds_up()
+    assert report.skipped_reasons == {index: 2, "OperationOutcome: search outcome": 1}
+    assert f"  skipped             3 ({index}: 2; OperationOutcome: search outcome: 1)" in report.lines()
+    with engine.connect() as conn:
+        assert conn.execute(select(ImportBatch.skipped)).scalar_one() == 3
+        assert conn.execute(select(func.count()).select_from(ImportIssue)).scalar_one() == 0
 
 
 def test_reimporting_the_same_records_adds_nothing(engine):
