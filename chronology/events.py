@@ -326,6 +326,18 @@ class Coverage:
     basis: str  # how it is known, e.g. "CIN census reference year 2021-22"
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A part of a file that is not records (a guidance sheet, a lookups table): read past on purpose.
+
+    Counted apart from rejected rows, so a cover sheet's lines never drown the real rejects."""
+
+    file: str
+    what: str  # e.g. "sheet 'Guidance'"
+    reason: str  # the same words for the same cause, so the report can count them
+    path: str | None = None
+
+
 class ImportFileError(Exception):
     """The whole file cannot be read (wrong encoding, missing required columns, malformed XML...).
 
@@ -333,4 +345,6 @@ class ImportFileError(Exception):
     """
 
 
-ImportItem = CanonicalEvent | Relationship | PersonRecord | RejectedRow | ImportWarning | Coverage
+ImportItem = (
+    CanonicalEvent | Relationship | PersonRecord | RejectedRow | ImportWarning | Coverage | Skipped
+)

@@ -28,6 +28,7 @@ from chronology.events import (
     Reference,
     ReferenceRole,
     RejectedRow,
+    Skipped,
 )
 from chronology.events import Relationship as RelationshipItem
 from chronology.people import PersonResolver, find_suggestions
@@ -48,7 +49,9 @@ ISSUES_KEPT_IN_REPORT = 50
 
 @dataclass(slots=True)
 class ImportReport:
-    """What happened to every record of one file. ``rows_read`` = imported + duplicates + rejected."""
+    """What happened to every record of one file. ``rows_read`` = imported + duplicates + rejected.
+
+    Parts of the file that hold no records (``skipped``: guidance sheets, lookups) are not rows read."""
 
     file_name: str
     format: str
@@ -63,6 +66,8 @@ class ImportReport:
     duplicates_skipped: int = 0
     rows_rejected: int = 0
     warnings: int = 0
+    skipped: int = 0  # parts of the file that are not records, e.g. an Annex A guidance sheet
+    skipped_reasons: dict[str, int] = field(default_factory=dict)  # reason -> count
     new_people: int = 0
     merges: int = 0
     suggestions: int = 0
@@ -96,6 +101,7 @@ class ImportReport:
         out += [
             f"  duplicates skipped  {self.duplicates_skipped}",
             f"  rows rejected       {self.rows_rejected}",
+            *self.skipped_lines(),
             f"  warnings            {self.warnings}",
             f"  people: {self.new_people} new records, {self.merges} joined across agencies, "
             f"{self.suggestions} new match suggestions to review",
@@ -110,6 +116,13 @@ class ImportReport:
         if hidden > 0:
             out.append(f"  ... and {hidden} more (see `chronology imports show {self.batch_id}`)")
         return out
+
+    def skipped_lines(self) -> list[str]:
+        """One line for the parts skipped as not records, with how many for each reason."""
+        if self.skipped <= 0:
+            return []
+        reasons = "; ".join(f"{reason}: {count}" for reason, count in self.skipped_reasons.items())
+        return [f"  skipped             {self.skipped} ({reasons})"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +173,10 @@ class _Loader:
             self.identity_records.add(person_id)
         elif isinstance(item, Coverage):
             self._widen_coverage(item)
+        elif isinstance(item, Skipped):  # not a record: never in rows_read
+            self.report.skipped += 1
+            reasons = self.report.skipped_reasons
+            reasons[item.reason] = reasons.get(item.reason, 0) + 1
         elif isinstance(item, ImportWarning):
             self.report.warnings += 1
             self._issue("warning", item.row, item.path, item.field, item.message, None, item.location())
@@ -516,6 +533,7 @@ def _finish_batch(conn: Connection, batch_id: int, report: ImportReport) -> None
             relationships_imported=report.relationships_imported,
             person_records=report.person_records,
             warnings_count=report.warnings,
+            skipped=report.skipped,
         )
     )
 

@@ -62,6 +62,7 @@ class ImportBatch(Base):
     relationships_imported: Mapped[int] = mapped_column(Integer, default=0)
     person_records: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     warnings_count: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # parts not records
     covers_from: Mapped[dt.date | None] = mapped_column(Date)
     covers_to: Mapped[dt.date | None] = mapped_column(Date)
 
