@@ -26,9 +26,19 @@ from chronology.events import (
     PartialDate,
     PersonRecord,
     RejectedRow,
+    Skipped,
 )
 from chronology.labels import label_key
-from importers.annex_a import AnnexAImporter, list_number, loose, parse_yes_no, resolve, themes_of
+from importers.annex_a import (
+    NO_ID_COLUMN,
+    NOT_A_LIST,
+    AnnexAImporter,
+    list_number,
+    loose,
+    parse_yes_no,
+    resolve,
+    themes_of,
+)
 from importers.base import ImportOptions, detect
 from importers.dfe_codes import code_info
 from tests.conftest import SAMPLES
@@ -79,6 +89,10 @@ SAMPLE_DATES = {
 
 def read(path: Path, **options: object) -> list[ImportItem]:
     return list(AnnexAImporter().read(path, ImportOptions(**options)))  # type: ignore[arg-type]
+
+
+def skipped_of(items: list[ImportItem]) -> list[Skipped]:
+    return [item for item in items if isinstance(item, Skipped)]
 
 
 # --- the real sample ---------------------------------------------------------------------------------
@@ -320,16 +334,13 @@ def test_odd_headers_title_rows_and_named_sheets(tmp_path: Path) -> None:
     assert len(syn3) == 1 and syn3[0].date is None and syn3[0].event_type == "cp_plan_start"
     assert any(w.row == 8 and "none of the list's dates" in w.message for w in warnings_of(items))
     rejected = rejected_of(items)
-    assert [(r.row, r.path) for r in rejected] == [(6, "Child Protection"), (2, "Extra list")]
-    assert rejected[0].field == "CHILD UNIQUE ID" and rejected[1].raw == {
-        "Child Unique ID": "SYN6",
-        "Something": "x",
-    }
-    assert any("'Cover'" in w.message and "notes" in w.message for w in warnings_of(items))
-    assert any(
-        "'Extra list'" in w.message and "not one of the Annex A lists" in w.message
-        for w in warnings_of(items)
-    )
+    assert [(r.row, r.path) for r in rejected] == [(6, "Child Protection")]  # a list's row with no ID
+    assert rejected[0].field == "CHILD UNIQUE ID"
+    assert [(s.what, s.reason, s.path) for s in skipped_of(items)] == [
+        ("sheet 'Cover' (2 non-blank row(s))", NOT_A_LIST, "Cover"),
+        ("sheet 'Extra list' (2 non-blank row(s))", NOT_A_LIST, "Extra list"),
+    ]
+    assert not any("'Cover'" in w.message or "'Extra list'" in w.message for w in warnings_of(items))
     assert any("blank row(s): row(s) 7" in w.message for w in warnings_of(items))
 
 
@@ -423,10 +434,8 @@ def test_missing_columns_and_headerless_list_sheets(tmp_path: Path) -> None:
         "no column for 'Strategy discussion initiating Section 47" in w.message for w in warnings_of(items)
     )
     assert [e.event_type for e in events_of(items)] == ["initial_cp_conference"]
-    assert any(
-        "'List 1'" in w.message and "no header row with an ID column" in w.message for w in warnings_of(items)
-    )
-    assert [r.row for r in rejected_of(items)] == [2, 3]
+    assert [(s.what, s.reason) for s in skipped_of(items)] == [("sheet 'List 1' (3 non-blank row(s))", NO_ID_COLUMN)]
+    assert not rejected_of(items)  # a sheet not read is no rejected record
 
 
 def test_an_empty_workbook_imports_nothing_with_a_warning(tmp_path: Path) -> None:
@@ -508,7 +517,8 @@ def test_the_same_fact_in_two_lists_is_stored_once(engine, tmp_path: Path) -> No
     items = read(_odd_workbook(tmp_path / "annex.xlsx"))
     report = import_file(engine, items, "annex.xlsx", "annex-a")
     assert report.adds_up() and report.duplicates_skipped == 1  # List 6's CIN start = List 3's referral
-    assert report.rows_rejected == 2
+    assert report.rows_rejected == 1 and report.rows_read == 11  # the Cover and Extra list sheets are no rows
+    assert report.skipped == 2 and report.skipped_reasons == {NOT_A_LIST: 2}
 
 
 def test_dfe_coded_columns_give_labels_and_unknown_codes_are_warned_about(tmp_path: Path) -> None:
