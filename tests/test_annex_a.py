@@ -566,3 +566,80 @@ def test_dfe_coded_columns_give_labels_and_unknown_codes_are_warned_about(tmp_pa
     assert by[("D3", "placement_change")].labels == [label_key(code_info("PLACE", "K2")["label"])]
     (warning,) = [w for w in warnings_of(items) if "ZZ9" in w.message]
     assert warning.field == "Child's Legal Status" and warning.row == 3 and warning.path == "List 8!D3"
+
+
+# --- workbooks as authorities fill them in (issue #11) ------------------------------------------------
+
+_CONTACTS = [["Child Unique ID", "Date of Contact", "Contact Source"], ["K1", dt.datetime(2021, 1, 4), "6"]]
+
+
+def test_guidance_and_lookups_sheets_are_one_skip_each_not_rejects(engine, tmp_path: Path) -> None:
+    guidance = [["Annex A guidance"], ["Child Unique ID", "The child's ID in the LA system"]]
+    guidance += [[f"note line {n}"] for n in range(30)]
+    path = write_workbook(
+        tmp_path / "annex.xlsx",
+        {"Guidance": guidance, "List 1": _CONTACTS, "Lookups": [["Gender", "Contact Source"], ["a) Male", "6"]]},
+    )
+    items = read(path)
+    assert [(s.path, s.reason) for s in skipped_of(items)] == [("Guidance", NOT_A_LIST), ("Lookups", NOT_A_LIST)]
+    assert not rejected_of(items) and len(events_of(items)) == 1
+    report = import_file(engine, items, path.name, "annex-a")
+    assert report.adds_up() and report.rows_read == 1 and report.rows_rejected == 0
+    assert report.skipped == 2 and f"  skipped             2 ({NOT_A_LIST}: 2)" in report.lines()
+
+
+def test_notes_rows_above_the_header_and_renamed_sheets(tmp_path: Path) -> None:
+    notes = [[f"Notes {n}"] for n in range(6)] + [[]]
+    sheets = {name: [*notes, *_CONTACTS] for name in ("List1", "L1 Contacts", "Contacts (List 1)", "Sheet1")}
+    sheets["List 2"] = [["Child ID", "CP Plan Start Date"], ["K2", dt.datetime(2021, 2, 1)]]  # columns win
+    items = read(write_workbook(tmp_path / "annex.xlsx", sheets))
+    events = events_of(items)
+    assert [(e.provenance.sheet, e.event_type, e.provenance.row) for e in events] == [
+        *[(name, "contact", 9) for name in ("List1", "L1 Contacts", "Contacts (List 1)", "Sheet1")],
+        ("List 2", "cp_plan_start", 2),
+    ]
+    assert not skipped_of(items) and not rejected_of(items)
+    tie = ["Child ID", "Date of Contact", "Date of Referral"]
+    assert list_number("Referrals", tie) == 3 and list_number("Contacts", tie) == 1
+
+
+def test_a_2015_style_layout_reads(tmp_path: Path) -> None:
+    path = write_workbook(
+        tmp_path / "annex-2015.xlsx",
+        {
+            "List 2": [["Unique identifier", "Date of referral", "Referral source"], ["O1", "01/06/2015", "Police"]],
+            "List 3": [
+                ["Child ID", "Single assessment start date", "Single assessment completion date"],
+                ["O1", "02/06/2015", "20/06/2015"],
+            ],
+            "List 5": [
+                ["Child ID", "CP Plan Start Date", "Category of abuse", "Date of last visit", "Seen alone"],
+                ["O1", "01/07/2015", "Neglect", "01/08/2015", "Yes"],
+            ],
+        },
+    )
+    assert AnnexAImporter.can_read(path)
+    events = events_of(read(path))
+    assert [(e.provenance.sheet, e.event_type) for e in events] == [
+        ("List 2", "referral"),
+        ("List 3", "assessment"),
+        ("List 5", "cp_plan_start"),
+        ("List 5", "statutory_visit"),
+    ]
+    assert events[3].child_seen_alone is True and events[1].end == PartialDate(2015, 6, 20)
+
+
+def test_legacy_xls_is_refused_saying_why_and_xlsx_named_xls_reads(tmp_path: Path) -> None:
+    legacy = tmp_path / "annex.xls"
+    legacy.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 64 + "List 1".encode("utf-16-le"))
+    assert AnnexAImporter.can_read(legacy) and detect(legacy) is AnnexAImporter
+    with pytest.raises(ImportFileError, match=r"annex\.xls is an Excel 97-2003 workbook.*save it as .*\.xlsx"):
+        read(legacy)
+    renamed = write_workbook(tmp_path / "renamed.xls", {"List 1": _CONTACTS})
+    assert AnnexAImporter.can_read(renamed) and len(events_of(read(renamed))) == 1
+
+
+def test_real_sample_imports_as_before_with_nothing_skipped() -> None:
+    items = read(SAMPLE)
+    assert len(events_of(items)) == 141 and len(warnings_of(items)) == 2
+    assert not skipped_of(items) and not rejected_of(items)
