@@ -1,10 +1,18 @@
 """The Ofsted Annex A workbook: the child-level lists an authority sends before an inspection.
 
-Sheets "List 1" … "List 11" (a sheet with another name is recognised by its columns): 1 contacts,
+Sheets "List 1" … "List 11": 1 contacts,
 2 early help, 3 referrals, 4 assessments, 5 section 47 enquiries and initial child protection
 conferences, 6 children in need, 7 child protection, 8 children in care, 9 care leavers,
 10 adoption, 11 adopters. Headers are worded differently by each authority, so they are matched
 loosely through the aliases in ``config/annex_a.toml``.
+
+Authorities fill the workbook in: a cover or guidance sheet comes first, lookups sit at the end, title
+and notes rows stand above a list's header, sheets are renamed ("L1 Contacts", "Contacts (List 1)",
+"Sheet1"), and layouts before 2018 had fewer lists, numbered differently and worded otherwise. So a
+list is found by its header, wherever it stands in a sheet's first ``HEADER_SCAN_ROWS`` non-blank
+rows: the row that holds a list's ID column and the columns that mark it (``ListSpec.signature``) is
+the header; the list whose fields it holds most is the list; the sheet's name only breaks a tie, and
+names the list when its columns are too few to say (a "List 5" with no strategy discussion date).
 
 A row is one child in one list and usually holds several dated facts: a List 7 row gives the plan
 start, the last statutory visit, the latest review conference and the plan end. Each filled date
@@ -18,9 +26,12 @@ in next year's workbook) is one event, and the store counts the repeat as a dupl
 add the contact source, as two agencies may contact about a child on the same day.
 
 List 9 (care leavers) has no dates at all: each row is an undated event. List 11 describes
-adopters, not children: each row is a ``PersonRecord`` of the adopter. A sheet that is not a list
-is reported; its rows are rejected if it has a child ID column (so they are counted), and
-otherwise taken to be notes.
+adopters, not children: each row is a ``PersonRecord`` of the adopter. A sheet that is no list
+(guidance, cover, lookups, notes, or a list whose header cannot be found) is one ``Skipped`` item
+naming it, never a rejected row per line: the report keeps rejected rows for real records.
+
+An Excel 97-2003 ``.xls`` file is refused, saying to save it as ``.xlsx``; an ``.xlsx`` workbook
+saved under an ``.xls`` name is read as what it is.
 """
 
 from __future__ import annotations
@@ -49,6 +60,7 @@ from chronology.events import (
     PersonRef,
     Provenance,
     RejectedRow,
+    Skipped,
 )
 from chronology.labels import label_key
 from chronology.settings import load_config
@@ -56,19 +68,26 @@ from importers.base import Importer, ImportOptions, register
 from importers.dfe_codes import code_info
 from importers.referral_sources import read_source
 from importers.tabular import (
-    HEADER_SEARCH_ROWS,
     XLSX_SUFFIXES,
     RowSource,
     cell_text,
     describe_rows,
+    is_legacy_excel,
     open_workbook,
+    refuse_legacy_excel,
     sheet_rows,
 )
 
 SOURCE_SYSTEM = "annex-a"
 DEFAULT_AGENCY = "Children's social care"
 COVERAGE_LISTS = (1, 3)  # lists holding every contact / referral of the period the workbook covers
-_LIST_NAME = re.compile(r"^list\s*(\d{1,2})(?!\d)")
+WORKBOOK_SUFFIXES = XLSX_SUFFIXES | {".xls"}  # an .xls name may hold an .xlsx workbook
+HEADER_SCAN_ROWS = 20  # non-blank rows of each sheet searched for a list's header
+SUBJECTS = ("child_id", "adopter_id")
+NOT_A_LIST = f"not an Annex A list (no list's header in its first {HEADER_SCAN_ROWS} rows)"
+NO_ID_COLUMN = f"named as a list, but no header with an ID column in its first {HEADER_SCAN_ROWS} rows"
+_LIST_NAME = re.compile(r"(?:^|(?<=[^0-9a-z]))(?:list\s*|l)(\d{1,2})(?!\d)")  # "List 7", "List7", "L7"
+_XLS_MENTIONS = re.compile(rb"(?i)list ?\d|child unique id|child id")
 _LIST_LETTER = re.compile(r"^\s*[a-z]{1,2}\)\s*", re.IGNORECASE)  # "a) " before a drop-down value
 _NEED_CODE = re.compile(r"^(N[1-8])(?![0-9A-Za-z])", re.IGNORECASE)
 _CODE_PREFIX = re.compile(r"^[A-Z0-9]{1,6}\s*[-:]\s*")  # "N1 - ", "E1: " before a value's label
@@ -465,16 +484,39 @@ def resolve(headers: Sequence[str], fields: Sequence[str]) -> dict[str, int]:
     return found
 
 
-def list_number(sheet_name: str, headers: Sequence[str]) -> int | None:
-    """The list a sheet is: from its name ("List 7", "list_7 - CP"), else from its columns."""
-    match = _LIST_NAME.match(loose(sheet_name))
+def name_hint(sheet_name: str) -> int | None:
+    """The list a sheet's name points to ("List 7", "L1 Contacts", "Contacts (List 1)", "Referrals")."""
+    name = loose(sheet_name)
+    match = _LIST_NAME.search(name)
     if match and int(match[1]) in LIST_SPECS:
         return int(match[1])
+    words = _config().get("sheet_words", {})
     for number, spec in LIST_SPECS.items():
-        found = resolve(headers, (spec.subject, *spec.signature))
-        if spec.subject in found and all(name in found for name in spec.signature):
+        names = [spec.title, *words.get(str(number), ())]
+        if any(re.search(rf"\b{re.escape(loose(word))}\b", name) for word in names):
             return number
     return None
+
+
+def list_by_columns(headers: Sequence[str], hint: int | None = None) -> ListSpec | None:
+    """The list whose ID and marking columns the headers hold; the most fields wins, then the hint."""
+    best: tuple[int, bool, int] | None = None
+    chosen: ListSpec | None = None
+    for number, spec in LIST_SPECS.items():
+        found = resolve(headers, spec.fields)
+        if spec.subject not in found or not all(name in found for name in spec.signature):
+            continue
+        rank = (len(found), number == hint, -number)
+        if best is None or rank > best:
+            best, chosen = rank, spec
+    return chosen
+
+
+def list_number(sheet_name: str, headers: Sequence[str]) -> int | None:
+    """The list a sheet is: by its columns (its name breaking ties), else by its name alone."""
+    hint = name_hint(sheet_name)
+    spec = list_by_columns(headers, hint)
+    return spec.number if spec is not None else hint
 
 
 def themes_of(value: str) -> list[str]:
@@ -528,23 +570,57 @@ class _Sheet:
         )
 
 
-def _find_header(rows: RowSource, subjects: Sequence[str]) -> tuple[int, list[str]] | None:
-    """(header row, header texts): the first of the first non-blank rows with a subject ID column.
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """Where a sheet's header is and which list it makes the sheet (None: no list's columns)."""
 
-    The rows after it are left in ``rows``. None when there is none (the caller reads the sheet again)."""
-    seen = 0
+    row: int
+    texts: list[str]
+    spec: ListSpec | None
+
+
+def _texts(values: Sequence[object]) -> list[str]:
+    texts = [cell_text(value).strip() for value in values]
+    while texts and not texts[-1]:
+        texts.pop()
+    return texts
+
+
+def _has_subject(texts: Sequence[str], spec: ListSpec | None) -> bool:
+    return bool(resolve(texts, (spec.subject,) if spec else SUBJECTS))
+
+
+def _locate(head: Sequence[tuple[int, Sequence[object]]], hint: int | None) -> _Header | None:
+    """The header among a sheet's first rows: the first that marks a list by its columns, else the
+    first with an ID column (the list its name says, if any); None when no row has an ID column."""
+    named = LIST_SPECS.get(hint) if hint else None
+    fallback: _Header | None = None
+    for number, values in head:
+        texts = _texts(values)
+        spec = list_by_columns(texts, hint)
+        if spec is not None:
+            return _Header(number, texts, spec)
+        if fallback is None and _has_subject(texts, None):
+            fallback = _Header(number, texts, named if _has_subject(texts, named) else None)
+    return fallback
+
+
+def _head(rows: RowSource) -> list[tuple[int, Sequence[object]]]:
+    """The sheet's rows up to its ``HEADER_SCAN_ROWS``-th non-blank one (blank rows kept, for counts)."""
+    head: list[tuple[int, Sequence[object]]] = []
+    filled = 0
     for number, values in rows:
-        if _is_blank(values):
-            continue
-        seen += 1
-        texts = [cell_text(value).strip() for value in values]
-        if any(resolve(texts, (subject,)) for subject in subjects):
-            while texts and not texts[-1]:
-                texts.pop()
-            return number, texts
-        if seen >= HEADER_SEARCH_ROWS:
+        head.append((number, values))
+        filled += not _is_blank(values)
+        if filled >= HEADER_SCAN_ROWS:
             break
-    return None
+    return head
+
+
+def _after(head: Sequence[tuple[int, Sequence[object]]], row: int, rest: RowSource) -> RowSource:
+    """The rows below the header: those of the scanned head first, then the rest of the sheet."""
+    yield from (item for item in head if item[0] > row)
+    yield from rest
 
 
 # --- rows -----------------------------------------------------------------------------------------------
@@ -625,7 +701,7 @@ class _Reader:
         records = 0
         for sheet in workbook.worksheets:
             for item in self.sheet_items(sheet):
-                records += not isinstance(item, ImportWarning)
+                records += isinstance(item, CanonicalEvent | PersonRecord | RejectedRow)
                 yield item
         if records == 0:
             yield ImportWarning(
@@ -656,68 +732,25 @@ class _Reader:
     def sheet_items(self, worksheet: Any) -> Iterator[ImportItem]:
         rows = _rows(self.path, worksheet)
         name = str(worksheet.title)
-        guessed = _LIST_NAME.match(loose(name))
-        spec_by_name = LIST_SPECS.get(int(guessed[1])) if guessed else None
-        subjects = [spec_by_name.subject] if spec_by_name else ["child_id", "adopter_id"]
-        found = _find_header(rows, subjects)
-        if found is None:
-            yield from self.headerless(worksheet, name, spec_by_name)
+        hint = name_hint(name)
+        head = _head(rows)
+        found = _locate(head, hint)
+        if found is None or found.spec is None:
+            yield from self.skip(name, head, rows, NO_ID_COLUMN if found is None and hint else NOT_A_LIST)
             return
-        header_row, headers = found
-        number = list_number(name, headers)
-        sheet = _Sheet(name, header_row, headers, LIST_SPECS.get(number) if number else None)
-        if sheet.spec is None:
-            yield from self.unknown_sheet(sheet, rows)
-            return
-        sheet.columns = resolve(headers, sheet.spec.fields)
+        sheet = _Sheet(name, found.row, found.texts, found.spec)
+        sheet.columns = resolve(found.texts, found.spec.fields)
         yield from self.sheet_notices(sheet)
-        yield from self.list_rows(sheet, rows)
+        yield from self.list_rows(sheet, _after(head, found.row, rows))
 
-    def headerless(self, worksheet: Any, name: str, spec: ListSpec | None) -> Iterator[ImportItem]:
-        """No header with an ID column: a list's rows are rejected (counted), other sheets are notes."""
-        filled = [(number, values) for number, values in _rows(self.path, worksheet) if not _is_blank(values)]
-        if not filled:
-            return
-        if spec is None:
-            yield ImportWarning(
-                self.file,
-                None,
-                None,
-                f"sheet '{name}' is not an Annex A list and has no child ID column: its {len(filled)} "
-                "non-blank row(s) were taken to be notes and not imported",
-                name,
-            )
-            return
-        needs = " or ".join(f"'{alias}'" for alias in _config()["aliases"][spec.subject][:3])
-        yield ImportWarning(
-            self.file,
-            None,
-            None,
-            f"sheet '{name}' (List {spec.number}, {spec.title}) has no header row with an ID column ({needs}) "
-            f"in its first {HEADER_SEARCH_ROWS} rows: its rows cannot be attached to anyone and are rejected",
-            name,
-        )
-        sheet = _Sheet(name, filled[0][0], [cell_text(v) for v in filled[0][1]], spec)
-        for number, values in filled[1:]:  # the first non-blank row is taken as the (bad) header
-            yield _Row(sheet, number, values, self.file).reject(
-                None, f"sheet '{name}' has no child ID column"
-            )
-
-    def unknown_sheet(self, sheet: _Sheet, rows: RowSource) -> Iterator[ImportItem]:
-        """A sheet with a child ID column but not one of the lists: its rows are rejected, not lost."""
-        yield ImportWarning(
-            self.file,
-            sheet.header_row,
-            None,
-            f"sheet '{sheet.name}' is not one of the Annex A lists (List 1 … List 11) and its columns do not "
-            "match one: its rows are rejected; rename the sheet to its list (e.g. 'List 3') to import them",
-            sheet.name,
-        )
-        for number, values in rows:
-            if not _is_blank(values):
-                yield _Row(sheet, number, values, self.file).reject(
-                    None, f"sheet '{sheet.name}' is not an Annex A list"
-                )
+    def skip(
+        self, name: str, head: Sequence[tuple[int, Sequence[object]]], rest: RowSource, reason: str
+    ) -> Iterator[Skipped]:
+        """A sheet that is no list: one entry naming it and how many lines it has; nothing when empty."""
+        filled = sum(not _is_blank(values) for _, values in head)
+        filled += sum(not _is_blank(values) for _, values in rest)
+        if filled:
+            yield Skipped(self.file, f"sheet '{name}' ({filled} non-blank row(s))", reason, name)
 
     def sheet_notices(self, sheet: _Sheet) -> Iterator[ImportWarning]:
         spec = sheet.spec
@@ -1010,8 +1043,17 @@ def _sex(value: str) -> str | None:
 # --- the plugin ---------------------------------------------------------------------------------------
 
 
-def _looks_like_annex_a(names: Sequence[str]) -> bool:
-    return any((match := _LIST_NAME.match(loose(name))) and int(match[1]) in LIST_SPECS for name in names)
+def _mentions_lists(path: Path) -> bool:
+    """An .xls file's bytes name a list or a child ID (its text is 8-bit or UTF-16: NULs dropped)."""
+    with path.open("rb") as handle:
+        data = handle.read(16 << 20)
+    return bool(_XLS_MENTIONS.search(data.replace(b"\x00", b"")))
+
+
+def _claims_sheet(path: Path, sheet: Any) -> bool:
+    """A sheet whose header is a list's (by its columns, or an ID column in a sheet named as a list)."""
+    found = _locate(_head(_rows(path, sheet)), name_hint(str(sheet.title)))
+    return found is not None and found.spec is not None
 
 
 @register
@@ -1019,13 +1061,16 @@ class AnnexAImporter(Importer):
     """Reads the Ofsted Annex A workbook (child-level lists for an inspection of children's services)."""
 
     name: ClassVar[str] = "annex-a"
-    description: ClassVar[str] = "Ofsted Annex A workbook (.xlsx, sheets List 1 … List 11)"
+    description: ClassVar[str] = "Ofsted Annex A workbook (.xlsx, lists found by their headers)"
 
     @classmethod
     def can_read(cls, path: Path) -> bool:
-        """An .xlsx with a sheet named "List N" (N = 1 … 11) whose header has a child or adopter ID."""
-        if path.suffix.lower() not in XLSX_SUFFIXES or not path.is_file():
+        """A workbook with a sheet whose header is an Annex A list's; an .xls (Excel 97-2003) one that
+        names the lists, so that reading it can say to save it as .xlsx."""
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES or not path.is_file():
             return False
+        if is_legacy_excel(path):
+            return path.suffix.lower() == ".xls" and _mentions_lists(path)
         with path.open("rb") as handle:
             if handle.read(4) != b"PK\x03\x04":
                 return False
@@ -1034,14 +1079,7 @@ class AnnexAImporter(Importer):
         except ImportFileError:
             return False
         try:
-            for sheet in workbook.worksheets:
-                match = _LIST_NAME.match(loose(str(sheet.title)))
-                if not match or int(match[1]) not in LIST_SPECS:
-                    continue
-                found = _find_header(_rows(path, sheet), ["child_id", "adopter_id"])
-                if found is not None:
-                    return True
-            return False
+            return any(_claims_sheet(path, sheet) for sheet in workbook.worksheets)
         except ImportFileError:
             return False
         finally:
@@ -1058,8 +1096,9 @@ class AnnexAImporter(Importer):
             workbook.close()
 
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
-        if path.suffix.lower() not in XLSX_SUFFIXES:
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
             raise ImportFileError(f"{path.name} is not an .xlsx workbook: Annex A is read from Excel files")
+        refuse_legacy_excel(path)
         workbook = open_workbook(path, options.max_bytes)
         try:
             yield from _Reader(path, options).run(workbook)

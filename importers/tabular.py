@@ -70,11 +70,13 @@ __all__ = [
     "check_file_size",
     "describe_rows",
     "estimate_rows",
+    "is_legacy_excel",
     "normalise_header",
     "open_table",
     "open_workbook",
     "peek_rows",
     "read_table",
+    "refuse_legacy_excel",
     "resolve_columns",
     "sheet_rows",
     "unescape_formula",
@@ -86,6 +88,8 @@ TABULAR_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES
 
 MAX_CELL_CHARS = 1_000_000  # one cell longer than this is a broken row, not a record
 HEADER_SEARCH_ROWS = 10  # non-blank rows looked at for a header (title lines above it)
+OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # how an Excel 97-2003 (.xls) file begins
+_OPENPYXL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})  # names openpyxl opens by path
 XLSX_UNPACKED_FACTOR = 8  # sheet XML is bulky: allow this many times max_bytes once unpacked
 _SCAN_CHUNK = 1 << 20
 _SNIFF_BYTES = 64 * 1024
@@ -626,6 +630,7 @@ def open_workbook(path: Path, max_bytes: int) -> Any:
     that would unpack to more than ``XLSX_UNPACKED_FACTOR`` times ``max_bytes``) are the same.
     """
     check_file_size(path, max_bytes)
+    refuse_legacy_excel(path)
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -641,10 +646,30 @@ def open_workbook(path: Path, max_bytes: int) -> Any:
         )
     from openpyxl import load_workbook
 
+    # openpyxl goes by the file name: an .xlsx saved under another name (".xls") is read from its bytes
+    source = path if path.suffix.lower() in _OPENPYXL_SUFFIXES else io.BytesIO(path.read_bytes())
     try:
-        return load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files; all mean "unreadable"
         raise ImportFileError(f"{path.name} could not be opened as an Excel workbook: {exc}") from exc
+
+
+def is_legacy_excel(path: Path) -> bool:
+    """True for an Excel 97-2003 workbook (an OLE2 compound file), whatever its name ends with."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(OLE2_SIGNATURE)) == OLE2_SIGNATURE
+    except OSError:
+        return False
+
+
+def refuse_legacy_excel(path: Path) -> None:
+    """An .xls (Excel 97-2003) workbook is refused with what to do, not "not a zip file"."""
+    if is_legacy_excel(path):
+        raise ImportFileError(
+            f"{path.name} is an Excel 97-2003 workbook (.xls), an old binary format this tool does not "
+            "read: open it in Excel and save it as an Excel Workbook (.xlsx), then import the .xlsx file"
+        )
 
 
 def sheet_rows(path: Path, sheet: Any, start: int = 1, limit: int | None = None) -> RowSource:

@@ -26,9 +26,19 @@ from chronology.events import (
     PartialDate,
     PersonRecord,
     RejectedRow,
+    Skipped,
 )
 from chronology.labels import label_key
-from importers.annex_a import AnnexAImporter, list_number, loose, parse_yes_no, resolve, themes_of
+from importers.annex_a import (
+    NO_ID_COLUMN,
+    NOT_A_LIST,
+    AnnexAImporter,
+    list_number,
+    loose,
+    parse_yes_no,
+    resolve,
+    themes_of,
+)
 from importers.base import ImportOptions, detect
 from importers.dfe_codes import code_info
 from tests.conftest import SAMPLES
@@ -79,6 +89,10 @@ SAMPLE_DATES = {
 
 def read(path: Path, **options: object) -> list[ImportItem]:
     return list(AnnexAImporter().read(path, ImportOptions(**options)))  # type: ignore[arg-type]
+
+
+def skipped_of(items: list[ImportItem]) -> list[Skipped]:
+    return [item for item in items if isinstance(item, Skipped)]
 
 
 # --- the real sample ---------------------------------------------------------------------------------
@@ -320,16 +334,13 @@ def test_odd_headers_title_rows_and_named_sheets(tmp_path: Path) -> None:
     assert len(syn3) == 1 and syn3[0].date is None and syn3[0].event_type == "cp_plan_start"
     assert any(w.row == 8 and "none of the list's dates" in w.message for w in warnings_of(items))
     rejected = rejected_of(items)
-    assert [(r.row, r.path) for r in rejected] == [(6, "Child Protection"), (2, "Extra list")]
-    assert rejected[0].field == "CHILD UNIQUE ID" and rejected[1].raw == {
-        "Child Unique ID": "SYN6",
-        "Something": "x",
-    }
-    assert any("'Cover'" in w.message and "notes" in w.message for w in warnings_of(items))
-    assert any(
-        "'Extra list'" in w.message and "not one of the Annex A lists" in w.message
-        for w in warnings_of(items)
-    )
+    assert [(r.row, r.path) for r in rejected] == [(6, "Child Protection")]  # a list's row with no ID
+    assert rejected[0].field == "CHILD UNIQUE ID"
+    assert [(s.what, s.reason, s.path) for s in skipped_of(items)] == [
+        ("sheet 'Cover' (2 non-blank row(s))", NOT_A_LIST, "Cover"),
+        ("sheet 'Extra list' (2 non-blank row(s))", NOT_A_LIST, "Extra list"),
+    ]
+    assert not any("'Cover'" in w.message or "'Extra list'" in w.message for w in warnings_of(items))
     assert any("blank row(s): row(s) 7" in w.message for w in warnings_of(items))
 
 
@@ -423,10 +434,8 @@ def test_missing_columns_and_headerless_list_sheets(tmp_path: Path) -> None:
         "no column for 'Strategy discussion initiating Section 47" in w.message for w in warnings_of(items)
     )
     assert [e.event_type for e in events_of(items)] == ["initial_cp_conference"]
-    assert any(
-        "'List 1'" in w.message and "no header row with an ID column" in w.message for w in warnings_of(items)
-    )
-    assert [r.row for r in rejected_of(items)] == [2, 3]
+    assert [(s.what, s.reason) for s in skipped_of(items)] == [("sheet 'List 1' (3 non-blank row(s))", NO_ID_COLUMN)]
+    assert not rejected_of(items)  # a sheet not read is no rejected record
 
 
 def test_an_empty_workbook_imports_nothing_with_a_warning(tmp_path: Path) -> None:
@@ -508,7 +517,8 @@ def test_the_same_fact_in_two_lists_is_stored_once(engine, tmp_path: Path) -> No
     items = read(_odd_workbook(tmp_path / "annex.xlsx"))
     report = import_file(engine, items, "annex.xlsx", "annex-a")
     assert report.adds_up() and report.duplicates_skipped == 1  # List 6's CIN start = List 3's referral
-    assert report.rows_rejected == 2
+    assert report.rows_rejected == 1 and report.rows_read == 11  # the Cover and Extra list sheets are no rows
+    assert report.skipped == 2 and report.skipped_reasons == {NOT_A_LIST: 2}
 
 
 def test_dfe_coded_columns_give_labels_and_unknown_codes_are_warned_about(tmp_path: Path) -> None:
@@ -556,3 +566,80 @@ def test_dfe_coded_columns_give_labels_and_unknown_codes_are_warned_about(tmp_pa
     assert by[("D3", "placement_change")].labels == [label_key(code_info("PLACE", "K2")["label"])]
     (warning,) = [w for w in warnings_of(items) if "ZZ9" in w.message]
     assert warning.field == "Child's Legal Status" and warning.row == 3 and warning.path == "List 8!D3"
+
+
+# --- workbooks as authorities fill them in (issue #11) ------------------------------------------------
+
+_CONTACTS = [["Child Unique ID", "Date of Contact", "Contact Source"], ["K1", dt.datetime(2021, 1, 4), "6"]]
+
+
+def test_guidance_and_lookups_sheets_are_one_skip_each_not_rejects(engine, tmp_path: Path) -> None:
+    guidance = [["Annex A guidance"], ["Child Unique ID", "The child's ID in the LA system"]]
+    guidance += [[f"note line {n}"] for n in range(30)]
+    path = write_workbook(
+        tmp_path / "annex.xlsx",
+        {"Guidance": guidance, "List 1": _CONTACTS, "Lookups": [["Gender", "Contact Source"], ["a) Male", "6"]]},
+    )
+    items = read(path)
+    assert [(s.path, s.reason) for s in skipped_of(items)] == [("Guidance", NOT_A_LIST), ("Lookups", NOT_A_LIST)]
+    assert not rejected_of(items) and len(events_of(items)) == 1
+    report = import_file(engine, items, path.name, "annex-a")
+    assert report.adds_up() and report.rows_read == 1 and report.rows_rejected == 0
+    assert report.skipped == 2 and f"  skipped             2 ({NOT_A_LIST}: 2)" in report.lines()
+
+
+def test_notes_rows_above_the_header_and_renamed_sheets(tmp_path: Path) -> None:
+    notes = [[f"Notes {n}"] for n in range(6)] + [[]]
+    sheets = {name: [*notes, *_CONTACTS] for name in ("List1", "L1 Contacts", "Contacts (List 1)", "Sheet1")}
+    sheets["List 2"] = [["Child ID", "CP Plan Start Date"], ["K2", dt.datetime(2021, 2, 1)]]  # columns win
+    items = read(write_workbook(tmp_path / "annex.xlsx", sheets))
+    events = events_of(items)
+    assert [(e.provenance.sheet, e.event_type, e.provenance.row) for e in events] == [
+        *[(name, "contact", 9) for name in ("List1", "L1 Contacts", "Contacts (List 1)", "Sheet1")],
+        ("List 2", "cp_plan_start", 2),
+    ]
+    assert not skipped_of(items) and not rejected_of(items)
+    tie = ["Child ID", "Date of Contact", "Date of Referral"]
+    assert list_number("Referrals", tie) == 3 and list_number("Contacts", tie) == 1
+
+
+def test_a_2015_style_layout_reads(tmp_path: Path) -> None:
+    path = write_workbook(
+        tmp_path / "annex-2015.xlsx",
+        {
+            "List 2": [["Unique identifier", "Date of referral", "Referral source"], ["O1", "01/06/2015", "Police"]],
+            "List 3": [
+                ["Child ID", "Single assessment start date", "Single assessment completion date"],
+                ["O1", "02/06/2015", "20/06/2015"],
+            ],
+            "List 5": [
+                ["Child ID", "CP Plan Start Date", "Category of abuse", "Date of last visit", "Seen alone"],
+                ["O1", "01/07/2015", "Neglect", "01/08/2015", "Yes"],
+            ],
+        },
+    )
+    assert AnnexAImporter.can_read(path)
+    events = events_of(read(path))
+    assert [(e.provenance.sheet, e.event_type) for e in events] == [
+        ("List 2", "referral"),
+        ("List 3", "assessment"),
+        ("List 5", "cp_plan_start"),
+        ("List 5", "statutory_visit"),
+    ]
+    assert events[3].child_seen_alone is True and events[1].end == PartialDate(2015, 6, 20)
+
+
+def test_legacy_xls_is_refused_saying_why_and_xlsx_named_xls_reads(tmp_path: Path) -> None:
+    legacy = tmp_path / "annex.xls"
+    legacy.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 64 + "List 1".encode("utf-16-le"))
+    assert AnnexAImporter.can_read(legacy) and detect(legacy) is AnnexAImporter
+    with pytest.raises(ImportFileError, match=r"annex\.xls is an Excel 97-2003 workbook.*save it as .*\.xlsx"):
+        read(legacy)
+    renamed = write_workbook(tmp_path / "renamed.xls", {"List 1": _CONTACTS})
+    assert AnnexAImporter.can_read(renamed) and len(events_of(read(renamed))) == 1
+
+
+def test_real_sample_imports_as_before_with_nothing_skipped() -> None:
+    items = read(SAMPLE)
+    assert len(events_of(items)) == 141 and len(warnings_of(items)) == 2
+    assert not skipped_of(items) and not rejected_of(items)
