@@ -161,3 +161,33 @@ def test_plans_are_background_bands_and_an_incident_cluster_is_labelled_with_its
     [link] = [x for x in _detail(client, amy, school["id"])["links"] if x["otherSummary"] == "Domestic incident OR-21-000123"]
     assert link["reason"] and link["kind"]
     assert context["harm"] and max(point["index"] for point in context["harm"]) > 0
+
+
+def test_event_detail_comes_on_demand_and_each_view_is_logged(client, login, web_engine, amy):  # noqa: F811
+    login("practitioner", "Team A")
+    [item, *_] = _items(client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json())
+    assert _detail(client, amy, item["id"])["summary"]
+    assert any(e.detail.startswith(f"event {item['id']} on the timeline") for e in _log(web_engine) if e.action == "view")
+    assert client.get(f"/children/{amy}/timeline/events/999999", base_url=BASE).status_code == 404
+
+
+def test_event_detail_is_refused_without_allocation_or_reason(client, login, web_engine, amy):  # noqa: F811
+    login("practitioner", "Team B")
+    with web_engine.connect() as conn:
+        from chronology.db.models import Event
+
+        event_id = conn.execute(select(Event.id)).scalars().first()
+    assert client.get(f"/children/{amy}/timeline/events/{event_id}", base_url=BASE).status_code == 403
+    assert client.get(f"/children/{amy}/timeline/context", base_url=BASE).status_code == 403
+    assert not [e for e in _log(web_engine) if e.action == "view"]
+
+
+def test_a_crowded_window_comes_as_counts_that_add_up_and_a_narrow_one_as_every_item(client, login, web_engine, amy, monkeypatch):  # noqa: F811
+    import web.timeline_payload as payload
+
+    monkeypatch.setattr(payload, "ITEM_LIMIT", 2)
+    login("practitioner", "Team A")
+    whole = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()["window"]
+    assert whole["items"] == [] and sum(c["count"] for c in whole["counts"]) == whole["events"] == 4
+    month = client.get(f"/children/{amy}/timeline/data?start=2022-01-01&end=2022-01-31", base_url=BASE).get_json()
+    assert [i["label"] for i in month["items"]] == ["Came in hungry"] and month["counts"] == []
