@@ -208,6 +208,33 @@
     count.textContent = "Showing " + data.shown + " of " + data.total + " events" + (filters ? " (" + filters + ")" : "") + ".";
   }
 
+  function windowItems(view) {
+    return view.items.concat(view.counts.map(function (count) {
+      return { id: count.id, group: count.group, start: count.start, end: count.end, type: "range", label: count.count + " events: zoom in", className: "app-item app-count" };
+    }));
+  }
+
+  // As the user zooms or moves, ask for the visible window: items when few enough, else counts.
+  var asked = null;
+  function follow(items) {
+    timeline.on("rangechanged", function (properties) {
+      if (!properties.byUser) {
+        return;
+      }
+      clearTimeout(asked);
+      asked = setTimeout(function () {
+        var url = new URL(container.getAttribute("data-url"), window.location.href);
+        url.searchParams.set("start", properties.start.toISOString().slice(0, 10));
+        url.searchParams.set("end", properties.end.toISOString().slice(0, 10));
+        fetchJson(url.toString()).then(function (view) {
+          payload.window = view;
+          items.remove(items.getIds({ filter: function (item) { return !item.isPlan; } }));
+          items.add(windowItems(view));
+        });
+      }, 250);
+    });
+  }
+
   function draw(data) {
     payload = data;
     showCount(data);
@@ -217,9 +244,7 @@
       undated.textContent = data.undated + " events have no usable date: they are in the table view only.";
       undated.hidden = false;
     }
-    var shown = data.window.items.concat(data.window.counts.map(function (count) {
-      return { id: count.id, group: count.group, start: count.start, end: count.end, type: "range", label: count.count + " events: zoom in", className: "app-item app-count" };
-    }));
+    var shown = windowItems(data.window);
     if (!shown.length) {
       container.appendChild(el("p", "No dated events match these filters.", "govuk-body"));
       container.setAttribute("data-state", "empty");
@@ -257,6 +282,7 @@
       margin: { item: { horizontal: 2, vertical: 4 } },
     };
     timeline = new vis.Timeline(container, items, groups, options);
+    follow(items);
     timeline.on("select", function (properties) {
       var id = properties.items[0];
       if (typeof id === "number") {
