@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, insert, or_, select
 
 from chronology.db.models import (
     AccessLog,
@@ -334,6 +334,151 @@ def load_entries(conn: Connection, record: ChildRecord) -> list[Entry]:
         )
     )
     return entries
+
+
+@dataclass(frozen=True, slots=True)
+class EntryQuery:
+    """A read of some of a child's events done in SQL: the filters SQL can apply exactly, and a slice.
+
+    ``agencies`` are stored agency names (None: any); dates bound the event as the timeline's filter
+    does (``date_to`` against its earliest day, ``date_from`` against its latest); ``ids`` picks events.
+    """
+
+    agencies: tuple[str, ...] | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    ids: tuple[int, ...] | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+# What the timeline's items and counts need: no narrative, people, attributes or provenance.
+BRIEF_COLUMNS = (
+    events_t.c.id,
+    events_t.c.date,
+    events_t.c.date_precision,
+    events_t.c.date_uncertain,
+    events_t.c.time,
+    events_t.c.end_date,
+    events_t.c.end_precision,
+    events_t.c.end_uncertain,
+    events_t.c.seq,
+    events_t.c.agency,
+    events_t.c.event_type,
+    events_t.c.themes,
+    events_t.c.summary,
+    events_t.c.significant,
+    events_t.c.batch_id,
+)
+
+
+def read_child(conn: Connection, person_id: int) -> ChildRecord:
+    """The child's identity and family, their analysis brought up to date, events not yet read."""
+    record = load_child(conn, person_id, with_events=False)
+    _bring_up_to_date(conn, record.person_id, record.members)
+    return record
+
+
+def agencies_of(conn: Connection, members: list[int]) -> list[str]:
+    """The stored agency names on the child's events (to turn a top-agency filter into SQL)."""
+    query = select(events_t.c.agency).where(events_t.c.subject_id.in_(members)).distinct()
+    return sorted(conn.execute(query).scalars())
+
+
+def _undated() -> ColumnElement[bool]:
+    return or_(events_t.c.date.is_(None), events_t.c.date_precision == "unknown")
+
+
+def _where(members: list[int], query: EntryQuery) -> list[ColumnElement[bool]]:
+    where = [events_t.c.subject_id.in_(members)]
+    if query.agencies is not None:
+        where.append(events_t.c.agency.in_(query.agencies))
+    if query.ids is not None:
+        where.append(events_t.c.id.in_(query.ids))
+    if query.date_from or query.date_to:
+        where.append(~_undated())
+    if query.date_to:
+        where.append(events_t.c.date <= query.date_to)
+    if query.date_from:
+        day = query.date_from
+        # the event's latest day is on or after ``date_from``: its earliest day, rounded to its precision
+        where.append(
+            or_(
+                and_(events_t.c.date_precision == "day", events_t.c.date >= day),
+                and_(events_t.c.date_precision == "month", events_t.c.date >= day.replace(day=1)),
+                and_(events_t.c.date_precision == "year", events_t.c.date >= dt.date(day.year, 1, 1)),
+            )
+        )
+    return where
+
+
+def _order() -> list[Any]:
+    """The chronology's order (``load_entries``): dated first, by day, sequence, time, id."""
+    undated = _undated()
+    return [
+        case((undated, 1), else_=0),
+        case((undated, None), else_=events_t.c.date),
+        func.coalesce(events_t.c.seq, 0),
+        events_t.c.time.asc().nulls_first(),
+        events_t.c.id,
+    ]
+
+
+def count_entries(conn: Connection, record: ChildRecord, query: EntryQuery) -> int:
+    where = _where(record.members, query)
+    return int(conn.execute(select(func.count()).select_from(events_t).where(*where)).scalar() or 0)
+
+
+def load_entries_where(conn: Connection, record: ChildRecord, query: EntryQuery, *, brief: bool = False) -> list[Entry]:
+    """The events the query picks, in the chronology's order, sliced in SQL.
+
+    ``brief`` entries carry dates, agency, type, themes, summary and groups only (no people,
+    narrative, attributes or provenance): enough to filter by agency, theme, date and significance,
+    count and label, at a fraction of the cost of whole entries.
+    """
+    columns = BRIEF_COLUMNS if brief else (events_t,)
+    sql = select(*columns).where(*_where(record.members, query)).order_by(*_order())
+    if query.limit is not None:
+        sql = sql.limit(query.limit).offset(query.offset)
+    make = _brief_entry if brief else _entry
+    entries = [make(row, record) for row in conn.execute(sql)]
+    _fill_groups(conn, entries)
+    return entries
+
+
+def _brief_entry(row: Any, record: ChildRecord) -> Entry:
+    date = _stored_date(row.date, row.date_precision, row.date_uncertain)
+    return Entry(
+        id=row.id,
+        date=date,
+        date_text=None,
+        time=row.time,
+        end=_stored_date(row.end_date, row.end_precision, row.end_uncertain),
+        end_time=None,
+        seq=row.seq,
+        agency=row.agency,
+        source="",
+        event_type=row.event_type,
+        categories=[],
+        themes=list(row.themes or []),
+        summary=row.summary,
+        impact_on_child=None,
+        action_outcome=None,
+        analysis=None,
+        significant=row.significant,
+        child_voice=None,
+        child_seen_alone=None,
+        persons=[],
+        attributes={},
+        source_system="",
+        source_file="",
+        source_row=None,
+        source_path=None,
+        source_sheet=None,
+        source_record_id=None,
+        batch_id=row.batch_id,
+        age_at_event=age_at(record.dob, date),
+    )
 
 
 def _fill_groups(conn: Connection, entries: list[Entry]) -> None:

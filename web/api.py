@@ -10,6 +10,7 @@ The OpenAPI description (web/api_spec.py) is served at /api/v1/openapi.json.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
@@ -22,7 +23,17 @@ from chronology.annotations import notes_for
 from chronology.import_history import batch_issues, get_batch, list_batches
 from chronology.people import root_of
 from chronology.plan_status import current_plans
-from chronology.record import Entry, load_child, log_access
+from chronology.record import (
+    ChildRecord,
+    Entry,
+    EntryQuery,
+    agencies_of,
+    count_entries,
+    load_child,
+    load_entries_where,
+    log_access,
+    read_child,
+)
 from chronology.search import groups_of
 from web import access
 from web.api_json import entry_json, flag_json, plan_json, row_json
@@ -174,22 +185,36 @@ def chronology(person_id: int) -> Any:
     page, size = _page_args()
     with engine().begin() as conn:
         decision = _open_child(conn, person_id, f"chronology page {page} ({wanted.describe()})")
-        record = load_child(conn, decision.person_id)
-        notes = notes_for(conn, [entry.id for entry in record.entries])
-    shown: list[Entry] = wanted.select(record.entries, notes, record.family)
-    start = (page - 1) * size
+        record = read_child(conn, decision.person_id)
+        total, events = _chronology_page(conn, record, wanted, page, size)
+        notes = notes_for(conn, [entry.id for entry in events])
     return jsonify(
         person_id=decision.person_id,
         filters=wanted.query(),
-        total=len(shown),
+        total=total,
         page=page,
         page_size=size,
-        pages=max(1, -(-len(shown) // size)),
-        events=[
-            entry_json(e, notes.get(e.id, []), is_significant(e, notes.get(e.id, ())))
-            for e in shown[start : start + size]
-        ],
+        pages=max(1, -(-total // size)),
+        events=[entry_json(e, notes.get(e.id, []), is_significant(e, notes.get(e.id, ()))) for e in events],
     )
+
+
+def _chronology_page(
+    conn: Connection, record: ChildRecord, wanted: TimelineFilter, page: int, size: int
+) -> tuple[int, list[Entry]]:
+    """(events the filter keeps, this page of them): counted and sliced in SQL when SQL can filter
+    exactly; else the SQL-filtered candidates are read brief, filtered here, and only the page in full."""
+    query = wanted.entry_query(agencies_of(conn, record.members))
+    start = (page - 1) * size
+    if wanted.exact_in_sql:
+        total = count_entries(conn, record, query)
+        return total, load_entries_where(conn, record, replace(query, limit=size, offset=start))
+    # people are matched on their resolved mentions, which brief entries do not carry
+    candidates = load_entries_where(conn, record, query, brief=not wanted.person)
+    notes = notes_for(conn, [e.id for e in candidates]) if wanted.significance else {}
+    shown = wanted.select(candidates, notes, record.family)
+    ids = tuple(e.id for e in shown[start : start + size])
+    return len(shown), load_entries_where(conn, record, EntryQuery(ids=ids)) if ids else []
 
 
 @bp.route("/children/<int:person_id>/links")

@@ -23,14 +23,14 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
-from chronology.analysis.facts import ChildFacts, top_agency
+from chronology.analysis.facts import ChildFacts, Link, top_agency
 from chronology.analysis.load import load_child_facts
 from chronology.annotations import AnnotationError, Kind, Note, add_note, notes_for
-from chronology.db.models import Event, Person
+from chronology.db.models import Event, EventLink, Person
 from chronology.people import root_of
-from chronology.record import ChildRecord, Entry, load_child
+from chronology.record import ChildRecord, Entry, EntryQuery, load_child, load_entries_where, read_child
 from chronology.settings import PROJECT_ROOT
 from chronology.users import TEAM_ROLES
 from exporters.chronology_csv import write_chronology
@@ -39,7 +39,16 @@ from web.auth import current_user
 from web.db import engine
 from web.timeline_filters import SIGNIFICANCE_CHOICES, TimelineFilter, is_significant, person_key
 from web.timeline_forms import AnnotationForm
-from web.timeline_payload import ClusterLabels, cluster_of, event_detail, links_by_event, timeline_payload
+from web.timeline_payload import (
+    ClusterLabels,
+    cluster_of,
+    context_payload,
+    event_detail,
+    links_by_event,
+    timeline_payload,
+    window_payload,
+)
+from web.timeline_window import Window
 
 bp = Blueprint("timeline", __name__)
 
@@ -121,19 +130,93 @@ def _choices(conn: Connection, members: list[int]) -> tuple[list[str], list[str]
     return agencies, themes
 
 
+def _json(payload: dict[str, Any]) -> Response:
+    # Compact and unsorted: key sorting is wasted on a script.
+    return Response(json.dumps(payload, separators=(",", ":"), ensure_ascii=False), mimetype="application/json")
+
+
+def _open_json(conn: Connection, person_id: int) -> access.ChildAccess | None:
+    decision = _open(conn, person_id)
+    return decision if decision.allowed else None
+
+
+REFUSED_JSON = {"error": "give a reason to open this record first"}
+
+
+def _brief_chronology(
+    conn: Connection, record: ChildRecord, filters: TimelineFilter
+) -> tuple[list[Entry], dict[int, list[Note]], ClusterLabels]:
+    """The events the filters keep, read brief (whole when a person filter needs their people), with
+    every event's notes and the incident names (numbered over the whole record, as the table does)."""
+    record.entries = load_entries_where(conn, record, EntryQuery(), brief=not filters.person)
+    notes = notes_for(conn, [entry.id for entry in record.entries])
+    clusters = ClusterLabels.of([entry.incident_cluster for entry in record.entries])
+    return filters.select(record.entries, notes, record.family), notes, clusters
+
+
 @bp.route("/children/<int:person_id>/timeline/data")
 def data(person_id: int) -> Any:
-    """The timeline's JSON (lanes, items, plans, harm index, event details) for the page's script."""
+    """The timeline's JSON for the page's script: with ``start``/``end``, only that window's events
+    (items, or counts per lane per period when there are too many); without, the frame too."""
+    window = Window.from_args(request.args)
     with engine().begin() as conn:
-        decision = _open(conn, person_id)
-        if not decision.allowed:
-            return jsonify(error="give a reason to open this record first"), 403
-        chronology = _chronology(conn, decision)
+        decision = _open_json(conn, person_id)
+        if decision is None:
+            return jsonify(REFUSED_JSON), 403
+        record = read_child(conn, decision.person_id)
+        filters = TimelineFilter.from_args(request.args)
+        shown, notes, clusters = _brief_chronology(conn, record, filters)
+        what = filters.describe() + (f"; {window.describe()}" if window.asked else "")
+        access.log_view(conn, current_user(), decision, f"timeline data ({what})")
+    if window.asked:
+        return _json(window_payload([e for e in shown if e.date is not None], notes, clusters, window))
+    return _json(timeline_payload(record, shown, notes, clusters, window))
+
+
+@bp.route("/children/<int:person_id>/timeline/context")
+def context(person_id: int) -> Any:
+    """Plan bands and the cumulative-harm index, from the child's analysis (fetched beside the events)."""
+    with engine().begin() as conn:
+        decision = _open_json(conn, person_id)
+        if decision is None:
+            return jsonify(REFUSED_JSON), 403
+        # The analysis reads the child's identity itself (chronology/analysis); the record here is
+        # read without events, for the date of birth at its precision (ages marked "~" when partial).
+        record = load_child(conn, decision.person_id, with_events=False)
         facts = load_child_facts(conn, decision.person_id)
-        access.log_view(conn, current_user(), decision, f"timeline data ({chronology.filters.describe()})")
-    payload = timeline_payload(chronology.record, chronology.shown, chronology.notes, facts)
-    # Compact and unsorted: a 5,000-event child is several MB, and key sorting is wasted on a script.
-    return Response(json.dumps(payload, separators=(",", ":"), ensure_ascii=False), mimetype="application/json")
+        access.log_view(conn, current_user(), decision, "timeline plans and harm index")
+    return _json(context_payload(record, facts))
+
+
+@bp.route("/children/<int:person_id>/timeline/events/<int:event_id>")
+def detail(person_id: int, event_id: int) -> Any:
+    """One event's whole record for the timeline's detail panel, read when the event is opened."""
+    with engine().begin() as conn:
+        decision = _open_json(conn, person_id)
+        if decision is None:
+            return jsonify(REFUSED_JSON), 403
+        record = read_child(conn, decision.person_id)
+        found = load_entries_where(conn, record, EntryQuery(ids=(event_id,)))
+        if not found:
+            abort(404)
+        links = stored_links(conn, record.person_id, event_id)
+        record.entries = load_entries_where(conn, record, EntryQuery(), brief=True)
+        notes = notes_for(conn, [event_id])
+        access.log_view(conn, current_user(), decision, f"event {event_id} on the timeline")
+    clusters = ClusterLabels.of([entry.incident_cluster for entry in record.entries])
+    by_id = {entry.id: entry for entry in record.entries}
+    return _json(event_detail(found[0], notes.get(event_id, []), links, by_id, clusters, None))
+
+
+def stored_links(conn: Connection, child_id: int, event_id: int) -> list[Link]:
+    """The event's links in the child's stored graph (kept current: reading a record refreshes it)."""
+    links = EventLink.__table__
+    rows = conn.execute(
+        select(links.c.event_a_id, links.c.event_b_id, links.c.kind, links.c.reason)
+        .where(links.c.child_id == child_id, or_(links.c.event_a_id == event_id, links.c.event_b_id == event_id))
+        .order_by(links.c.event_a_id, links.c.event_b_id, links.c.id)
+    )
+    return [Link(int(a), int(b), kind, reason) for a, b, kind, reason in rows]
 
 
 @bp.route("/children/<int:person_id>/timeline/table")

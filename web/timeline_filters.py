@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from chronology.analysis.facts import top_agency
 from chronology.annotations import Note, judged_significance
-from chronology.record import Entry, FamilyMember
+from chronology.record import Entry, EntryQuery, FamilyMember
 
 SIGNIFICANCE_CHOICES = {"": "Any", "significant": "Significant only", "not_significant": "Not significant"}
 
@@ -81,6 +81,18 @@ class TimelineFilter:
         if self.date_from or self.date_to:
             parts.append(f"dates {self.date_from or '…'} to {self.date_to or '…'}")
         return "; ".join(parts) or "no filters"
+
+    @property
+    def exact_in_sql(self) -> bool:
+        """Whether SQL alone applies these filters (themes, significance and people need Python)."""
+        return not (self.themes or self.significance or self.person)
+
+    def entry_query(self, stored_agencies: Sequence[str]) -> EntryQuery:
+        """The part of the filter SQL applies exactly: agencies (as stored names) and dates."""
+        agencies = None
+        if self.agencies:
+            agencies = tuple(a for a in stored_agencies if top_agency(a) in self.agencies)
+        return EntryQuery(agencies=agencies, date_from=self.date_from, date_to=self.date_to)
 
     def select(
         self, entries: Sequence[Entry], notes: Mapping[int, Sequence[Note]], family: Sequence[FamilyMember]

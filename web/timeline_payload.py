@@ -1,7 +1,8 @@
-"""The timeline's data as JSON: lanes, items, plan periods, incident clusters, harm index and details.
+"""The timeline's data as JSON: lanes, short items (or counts), plan periods, harm index, an event's detail.
 
 Built from the same record, filters and annotations as the table and the CSV, so what is drawn is
-what is listed and exported. Every string is data for ``textContent`` in the browser, never markup.
+what is listed and exported. Items carry short fields only; an event's whole record is its detail,
+fetched when it is opened. Every string is data for ``textContent`` in the browser, never markup.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from chronology.annotations import Note
 from chronology.events import PartialDate
 from chronology.record import ChildRecord, Entry, age_at
 from web.timeline_filters import is_significant, person_key
+from web.timeline_window import ITEM_LIMIT, Window, counts, extent, period_for
 
 PLAN_WORDS = {"cp": "Child protection plan", "cin": "Child in need plan", "looked_after": "Looked after"}
+LABEL_SIZE = 80  # an item's label; the whole summary is in the event's detail
 CLUSTER_COLOURS = 8  # CSS classes app-cluster-0..7; the label, not the colour, is what identifies a cluster
 
 
@@ -45,8 +48,9 @@ class ClusterLabels:
         return cls(names, colours)
 
 
-def cluster_of(entry: Entry, facts: ChildFacts) -> str | None:
-    return entry.incident_cluster or facts.clusters.get(entry.id)
+def cluster_of(entry: Entry, facts: ChildFacts | None) -> str | None:
+    """The event's incident cluster: as stored with the link graph, else as the analysis found it."""
+    return entry.incident_cluster or (facts.clusters.get(entry.id) if facts else None)
 
 
 def links_by_event(links: Sequence[Link]) -> dict[int, list[Link]]:
@@ -61,12 +65,12 @@ def timeline_payload(
     record: ChildRecord,
     entries: Sequence[Entry],
     notes: Mapping[int, Sequence[Note]],
-    facts: ChildFacts,
+    clusters: ClusterLabels,
+    window: Window,
 ) -> dict[str, Any]:
-    clusters = ClusterLabels.of([cluster_of(e, facts) for e in record.entries])
-    links = links_by_event(facts.links)
-    by_id = {entry.id: entry for entry in record.entries}
+    """The timeline's frame (child, lanes, counts, extent, family) and the first window's events."""
     shown = [entry for entry in entries if entry.date is not None]
+    first_last = extent(shown)
     return {
         "child": {
             "id": record.person_id,
@@ -74,21 +78,38 @@ def timeline_payload(
             "dob": record.dob.iso() if record.dob else None,
         },
         "groups": lanes(shown),
-        "items": [_item(entry, notes.get(entry.id, ()), clusters, facts) for entry in shown],
         "undated": len(entries) - len(shown),
         "shown": len(entries),
         "total": len(record.entries),
-        "events": {
-            str(entry.id): event_detail(entry, notes.get(entry.id, ()), links.get(entry.id, []), by_id, clusters, facts)
-            for entry in entries
-        },
-        "plans": [_plan(plan, record, facts) for plan in facts.plans],
-        "harm": harm_points(facts),
+        "extent": {"start": first_last[0].isoformat(), "end": first_last[1].isoformat()} if first_last else None,
         "family": [
             {"key": person_key(m), "name": m.name, "relationship": m.relationship, "known_to": m.sources}
             for m in record.family
         ],
+        "window": window_payload(shown, notes, clusters, window),
     }
+
+
+def window_payload(
+    shown: Sequence[Entry], notes: Mapping[int, Sequence[Note]], clusters: ClusterLabels, window: Window
+) -> dict[str, Any]:
+    """The dated events in the window as short items or, beyond ``ITEM_LIMIT``, counts per lane per period."""
+    inside = [entry for entry in shown if window.holds(entry)]
+    answer: dict[str, Any] = {
+        "start": window.start.isoformat() if window.start else None,
+        "end": window.end.isoformat() if window.end else None,
+        "events": len(inside),
+    }
+    if len(inside) <= ITEM_LIMIT:
+        return answer | {"items": [_item(e, notes.get(e.id, ()), clusters) for e in inside], "counts": []}
+    first, last = extent(inside)  # type: ignore[misc]
+    period = period_for(window.start or first, window.end or last)
+    return answer | {"items": [], "counts": counts(inside, period), "period": period}
+
+
+def context_payload(record: ChildRecord, facts: ChildFacts) -> dict[str, Any]:
+    """Plan bands and the harm index: drawn once, beside the events, from the child's analysis."""
+    return {"plans": [_plan(plan, record, facts) for plan in facts.plans], "harm": harm_points(facts)}
 
 
 def lanes(entries: Sequence[Entry]) -> list[dict[str, Any]]:
@@ -125,21 +146,22 @@ def _moment(entry: Entry) -> str:
     return day.isoformat()
 
 
-def _item(entry: Entry, notes: Sequence[Note], clusters: ClusterLabels, facts: ChildFacts) -> dict[str, Any]:
-    cluster = cluster_of(entry, facts)
+def _item(entry: Entry, notes: Sequence[Note], clusters: ClusterLabels) -> dict[str, Any]:
+    """One event as the timeline draws it: short fields only; the rest comes when it is opened."""
+    cluster = entry.incident_cluster
     significant = is_significant(entry, notes)
     item: dict[str, Any] = {
         "id": entry.id,
         "group": f"service:{entry.agency}",
         "start": _moment(entry),
-        "type": "point",
-        "label": entry.summary,
-        "eventType": entry.event_type.replace("_", " "),
+        "label": _short(entry.summary or entry.event_type.replace("_", " ")),
         "age": entry.age_at_event,
-        "significant": significant,
-        "annotated": bool(notes),
         "className": "app-item" + (" app-item--significant" if significant else ""),
     }
+    if significant:
+        item["significant"] = True
+    if notes:
+        item["annotated"] = True
     if entry.end is not None and entry.end.latest() > entry.date.earliest():  # type: ignore[union-attr]
         item["end"] = entry.end.latest().isoformat()
         item["type"] = "range"
@@ -149,18 +171,23 @@ def _item(entry: Entry, notes: Sequence[Note], clusters: ClusterLabels, facts: C
     return item
 
 
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_SIZE else text[: LABEL_SIZE - 1] + "…"
+
+
 def event_detail(
     entry: Entry,
     notes: Sequence[Note],
     links: Sequence[Link],
     by_id: Mapping[int, Entry],
     clusters: ClusterLabels,
-    facts: ChildFacts,
+    facts: ChildFacts | None,
 ) -> dict[str, Any]:
     """Everything the source said about the event, where it came from, who was there and what it links to."""
     cluster = cluster_of(entry, facts)
     return {
         "id": entry.id,
+        "start": _moment(entry) if entry.date else None,
         "date": entry.date.marked() if entry.date else (entry.date_text or "date not known"),
         "time": entry.time.strftime("%H:%M") if entry.time else None,
         "end": entry.end.marked() if entry.end else None,
@@ -194,7 +221,7 @@ def event_detail(
             "batch": entry.batch_id,
         },
         "cluster": clusters.names.get(cluster) if cluster else None,
-        "episode": entry.episode or facts.episodes.get(entry.id),
+        "episode": entry.episode or (facts.episodes.get(entry.id) if facts else None),
         "links": [_link(link, entry.id, by_id) for link in links],
         "annotations": [note.as_dict() for note in notes],
     }

@@ -15,7 +15,7 @@ from tests.webapp.conftest import BASE, post_form
 
 def _event_id(client, child_id: int, summary: str) -> int:
     data = client.get(f"/children/{child_id}/timeline/data", base_url=BASE).get_json()
-    return next(i["id"] for i in data["items"] if i["label"] == summary)
+    return next(i["id"] for i in data["window"]["items"] if i["label"] == summary)
 
 
 def test_practitioner_annotates_and_the_agency_record_is_untouched(client, login, web_engine, amy):  # noqa: F811
@@ -36,7 +36,7 @@ def test_practitioner_annotates_and_the_agency_record_is_untouched(client, login
     assert before == after  # what the school recorded is never altered
     assert len(log) == 1 and log[0].actor == user.username
 
-    detail = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()["events"][str(event_id)]
+    detail = client.get(f"/children/{amy}/timeline/events/{event_id}", base_url=BASE).get_json()
     assert [n["kind"] for n in detail["annotations"]] == ["significance", "analysis", "impact"]
     assert detail["significant"] is True and detail["significantRecorded"] is False
     table = client.get(f"/children/{amy}/timeline/table", base_url=BASE).get_data(as_text=True)
@@ -63,10 +63,10 @@ def test_significance_filter_follows_the_latest_judgement(client, login, amy):  
     path = f"/children/{amy}/events/{event_id}"
     post_form(client, path, {"significance": "yes"})
     data = client.get(f"/children/{amy}/timeline/data?significance=significant", base_url=BASE).get_json()
-    assert [i["label"] for i in data["items"]] == ["Moved school"]
+    assert [i["label"] for i in data["window"]["items"]] == ["Moved school"]
     post_form(client, path, {"significance": "no"})
     data = client.get(f"/children/{amy}/timeline/data?significance=significant", base_url=BASE).get_json()
-    assert data["items"] == []
+    assert data["window"]["items"] == []
 
 
 def test_empty_annotation_and_missing_csrf_are_refused(client, login, web_engine, amy):  # noqa: F811

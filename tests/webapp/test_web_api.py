@@ -260,3 +260,27 @@ def test_annotations_travel_with_events_and_significance_follows_the_latest_judg
     assert [(n["author"], n["kind"], n["text"]) for n in e2["annotations"]] == [
         ("pat", "significance", "Injury unexplained")
     ]
+
+
+@pytest.mark.parametrize("params", [{}, {"agency": "Police"}, {"theme": "domestic_abuse"}, {"from": "2020-02-10"}])
+def test_page_two_is_the_next_slice_of_the_whole_chronology(client, login, web_engine, amy, params):
+    _team_a(web_engine)
+    login("practitioner", "Team A")
+    everything = _ids(client, amy, page_size=1000, **params)
+    first = _ids(client, amy, page_size=2, page=1, **params)
+    second = _ids(client, amy, page_size=2, page=2, **params)
+    assert first == everything[:2] and second == everything[2:4]
+    body = get(client, f"/api/v1/children/{amy}/chronology", page_size=2, page=2, **params).get_json()
+    assert body["total"] == len(everything) and body["pages"] == max(1, -(-len(everything) // 2))
+
+
+def test_a_month_precise_event_is_kept_by_a_from_date_inside_its_month(client, login, web_engine, amy):
+    month = dataclasses.replace(
+        event(child(la_id="LA1", name="Amy Jones", dob=dt.date(2015, 3, 14)), record_id="m1", agency="Police",
+              when=PartialDate(2020, 3, None)),
+    )
+    import_items(web_engine, [month], FileInfo("month.csv", "template"), actor="t")
+    _team_a(web_engine)
+    login("practitioner", "Team A")
+    assert "m1" in _ids(client, amy, **{"from": "2020-03-20", "to": "2020-03-25"})
+    assert "m1" not in _ids(client, amy, **{"from": "2020-04-01"})

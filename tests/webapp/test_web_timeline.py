@@ -17,6 +17,16 @@ def _log(web_engine) -> list:
         return list(conn.execute(select(AccessLog.__table__).order_by(AccessLog.id)))
 
 
+def _items(data: dict) -> list[dict]:
+    return data["window"]["items"]
+
+
+def _detail(client, child_id: int, event_id: int) -> dict:  # type: ignore[no-untyped-def]
+    response = client.get(f"/children/{child_id}/timeline/events/{event_id}", base_url=BASE)
+    assert response.status_code == 200
+    return response.get_json()
+
+
 def test_timeline_data_has_agency_lanes_with_services_nested(client, login, amy):  # noqa: F811
     login("practitioner", "Team A")
     data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
@@ -26,10 +36,11 @@ def test_timeline_data_has_agency_lanes_with_services_nested(client, login, amy)
         "service:Education: Elm High",
         "service:Education: Oak Lane Primary",
     ]
-    school = next(i for i in data["items"] if i["label"] == "Came in hungry")
+    school = next(i for i in data["window"]["items"] if i["label"] == "Came in hungry")
     assert school["group"] == "service:Education: Oak Lane Primary"
     assert school["age"] == "6y 9m"
-    detail = data["events"][str(school["id"])]
+    assert "events" not in data and not {"summary", "provenance", "attributes"} & set(school)  # short items
+    detail = _detail(client, amy, school["id"])
     assert detail["provenance"]["file"] == "police.csv" and detail["provenance"]["record"] == "s1"
 
 
@@ -37,7 +48,7 @@ def test_filters_are_shared_by_timeline_table_and_csv(client, login, amy):  # no
     login("practitioner", "Team A")
     query = "agency=Education&from=2022-01-01&to=2022-12-31"
     data = client.get(f"/children/{amy}/timeline/data?{query}", base_url=BASE).get_json()
-    assert [i["label"] for i in data["items"]] == ["Came in hungry"]
+    assert [i["label"] for i in _items(data)] == ["Came in hungry"]
     table = client.get(f"/children/{amy}/timeline/table?{query}", base_url=BASE).get_data(as_text=True)
     assert "Came in hungry" in table and "Moved school" not in table and "A&amp;E attendance" not in table
     assert "Showing 1 of 4 events" in table and (data["shown"], data["total"]) == (1, 4)
@@ -106,14 +117,14 @@ def test_theme_and_person_filters(client, login, web_engine, amy):  # noqa: F811
     import_items(web_engine, items, FileInfo("more.csv", "template"), actor="t")
     login("practitioner", "Team A")
     data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
-    themed = next(i for i in data["items"] if data["events"][str(i["id"])]["themes"])
-    theme = data["events"][str(themed["id"])]["themes"][0]
+    themes = {i["id"]: _detail(client, amy, i["id"])["themes"] for i in _items(data)}
+    theme = next(listed for listed in themes.values() if listed)[0]
     by_theme = client.get(f"/children/{amy}/timeline/data?theme={theme}", base_url=BASE).get_json()
-    assert 0 < len(by_theme["items"]) < len(data["items"])
-    assert all(theme in by_theme["events"][str(i["id"])]["themes"] for i in by_theme["items"])
+    assert 0 < len(_items(by_theme)) < len(_items(data))
+    assert all(theme in themes[i["id"]] for i in _items(by_theme))
     father = next(f for f in data["family"] if f["name"] == "Mark Jones")
     by_person = client.get(f"/children/{amy}/timeline/data?person={father['key']}", base_url=BASE).get_json()
-    assert [i["label"] for i in by_person["items"]] == ["Father arrested at home"]
+    assert [i["label"] for i in _items(by_person)] == ["Father arrested at home"]
     page = client.get(f"/children/{amy}/timeline?person={father['key']}", base_url=BASE).get_data(as_text=True)
     assert f'<option value="{father["key"]}" selected>Mark Jones (father)</option>' in page
 
@@ -139,13 +150,44 @@ def test_plans_are_background_bands_and_an_incident_cluster_is_labelled_with_its
     import_items(web_engine, items, FileInfo("more.csv", "template"), actor="t")
     login("practitioner", "Team A")
     data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
-    [plan] = data["plans"]
+    context = client.get(f"/children/{amy}/timeline/context", base_url=BASE).get_json()
+    [plan] = context["plans"]
     assert plan["kind"] == "cp" and plan["start"] == "2021-04-01" and plan["label"].startswith("Child protection plan 1")
-    clustered = [i for i in data["items"] if i.get("cluster")]  # only incidents reported more than once
+    clustered = [i for i in _items(data) if i.get("cluster")]  # only incidents reported more than once
     assert {i["label"] for i in clustered} >= {"Domestic incident OR-21-000123", "Operation Encompass notification (ref OR-21-000123)"}
     ours = [i for i in clustered if "OR-21-000123" in i["label"]]
     assert len(ours) == 2 and len({i["cluster"] for i in ours}) == 1 and all("app-cluster-" in i["className"] for i in ours)
     school = next(i for i in clustered if i["label"].startswith("Operation Encompass"))
-    [link] = [x for x in data["events"][str(school["id"])]["links"] if x["otherSummary"] == "Domestic incident OR-21-000123"]
+    [link] = [x for x in _detail(client, amy, school["id"])["links"] if x["otherSummary"] == "Domestic incident OR-21-000123"]
     assert link["reason"] and link["kind"]
-    assert data["harm"] and max(point["index"] for point in data["harm"]) > 0
+    assert context["harm"] and max(point["index"] for point in context["harm"]) > 0
+
+
+def test_event_detail_comes_on_demand_and_each_view_is_logged(client, login, web_engine, amy):  # noqa: F811
+    login("practitioner", "Team A")
+    [item, *_] = _items(client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json())
+    assert _detail(client, amy, item["id"])["summary"]
+    assert any(e.detail.startswith(f"event {item['id']} on the timeline") for e in _log(web_engine) if e.action == "view")
+    assert client.get(f"/children/{amy}/timeline/events/999999", base_url=BASE).status_code == 404
+
+
+def test_event_detail_is_refused_without_allocation_or_reason(client, login, web_engine, amy):  # noqa: F811
+    login("practitioner", "Team B")
+    with web_engine.connect() as conn:
+        from chronology.db.models import Event
+
+        event_id = conn.execute(select(Event.id)).scalars().first()
+    assert client.get(f"/children/{amy}/timeline/events/{event_id}", base_url=BASE).status_code == 403
+    assert client.get(f"/children/{amy}/timeline/context", base_url=BASE).status_code == 403
+    assert not [e for e in _log(web_engine) if e.action == "view"]
+
+
+def test_a_crowded_window_comes_as_counts_that_add_up_and_a_narrow_one_as_every_item(client, login, web_engine, amy, monkeypatch):  # noqa: F811
+    import web.timeline_payload as payload
+
+    monkeypatch.setattr(payload, "ITEM_LIMIT", 2)
+    login("practitioner", "Team A")
+    whole = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()["window"]
+    assert whole["items"] == [] and sum(c["count"] for c in whole["counts"]) == whole["events"] == 4
+    month = client.get(f"/children/{amy}/timeline/data?start=2022-01-01&end=2022-01-31", base_url=BASE).get_json()
+    assert [i["label"] for i in month["items"]] == ["Came in hungry"] and month["counts"] == []

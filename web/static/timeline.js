@@ -11,6 +11,7 @@
   }
   var detail = document.getElementById("event-detail");
   var eventBase = container.getAttribute("data-event-base");
+  var detailBase = container.getAttribute("data-detail-base");
   var timeline = null;
   var graph = null;
   var payload = null;
@@ -80,7 +81,10 @@
   }
 
   function showDetail(id) {
-    var event = payload && payload.events[String(id)];
+    fetchJson(detailBase + String(Number(id))).then(renderDetail, function () { renderDetail(null); });
+  }
+
+  function renderDetail(event) {
     detail.textContent = "";
     if (!event) {
       detail.appendChild(el("p", "This event is not in the current view.", "govuk-body"));
@@ -178,7 +182,7 @@
   }
 
   function select(id, focus) {
-    var item = payload.items.find(function (candidate) { return candidate.id === id; });
+    var item = payload.window.items.find(function (candidate) { return candidate.id === id; });
     var ids = item && item.cluster ? byCluster[item.cluster] : [id];
     timeline.setSelection(ids, focus ? { focus: true, animation: false } : undefined);
     showDetail(id);
@@ -204,6 +208,33 @@
     count.textContent = "Showing " + data.shown + " of " + data.total + " events" + (filters ? " (" + filters + ")" : "") + ".";
   }
 
+  function windowItems(view) {
+    return view.items.concat(view.counts.map(function (count) {
+      return { id: count.id, group: count.group, start: count.start, end: count.end, type: "range", label: count.count + " events: zoom in", className: "app-item app-count" };
+    }));
+  }
+
+  // As the user zooms or moves, ask for the visible window: items when few enough, else counts.
+  var asked = null;
+  function follow(items) {
+    timeline.on("rangechanged", function (properties) {
+      if (!properties.byUser) {
+        return;
+      }
+      clearTimeout(asked);
+      asked = setTimeout(function () {
+        var url = new URL(container.getAttribute("data-url"), window.location.href);
+        url.searchParams.set("start", properties.start.toISOString().slice(0, 10));
+        url.searchParams.set("end", properties.end.toISOString().slice(0, 10));
+        fetchJson(url.toString()).then(function (view) {
+          payload.window = view;
+          items.remove(items.getIds({ filter: function (item) { return !item.isPlan; } }));
+          items.add(windowItems(view));
+        });
+      }, 250);
+    });
+  }
+
   function draw(data) {
     payload = data;
     showCount(data);
@@ -213,12 +244,13 @@
       undated.textContent = data.undated + " events have no usable date: they are in the table view only.";
       undated.hidden = false;
     }
-    if (!data.items.length) {
+    var shown = windowItems(data.window);
+    if (!shown.length) {
       container.appendChild(el("p", "No dated events match these filters.", "govuk-body"));
       container.setAttribute("data-state", "empty");
       return;
     }
-    data.items.forEach(function (item) {
+    data.window.items.forEach(function (item) {
       if (item.cluster) {
         (byCluster[item.cluster] = byCluster[item.cluster] || []).push(item.id);
       }
@@ -226,13 +258,13 @@
     var groups = new vis.DataSet(data.groups.map(function (group) {
       return Object.assign({ content: "" }, group);
     }));
-    var items = new vis.DataSet(data.items.concat(bands(data.plans)));
-    var times = data.items.map(function (item) { return Date.parse(item.start); });
-    var first = Math.min.apply(null, times);
-    var last = Math.max.apply(null, times);
+    var items = new vis.DataSet(shown);
+    var first = Date.parse(data.extent.start);
+    var last = Date.parse(data.extent.end);
     var pad = Math.max((last - first) * 0.03, 7 * 864e5);
     var options = {
       template: itemContent,
+      type: "point",
       groupTemplate: groupContent,
       stack: true,
       orientation: { axis: "top" },
@@ -250,6 +282,7 @@
       margin: { item: { horizontal: 2, vertical: 4 } },
     };
     timeline = new vis.Timeline(container, items, groups, options);
+    follow(items);
     timeline.on("select", function (properties) {
       var id = properties.items[0];
       if (typeof id === "number") {
@@ -258,13 +291,16 @@
       }
     });
     var linked = /^#event-(\d+)$/.exec(window.location.hash);
-    if (linked && data.events[linked[1]]) {
+    if (linked) {
       select(Number(linked[1]), true);
     }
     timeline.once("changed", function () {
       container.setAttribute("data-state", "drawn");
     });
-    drawHarm(data.harm, options.start, options.end, options.min, options.max);
+    fetchJson(container.getAttribute("data-context-url")).then(function (context) {
+      items.add(bands(context.plans));
+      drawHarm(context.harm, options.start, options.end, options.min, options.max);
+    });
   }
 
   function drawHarm(points, start, end, min, max) {
@@ -312,13 +348,16 @@
     }
   }
 
-  fetch(container.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then(function (response) {
+  function fetchJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
       if (!response.ok) {
         throw new Error("the server answered " + response.status);
       }
       return response.json();
-    })
+    });
+  }
+
+  fetchJson(container.getAttribute("data-url"))
     .then(draw)
     .catch(function (error) {
       container.textContent = "";
