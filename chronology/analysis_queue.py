@@ -11,10 +11,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from chronology.db.chunks import chunks
 from chronology.db.models import AnalysisQueue, utcnow
 
 queue_t = AnalysisQueue.__table__
-CHUNK = 2_000
 
 
 def queue_persons(conn: Connection, person_ids: Iterable[int | None], why: str) -> int:
@@ -24,17 +24,15 @@ def queue_persons(conn: Connection, person_ids: Iterable[int | None], why: str) 
     if not wanted:
         return 0
     held: set[int] = set()
-    for start in range(0, len(wanted), CHUNK):
-        part = wanted[start : start + CHUNK]
+    for part in chunks(wanted):
         query = select(queue_t.c.person_id).where(queue_t.c.person_id.in_(part))
         held.update(int(p) for p in conn.execute(query).scalars())
     now = utcnow()
     new = [{"person_id": p, "queued_at": now, "why": why[:200]} for p in wanted if p not in held]
-    for start in range(0, len(new), CHUNK):
-        conn.execute(insert(queue_t), new[start : start + CHUNK])
+    for part in chunks(new):
+        conn.execute(insert(queue_t), list(part))
     again = sorted(held)  # queued again while waiting: a refresh that began before now must keep them
-    for start in range(0, len(again), CHUNK):
-        part = again[start : start + CHUNK]
+    for part in chunks(again):
         conn.execute(update(queue_t).where(queue_t.c.person_id.in_(part)).values(queued_at=now))
     return len(new)
 

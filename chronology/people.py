@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, or_, select, text, update
 
 from chronology.analysis_queue import queue_persons
+from chronology.db.chunks import chunks
 from chronology.db.models import MatchSuggestion, Person, PersonIdentifier, PersonMerge, utcnow
 from chronology.events import Identifier, IdentifierKind, PersonRef
 from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
@@ -92,9 +93,6 @@ def root_of(conn: Connection, person_id: int) -> int:
         current = parent
 
 
-ROOTS_CHUNK = 2_000  # ids per IN (...) list, well under SQLite's and PostgreSQL's parameter limits
-
-
 def roots_of(conn: Connection, person_ids: Iterable[int]) -> dict[int, int]:
     """Each person's group root, with one query per level of the merge tree rather than per person."""
     parent: dict[int, int | None] = {}
@@ -103,11 +101,9 @@ def roots_of(conn: Connection, person_ids: Iterable[int]) -> dict[int, int]:
         asked = sorted(pending)
         rows = [
             row
-            for start in range(0, len(asked), ROOTS_CHUNK)
+            for part in chunks(asked)
             for row in conn.execute(
-                select(persons_t.c.id, persons_t.c.merged_into_id).where(
-                    persons_t.c.id.in_(asked[start : start + ROOTS_CHUNK])
-                )
+                select(persons_t.c.id, persons_t.c.merged_into_id).where(persons_t.c.id.in_(part))
             )
         ]
         found = {int(i): (int(m) if m is not None else None) for i, m in rows}

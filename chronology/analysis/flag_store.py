@@ -23,11 +23,11 @@ from chronology.analysis.harm import reference_date
 from chronology.analysis.incidents import group_incidents
 from chronology.analysis.pattern_settings import PatternSettings, load_pattern_settings
 from chronology.analysis.patterns import find_flags
+from chronology.db.chunks import chunks
 from chronology.db.models import AuditFlag, AuditSnapshot, utcnow
 
 snapshots_t = AuditSnapshot.__table__
 flags_t = AuditFlag.__table__
-CHUNK = 2_000
 
 # Facts a cohort's "main concern" reads (chronology/analysis/concern.py sources).
 CONCERN_EVENT_TYPES = frozenset({"assessment", "referral"})
@@ -190,8 +190,7 @@ def forget_others(conn: Connection, keep: set[int]) -> int:
 
 def forget_snapshots(conn: Connection, child_ids: list[int]) -> int:
     """Drop these children's snapshots and flags."""
-    for start in range(0, len(child_ids), CHUNK):
-        part = child_ids[start : start + CHUNK]
+    for part in chunks(child_ids):
         conn.execute(delete(flags_t).where(flags_t.c.child_id.in_(part)))
         conn.execute(delete(snapshots_t).where(snapshots_t.c.child_id.in_(part)))
     return len(child_ids)

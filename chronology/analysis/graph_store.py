@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from chronology.analysis.facts import ChildFacts, Link
 from chronology.analysis.links import LinkGraph, settings
+from chronology.db.chunks import chunks as _chunks
 from chronology.db.models import Event, EventGroup, EventLink, LinkRun, utcnow
 
 runs_t = LinkRun.__table__
 links_t = EventLink.__table__
 groups_t = EventGroup.__table__
 events_t = Event.__table__
-CHUNK = 2_000  # ids per IN (...) list, well under SQLite's parameter limit
 
 
 # Bumped when what the graph is built from changes shape, so every stored graph is rebuilt once.
@@ -42,11 +42,6 @@ def fingerprint(child: ChildFacts) -> str:
             f"{fact.encounter}|{sorted(fact.themes)}|{sorted(fact.labels)}|{fact.categories}\n".encode()
         )
     return digest.hexdigest()
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 def stored_graph(conn: Connection, child: ChildFacts) -> LinkGraph | None:

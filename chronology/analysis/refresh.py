@@ -23,6 +23,7 @@ from chronology.analysis.graph_store import forget_graphs, save_graph, stored_gr
 from chronology.analysis.links import build_links
 from chronology.analysis.load import load_child_facts
 from chronology.analysis.pattern_settings import PatternSettings, load_pattern_settings
+from chronology.db.chunks import chunks
 from chronology.db.models import AnalysisQueue, AuditSnapshot, LinkRun, Person, Relationship
 from chronology.people import group_members, roots_of
 
@@ -31,7 +32,6 @@ persons_t = Person.__table__
 relationships_t = Relationship.__table__
 runs_t = LinkRun.__table__
 snapshots_t = AuditSnapshot.__table__
-CHUNK = 2_000
 
 
 @dataclass(slots=True)
@@ -50,8 +50,8 @@ class RefreshTally:
 def _in_chunks(conn: Connection, column, ids: list[int], *selected) -> list:  # type: ignore[no-untyped-def]
     """Rows of ``select(*selected)`` where ``column`` is one of ``ids``, asked in chunks."""
     rows: list = []
-    for start in range(0, len(ids), CHUNK):
-        rows.extend(conn.execute(select(*selected).where(column.in_(ids[start : start + CHUNK]))))
+    for part in chunks(ids):
+        rows.extend(conn.execute(select(*selected).where(column.in_(part))))
     return rows
 
 
@@ -125,12 +125,8 @@ def refresh_queued(engine: Engine, *, progress: Callable[[int, int], None] | Non
         if progress is not None:
             progress(done, len(ordered))
     with engine.begin() as conn:  # what was queued again since the refresh began stays for the next
-        for start in range(0, len(queued), CHUNK):
-            conn.execute(
-                delete(queue_t).where(
-                    queue_t.c.person_id.in_(queued[start : start + CHUNK]), queue_t.c.queued_at <= read_at
-                )
-            )
+        for part in chunks(queued):
+            conn.execute(delete(queue_t).where(queue_t.c.person_id.in_(part), queue_t.c.queued_at <= read_at))
     tally.seconds = time.perf_counter() - started
     return tally
 
