@@ -5,6 +5,7 @@ access-log entry; the timeline, table and CSV share one filter so they always sh
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from chronology.record import ChildRecord, Entry, EntryQuery, load_child, load_e
 from chronology.settings import PROJECT_ROOT
 from chronology.users import TEAM_ROLES
 from exporters.chronology_csv import write_chronology
+from exporters.chronology_docx import DocumentContext, write_chronology_docx
+from exporters.pseudonymise import Pseudonymiser
 from web import access
 from web.auth import current_user
 from web.db import engine
@@ -267,6 +270,57 @@ def export_csv(person_id: int) -> Any:
         buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="chronology-{safe}.csv"'},
+    )
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.route("/children/<int:person_id>/timeline.docx")
+def export_docx(person_id: int) -> Any:
+    """A Word document of exactly what the filters show, for a conference or a review panel;
+    ``pseudonymise=1`` replaces names and identifiers with glossary labels. Logged as an export."""
+    pseudonymise = request.args.get("pseudonymise") == "1"
+    with engine().begin() as conn:
+        decision = _open(conn, person_id)
+        if not decision.allowed:
+            return _refused(person_id)
+        chronology = _chronology(conn, decision)
+        facts = load_child_facts(conn, decision.person_id)
+        kind = "pseudonymised Word document" if pseudonymise else "Word document"
+        access.log_view(
+            conn,
+            current_user(),
+            decision,
+            f"chronology {kind}, {len(chronology.shown)} events ({chronology.filters.describe()})",
+            action="export",
+        )
+    clusters = ClusterLabels.of([cluster_of(e, facts) for e in chronology.record.entries])
+    incidents = {
+        e.id: clusters.names[c] for e in chronology.shown if (c := cluster_of(e, facts)) in clusters.names
+    }
+    significant = {e.id: is_significant(e, chronology.notes.get(e.id, [])) for e in chronology.shown}
+    pseudonymiser = Pseudonymiser.for_record(chronology.record, chronology.shown) if pseudonymise else None
+    context = DocumentContext(chronology.filters.describe(), current_user().username, dt.datetime.now())
+    buffer = io.BytesIO()
+    write_chronology_docx(
+        buffer,
+        chronology.record,
+        chronology.shown,
+        chronology.notes,
+        context,
+        significant=significant,
+        incidents=incidents,
+        pseudonymiser=pseudonymiser,
+    )
+    if pseudonymiser:
+        name = "pseudonymised"
+    else:
+        name = "".join(ch for ch in (chronology.record.name or "child").replace(" ", "-") if ch.isalnum() or ch == "-")
+    return Response(
+        buffer.getvalue(),
+        mimetype=DOCX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="chronology-{name[:60] or "child"}.docx"'},
     )
 
 

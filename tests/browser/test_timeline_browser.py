@@ -123,3 +123,24 @@ def test_other_team_is_refused_until_a_reason_is_given_and_the_reason_is_logged(
     assert [e.action for e in log if e.action == "break-glass"] == ["break-glass"]
     assert all(e.reason == reason for e in log if e.action == "view")
     assert any(e.detail.startswith("timeline data") for e in log)
+
+
+def test_conference_document_from_the_table_with_and_without_names(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    """The Word documents hold the rows the filtered table shows; the pseudonymised one not the name."""
+    from docx import Document
+
+    sign_in(page, world.users["practitioner"])
+    page.goto(f"/children/{world.featured}/timeline/table?agency=Health")
+    page.wait_for_selector("#chronology-table")
+    shown = page.locator("#chronology-table tbody tr").count()
+    for link, named in (("#export-docx", True), ("#export-docx-pseudonymised", False)):
+        with page.expect_download() as download:
+            page.click(link)
+        document = Document(download.value.path())
+        events = document.tables[-1].rows[1:]
+        assert len(events) == shown and {top_agency(row.cells[2].text) for row in events} == {"Health"}
+        text = "\n".join(p.text for p in document.paragraphs) + "".join(
+            cell.text for table in document.tables for row in table.rows for cell in row.cells
+        )
+        surname = world.featured_name.split()[-1]
+        assert (surname in text) is named
