@@ -716,6 +716,24 @@ def reject_suggestion(conn: Connection, suggestion_id: int, actor: str) -> None:
     queue_persons(conn, (row.person_a_id, row.person_b_id), f"suggestion {suggestion_id} rejected")
 
 
+def reopen_suggestion(conn: Connection, suggestion_id: int, actor: str) -> None:
+    """Undo a rejection made by mistake: the pair waits for a decision again. A rejection written by
+    undoing a merge is not reopened here (that join was wrong: it is decided by undoing it)."""
+    row = conn.execute(select(suggestions_t).where(suggestions_t.c.id == suggestion_id)).first()
+    if row is None:
+        raise IdentityError(f"there is no suggestion {suggestion_id}")
+    if row.status != "rejected":
+        raise IdentityError(f"suggestion {suggestion_id} is {row.status}, not rejected: there is nothing to reopen")
+    if row.reason.startswith("merge ") and " undone: " in row.reason:
+        raise IdentityError(f"suggestion {suggestion_id} records an undone merge and cannot be reopened")
+    conn.execute(
+        update(suggestions_t)
+        .where(suggestions_t.c.id == suggestion_id)
+        .values(status="pending", decided_by=None, decided_at=None)
+    )
+    queue_persons(conn, (row.person_a_id, row.person_b_id), f"suggestion {suggestion_id} reopened by {actor}")
+
+
 def _pending(conn: Connection, suggestion_id: int):  # type: ignore[no-untyped-def]
     row = conn.execute(select(suggestions_t).where(suggestions_t.c.id == suggestion_id)).first()
     if row is None:

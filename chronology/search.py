@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, func, or_, select, text
 
 from chronology.dates import DateParseError, parse_date
+from chronology.db.chunks import chunks
 from chronology.db.models import Event, MatchSuggestion, Person, PersonIdentifier
 from chronology.events import IdentifierKind, PartialDate, Precision
 from chronology.identifiers import normalise_nhs_number, normalise_upn
-from chronology.people import name_key
+from chronology.people import name_key, roots_of
 from chronology.plan_status import CurrentPlan, current_plans
 from chronology.record import age_at
 
@@ -44,6 +46,9 @@ class ChildHit:
     agencies: list[str] = field(default_factory=list)
     plan: CurrentPlan | None = None
     pending_suggestions: int = 0  # possible matches with other records, waiting for a person's decision
+    # Other records a pending suggestion says may be this child (health or school fragments not yet
+    # joined): shown under this result, so opening it does not silently miss their history.
+    possible_same: list[ChildHit] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -76,12 +81,47 @@ def search_children(
     person_ids = _matching_people(conn, dob, words, max_matches + 1)
     roots = _roots(conn, person_ids)
     too_many = len(person_ids) > max_matches
-    ordered = _order_by_name(conn, roots)
-    total = len(ordered)
+    results = _possible_children(conn, _order_by_name(conn, roots))
+    total = len(results)
     page = max(1, page)
-    shown = ordered[(page - 1) * page_size : page * page_size]
-    hits = _fill(conn, shown, today or dt.date.today())
-    return SearchResult(query, hits, total, page, page_size, too_many)
+    shown = results[(page - 1) * page_size : page * page_size]
+    filled = {hit.person_id: hit for hit in _fill(conn, [r for group in shown for r in group], today or dt.date.today())}
+    return SearchResult(query, [_lead(group, filled) for group in shown], total, page, page_size, too_many)
+
+
+def _possible_children(conn: Connection, ordered: list[int]) -> list[list[int]]:
+    """The matching records grouped by pending suggestions into possible children, in name order of
+    each group's first match; a record linked to a match but not itself matching joins that group."""
+    links = possible_same(conn, ordered)
+    group_of: dict[int, int] = {}
+    groups: list[list[int]] = []
+    for root in ordered:
+        if root in group_of:
+            continue
+        index = len(groups)
+        group, todo = [], [root]
+        while todo:
+            current = todo.pop()
+            if current in group_of:
+                continue
+            group_of[current] = index
+            group.append(current)
+            todo += [other for other in links.get(current, ()) if other not in group_of]
+        groups.append(group)
+    return groups
+
+
+def _lead(group: list[int], filled: dict[int, ChildHit]) -> ChildHit:
+    """One result for a possible child: the record most agencies know leads, the others under it."""
+    hits = [filled[root] for root in group if root in filled]
+    lead = max(hits, key=lambda hit: (len(hit.agencies), -hit.person_id))
+    lead.possible_same = [hit for hit in hits if hit is not lead]
+    return lead
+
+
+def child_hits(conn: Connection, roots: list[int], today: dt.date | None = None) -> list[ChildHit]:
+    """Search's description of each record (name, date of birth, identifiers, plan, agencies)."""
+    return _fill(conn, roots, today or dt.date.today())
 
 
 def _split_query(query: str) -> tuple[dt.date | None, list[str]]:
@@ -269,3 +309,36 @@ def list_children(
         ).scalars()
     )
     return SearchResult("", _fill(conn, roots, today or dt.date.today()), int(total), page, page_size)
+
+
+def possible_same(conn: Connection, roots: Iterable[int]) -> dict[int, set[int]]:
+    """For each of ``roots``, the other records (roots) a pending suggestion says may be the same child."""
+    wanted = set(roots)
+    if not wanted:
+        return {}
+    members = groups_of(conn, sorted(wanted))
+    owner = {member: root for root, listed in members.items() for member in listed}
+    pairs = []
+    for part in chunks(sorted(owner)):
+        pairs += conn.execute(
+            select(suggestions_t.c.person_a_id, suggestions_t.c.person_b_id).where(
+                suggestions_t.c.status == "pending",
+                or_(suggestions_t.c.person_a_id.in_(part), suggestions_t.c.person_b_id.in_(part)),
+            )
+        ).all()
+    roots = roots_of(conn, {p for pair in pairs for p in pair})
+    linked: dict[int, set[int]] = defaultdict(set)
+    for a, b in pairs:
+        root_a, root_b = roots.get(a, a), roots.get(b, b)
+        if root_a == root_b:
+            continue
+        for here, there in ((root_a, root_b), (root_b, root_a)):
+            if here in wanted:
+                linked[here].add(there)
+    return dict(linked)
+
+
+def _members(conn: Connection, roots: set[int]) -> dict[int, list[int]]:
+    from chronology.search import groups_of
+
+    return groups_of(conn, sorted(roots))

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import Connection, select
 
 from chronology.db.models import Person
-from chronology.people import IdentityError, list_suggestions, root_of
+from chronology.people import IdentityError, root_of
 from chronology.plan_status import current_plans
 from chronology.record import events_by_agency, load_child, log_access
 from chronology.search import SearchResult, groups_of, search_children
+from chronology.suggestion_groups import pending_groups, recent_decisions, sources_of
 from chronology.users import Role
 from services import identity
 from web import access
 from web.auth import current_user, roles_required
 from web.db import engine
-from web.forms import EmptyForm, ReasonForm
-from web.suggestions import suggestion_details
+from web.forms import EmptyForm, ReasonForm, UndoForm
+from web.suggestion_review import GROUPS_PER_PAGE, ReviewQuery
 
 bp = Blueprint("children", __name__)
 
@@ -116,18 +118,63 @@ def _same_site(target: str | None) -> str | None:
 @bp.route("/identity/suggestions")
 @roles_required(*IDENTITY_DECIDERS)
 def suggestions() -> Any:
+    """Pending suggestions as candidate groups (one possible child's records together), filterable."""
+    query = ReviewQuery.from_args(request.args)
     with engine().connect() as conn:
-        pending = list_suggestions(conn, "pending")
-        details = suggestion_details(conn, pending[:100])
+        groups = pending_groups(conn)
+        decisions = recent_decisions(conn)
+    shown = query.apply(groups)
+    pages = max(1, -(-len(shown) // GROUPS_PER_PAGE))
+    page = min(query.page, pages)
     return render_template(
-        "children/suggestions.html", details=details, total=len(pending), form=EmptyForm()
-    )
+        "children/suggestions.html",
+        groups=shown[(page - 1) * GROUPS_PER_PAGE : page * GROUPS_PER_PAGE],
+        total_groups=len(groups),
+        total_suggestions=sum(len(g.suggestions) for g in groups),
+        shown_groups=len(shown),
+        sources=sources_of(groups),
+        query=query,
+        page=page,
+        pages=pages,
+        decisions=decisions,
+        form=EmptyForm(),
+    ), (400 if query.errors else 200)
+
+
+@bp.route("/identity/suggestions/decide", methods=["POST"])
+@roles_required(*IDENTITY_DECIDERS)
+def decide_suggestions() -> Any:
+    """Confirm or reject every ticked suggestion at once; each can still be undone on its own."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    decision = request.form.get("decision", "")
+    ids = [int(v) for v in request.form.getlist("suggestion") if v.isdigit()]
+    whole = re.fullmatch(r"(confirm|reject)-group-(\d+)", decision)
+    if whole:  # a group's own button: every suggestion the group holds now, not as the page showed it
+        decision, anchor = whole.group(1), int(whole.group(2))
+        with engine().connect() as conn:
+            ids = [s.id for g in pending_groups(conn) if g.anchor == anchor for s in g.suggestions]
+    back = _same_site(request.form.get("back")) or url_for("children.suggestions")
+    if decision not in ("confirm", "reject") or not ids:
+        flash("Tick at least one suggestion, then choose confirm or reject", "error")
+        return redirect(back)
+    outcome = identity.decide_many(engine(), ids, decision, current_user().username)
+    if outcome.decided:
+        done = "confirmed: each pair is now one child" if decision == "confirm" else "rejected: the records stay apart"
+        flash(f"{len(outcome.decided)} {'suggestion' if len(outcome.decided) == 1 else 'suggestions'} {done}. "
+              "Each can be undone under Decided recently.")
+    if outcome.already_joined:
+        flash(f"{len(outcome.already_joined)} more already joined by these decisions: nothing else to do for them")
+    for _, message in outcome.refused:
+        flash(message, "error")
+    return redirect(back)
 
 
 @bp.route("/identity/suggestions/<int:suggestion_id>/<decision>", methods=["POST"])
 @roles_required(*IDENTITY_DECIDERS)
 def decide_suggestion(suggestion_id: int, decision: str) -> Any:
-    if decision not in ("confirm", "reject"):
+    if decision not in ("confirm", "reject", "reopen"):
         abort(404)
     form = EmptyForm()
     if not form.validate_on_submit():
@@ -137,9 +184,29 @@ def decide_suggestion(suggestion_id: int, decision: str) -> Any:
         if decision == "confirm":
             merge_id, _ = identity.confirm(engine(), suggestion_id, actor)
             flash(f"Suggestion {suggestion_id} confirmed: the records are now one child (merge {merge_id})")
-        else:
+        elif decision == "reject":
             identity.reject(engine(), suggestion_id, actor)
             flash(f"Suggestion {suggestion_id} rejected: the records stay apart")
+        else:
+            identity.reopen(engine(), suggestion_id, actor)
+            flash(f"Suggestion {suggestion_id} reopened: it waits for a decision again")
+    except IdentityError as exc:
+        flash(str(exc), "error")
+    return redirect(_same_site(request.form.get("back")) or url_for("children.suggestions"))
+
+
+@bp.route("/identity/merges/<int:merge_id>/undo", methods=["POST"])
+@roles_required(*IDENTITY_DECIDERS)
+def undo_merge(merge_id: int) -> Any:
+    """Separate a wrongly confirmed join, with the reason kept (as `chronology people undo`)."""
+    form = UndoForm()
+    if not form.validate_on_submit():
+        for message in form.reason.errors or ["The form had expired: reload the page and try again"]:
+            flash(f"Merge {merge_id} was not undone: {message}", "error")
+        return redirect(url_for("children.suggestions"))
+    try:
+        identity.undo(engine(), merge_id, current_user().username, (form.reason.data or "").strip())
+        flash(f"Merge {merge_id} undone: the records are apart again and will not be suggested again")
     except IdentityError as exc:
         flash(str(exc), "error")
     return redirect(url_for("children.suggestions"))

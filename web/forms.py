@@ -29,6 +29,18 @@ class EmptyForm(FlaskForm):
     """A button only (sign out, confirm, reject): the CSRF token is what it carries."""
 
 
+class UndoForm(FlaskForm):
+    """Undoing a join: the reason is kept with the merge, as on the command line."""
+
+    reason = TextAreaField(
+        "Why are these different children?",
+        validators=[
+            DataRequired("Say why the records are different children"),
+            Length(min=10, max=1000, message="Give a reason of at least 10 characters"),
+        ],
+    )
+
+
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
         "Why do you need to open this record?",

@@ -62,14 +62,17 @@ def test_search_shows_waiting_matches_to_those_who_decide_them(client, login, we
     _two_records_of_one_child(web_engine)
     login("data_officer")
     page = client.get("/children", query_string={"q": "sam cole"}, base_url=BASE).get_data(as_text=True)
-    assert page.count("1 possible match to review") == 2  # both records of Sam are listed, each with it
+    # One result for the possible child: the social-care record leads, the school's record under it.
+    assert "1 child found" in page and page.count("Possible same child") == 1
+    assert "2 records to review" in page and page.count("Sam Cole") == 2
     practitioner = app.test_client()
     make_user("pat", "practitioner", "Team A")
     from tests.webapp.conftest import sign_in
 
     sign_in(practitioner, "pat")
     page = practitioner.get("/children", query_string={"q": "sam cole"}, base_url=BASE).get_data(as_text=True)
-    assert "Sam Cole" in page and "possible match" not in page
+    assert "Sam Cole" in page and "Possible same child" in page and "records to review" not in page
+    assert "not in this record until a data officer joins them" in page
 
 
 def test_data_officer_rejects_a_suggestion(client, login, web_engine):
