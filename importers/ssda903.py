@@ -66,6 +66,7 @@ from importers.tabular import (
     TableRow,
     estimate_rows,
     open_table,
+    peek_rows,
 )
 
 SOURCE_SYSTEM = "ssda903"
@@ -107,6 +108,18 @@ HEADER = Kind(
     ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
 )
 KINDS = (EPISODES, MISSING, REVIEWS, HEADER)  # most specific first: Header's columns are the commonest
+# The other tables of the DfE SSDA903 return, by columns only they have: recognised so that a refusal
+# names the table instead of calling the file "not an SSDA903 file".
+UNREAD_TABLES = (
+    ("OC2 (outcomes of children looked after for 12 months: health, offending, substance misuse)",
+     ("SDQ_SCORE", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "SUBSTANCE_MISUSE")),
+    ("OC3 (care leavers: in touch, activity, accommodation)", ("IN_TOUCH", "ACTIV", "ACCOM")),
+    ("AD1 (adoptions)", ("DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR")),
+    ("PlacedAdoption (children placed for adoption)", ("DATE_PLACED", "DATE_PLACED_CEASED")),
+    ("PrevPerm (previous permanence)", ("PREV_PERM", "LA_PERM", "DATE_PERM")),
+    ("UASC (unaccompanied asylum-seeking children)", ("DUC",)),
+    ("SWEpisodes (social worker episodes)", ("SW_ID", "SW_DECOM")),
+)  # fmt: skip
 
 
 def _key(column: str) -> str:
@@ -125,6 +138,27 @@ def kind_of(cells: Sequence[str]) -> Kind | None:
 
 def is_903_header(cells: Sequence[str]) -> bool:
     return kind_of(cells) is not None
+
+
+def unread_table_of(cells: Sequence[str]) -> str | None:
+    """The SSDA903 table this tool does not read that a header row with CHILD is, or None."""
+    present = {cell.replace("\ufeff", "").strip().lower() for cell in cells}
+    if "child" not in present:
+        return None
+    for title, columns in UNREAD_TABLES:
+        if any(_key(column) in present for column in columns):
+            return title
+    return None
+
+
+READ_TABLES = "Header, Episodes, Missing and Reviews"
+
+
+def unread_table_message(file_name: str, title: str) -> str:
+    return (
+        f"{file_name} is the SSDA903 {title} table, which this tool does not read: of the 903 return it "
+        f"reads the {READ_TABLES} tables (import those files; this one adds nothing to a chronology yet)"
+    )
 
 
 def _ends_care(rec: str) -> bool:
@@ -638,6 +672,16 @@ class SSDA903Importer(Importer):
     def estimate_rows(self, path: Path) -> int | None:
         return estimate_rows(path)
 
+    @classmethod
+    def refusal(cls, path: Path) -> str | None:
+        """A CSV that is one of the 903 tables not read (OC2, OC3, AD1, ...): which one, and which are."""
+        if path.suffix.lower() not in CSV_SUFFIXES or not path.is_file():
+            return None
+        for row in peek_rows(path):
+            if title := unread_table_of(row):
+                return unread_table_message(path.name, title)
+        return None
+
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
         if path.suffix.lower() not in CSV_SUFFIXES:
             raise ImportFileError(f"{path.name} is not a CSV file: the SSDA903 files are read as CSV")
@@ -649,6 +693,8 @@ class SSDA903Importer(Importer):
 
 
 def _not_903_message(table: Table) -> str:
+    if title := unread_table_of(table.header_names):
+        return unread_table_message(table.file_name, title)
     found = ", ".join(f"'{name}'" for name in table.header_names) or "no columns"
     needs = "; ".join(f"{kind.title}: {', '.join(kind.required)}" for kind in KINDS)
     return (

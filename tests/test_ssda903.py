@@ -358,8 +358,11 @@ def test_other_files_are_not_claimed_and_are_refused_clearly(tmp_path: Path) -> 
     assert not SSDA903Importer.can_read(template)
     assert not SSDA903Importer.can_read(uasc)
     assert not SSDA903Importer.can_read(tmp_path / "absent.csv")
-    with pytest.raises(ImportFileError, match=r"uasc\.csv is not an SSDA903 file: header row 1 has 'CHILD'"):
+    with pytest.raises(ImportFileError, match=r"uasc\.csv is the SSDA903 UASC .* which this tool does not read"):
         read(uasc)
+    other = write(tmp_path, "other.csv", "CHILD,NAME\n1,x\n")
+    with pytest.raises(ImportFileError, match=r"other\.csv is not an SSDA903 file: header row 1 has 'CHILD'"):
+        read(other)
     with pytest.raises(ImportFileError, match="empty"):
         read(write(tmp_path, "empty.csv", ""))
     big = write(tmp_path, "big.csv", EPISODE_HEADER + "\n" + "P1,01/04/2020,S,C2,N1,U4,PR1,,,,,,\n" * 50)
