@@ -324,6 +324,9 @@ class Coverage:
     start: dt.date
     end: dt.date
     basis: str  # how it is known, e.g. "CIN census reference year 2021-22"
+    # records open in the period may have started before it (a census lists open cases with their
+    # referral dates): events dated before ``start`` are expected, not a contradiction of the period
+    open_before: bool = False
 
 
 @dataclass(frozen=True, slots=True)

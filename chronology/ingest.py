@@ -8,6 +8,7 @@ row with its reason, and the report's counts add up. Any error rolls the whole f
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,6 +16,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from chronology.analysis_queue import queue_persons
+from chronology.coverage_check import Declared, check_coverage
 from chronology.db.models import Event, ImportBatch, ImportIssue, Relationship, utcnow
 from chronology.events import (
     CanonicalEvent,
@@ -130,6 +132,7 @@ class FileInfo:
     size: int | None = None
     covers_from: dt.date | None = None
     covers_to: dt.date | None = None
+    today: dt.date | None = None  # "now" for the data-held checks (None: today)
 
 
 class _Loader:
@@ -148,6 +151,8 @@ class _Loader:
         self.coverage: tuple[dt.date, dt.date] | None = None
         self.coverage_agency: str | None = None
         self.coverage_basis: str | None = None
+        self.coverage_open_before = False
+        self.days: dict[str, Counter[dt.date]] = {}  # agency -> dated events per day, to check coverage
 
     def add(self, item: ImportItem) -> None:
         if isinstance(item, CanonicalEvent):
@@ -187,6 +192,25 @@ class _Loader:
         self.coverage = (min(start, item.start), max(end, item.end))
         self.coverage_agency = self.coverage_agency or item.agency
         self.coverage_basis = self.coverage_basis or item.basis
+        self.coverage_open_before = self.coverage_open_before or item.open_before
+
+    def _note_day(self, event: CanonicalEvent) -> None:
+        if event.date is not None:
+            self.days.setdefault(event.agency, Counter())[event.date.earliest()] += 1
+
+    def days_of(self, agency: str | None) -> Counter[dt.date]:
+        """The file's dated events per day: the agency's when named, else every agency's."""
+        if agency is not None:
+            return self.days.get(agency, Counter())
+        total: Counter[dt.date] = Counter()
+        for days in self.days.values():
+            total.update(days)
+        return total
+
+    def warn_file(self, message: str) -> None:
+        """A warning about the file as a whole (its data-held period)."""
+        self.report.warnings += 1
+        self._issue("warning", None, None, None, message, None, "data held")
 
     def _issue(
         self,
@@ -218,6 +242,7 @@ class _Loader:
         if key in self.events:
             self.report.duplicates_skipped += 1
             return
+        self._note_day(event)
         system = event.provenance.source_system
         subject_id = self.people.resolve(event.subject, system)
         persons = []
@@ -464,8 +489,7 @@ def import_items(
             loader.flush()
             if progress is not None:
                 progress(seen % BATCH_SIZE)
-            if loader.coverage and info.covers_from is None:
-                _record_coverage(conn, batch_id, loader)
+            _check_coverage(conn, batch_id, loader, info)
             report.new_people = loader.people.new_persons
             report.merges = loader.people.merges
             people = loader.people
@@ -534,12 +558,33 @@ def _finish_batch(conn: Connection, batch_id: int, report: ImportReport) -> None
     )
 
 
-def _record_coverage(conn: Connection, batch_id: int, loader: _Loader) -> None:
-    assert loader.coverage is not None
+def _check_coverage(conn: Connection, batch_id: int, loader: _Loader, info: FileInfo) -> None:
+    """Check the period the file (or the person, with --covers) says it covers against the file's
+    events, warn where they disagree, and record the period that is true."""
+    if info.covers_from is not None and info.covers_to is not None:
+        declared = Declared(
+            info.covers_from, info.covers_to, "as the person importing it said", given_by_user=True
+        )
+        days = loader.days_of(None)
+    elif loader.coverage is not None:
+        start, end = loader.coverage
+        declared = Declared(start, end, loader.coverage_basis or "", loader.coverage_open_before)
+        days = loader.days_of(loader.coverage_agency)
+    else:
+        return
+    checked = check_coverage(info.name, declared, days, info.today or dt.date.today())
+    for message in checked.warnings:
+        loader.warn_file(message)
+    loader.flush()
+    if declared.given_by_user:
+        return
     conn.execute(
         update(batches_t)
         .where(batches_t.c.id == batch_id)
-        .values(covers_from=loader.coverage[0], covers_to=loader.coverage[1])
+        .values(
+            covers_from=checked.period[0] if checked.period else None,
+            covers_to=checked.period[1] if checked.period else None,
+        )
     )
     batch_agency = conn.execute(select(batches_t.c.agency).where(batches_t.c.id == batch_id)).scalar()
     if batch_agency is None:

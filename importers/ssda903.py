@@ -18,6 +18,11 @@ kind becomes:
   happened, so each row is a ``PersonRecord`` (LA child ID, UPN, date of birth, sex). A young
   mother's child's birth (MOTHER = 1, MC_DOB) is a real event and is also yielded (``other``).
 
+A 903 file does not say which year's return it is: its coverage is the collection year (1 April to
+31 March) most of its dates fall in, marked as listing open records that began earlier; the store
+cuts it to the events the file holds and warns about dates after it (one mistyped future date, an
+episode starting on 1 April, no longer make the period a year the file holds nothing of).
+
 Record IDs are ``<CHILD>/<kind>/<date>`` (``123456/episode/2019-04-01``), so an episode open
 across 31 March, which appears in two yearly returns, is one event; a second record for the
 same child, kind and date in one file gets ``#2`` (so the importer keeps one short key per record
@@ -35,6 +40,7 @@ sorted on its own and checked against the latest episode seen before it.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -277,8 +283,8 @@ class _Reader:
         self.agency = (options.agency or "").strip() or DEFAULT_AGENCY
         self.latest_episode: dict[str, _Episode] = {}
         self.record_ids: dict[str, int] = {}
-        self.earliest: dt.date | None = None
-        self.latest: dt.date | None = None
+        self.years: Counter[int] = Counter()  # dates read (not after today) per collection year
+        self.today = dt.date.today()
         self.rows = 0
 
     # -- whole file --
@@ -312,17 +318,28 @@ class _Reader:
     def end_notices(self) -> Iterator[ImportItem]:
         """Blank rows, a header alone, then the collection year the file covers."""
         yield from closing_notices(self.table, self.rows)
-        if self.latest is not None and self.earliest is not None:
-            start = max(collection_year_start(self.latest), self.earliest)
-            year = collection_year_start(self.latest).year
+        year = self.collection_year()
+        if year is not None:
+            start, end = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
             yield Coverage(
                 self.agency,
                 start,
-                self.latest,
-                f"SSDA903 {self.kind.title} file: collection year {year}-{(year + 1) % 100:02d} "
-                f"from {start.isoformat()} to the latest date in the file ({self.latest.isoformat()}); "
-                "earlier records appear only for episodes still open in that year",
+                end,
+                f"SSDA903 {self.kind.title} file: collection year {year}-{(year + 1) % 100:02d} (the year most "
+                "of its dates fall in); earlier records appear only for episodes still open in that year",
+                open_before=True,
             )
+
+    def collection_year(self) -> int | None:
+        """The 903 collection year (from 1 April) most of the file's dates fall in, the later on a tie.
+
+        A 903 file does not say which year's return it is; its latest date is no guide, since one
+        mistyped date (inside the future-date grace) or an episode starting on 1 April would make it
+        a year the file holds almost nothing of. Dates after today do not count."""
+        years = self.years
+        if not years:
+            return None
+        return max(years, key=lambda year: (years[year], year))
 
     def checked(self, row: TableRow, handler: Callable[[_Row], Iterable[ImportItem]]) -> Iterator[ImportItem]:
         """Reject a broken or childless row; otherwise convert it. Warnings come before the items."""
@@ -346,11 +363,8 @@ class _Reader:
 
     def seen(self, *days: PartialDate | None) -> None:
         for day in days:
-            if day is None:
-                continue
-            first, last = day.earliest(), day.latest()
-            self.earliest = first if self.earliest is None else min(self.earliest, first)
-            self.latest = last if self.latest is None else max(self.latest, last)
+            if day is not None and day.earliest() <= self.today:
+                self.years[collection_year_start(day.earliest()).year] += 1
 
     def record_id(self, child: str, kind: str, day: PartialDate | None) -> str | None:
         """``<CHILD>/<kind>/<date>``, ``#2`` on for a repeat within the file; None when undated."""

@@ -3,6 +3,7 @@ reason, data-held periods checked against what the file holds, identity facts th
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 
@@ -107,3 +108,105 @@ def test_auto_detection_gives_a_reason_for_every_file_it_cannot_place(cli_env, t
     assert f"{notes}: notes.txt (a .txt file) looks like none of the formats read (" in result.output
     assert "ssda903" in result.output  # the formats that are read are listed
     assert f"{other}: other.xml is a DfE 'School Census' collection return, not a Children in Need" in result.output
+
+
+# --- data-held periods that are true ----------------------------------------------------------------
+
+
+def _import(engine, importer, path):  # type: ignore[no-untyped-def]
+    from chronology.ingest import FileInfo, import_items
+    from importers.base import ImportOptions
+
+    items = importer().read(path, ImportOptions())
+    return import_items(engine, items, FileInfo(path.name, importer.name), actor="t")
+
+
+def _batch(engine, batch_id):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from chronology.db.models import ImportBatch
+
+    with engine.connect() as conn:
+        return conn.execute(select(ImportBatch.__table__).where(ImportBatch.__table__.c.id == batch_id)).one()
+
+
+def _held_warnings(report) -> list[str]:  # type: ignore[no-untyped-def]
+    return [issue for issue in report.first_issues if issue.startswith("warning: data held:")]
+
+
+def test_one_review_in_the_future_grace_does_not_make_the_period_next_year(engine, tmp_path):
+    from importers.ssda903 import SSDA903Importer
+
+    ahead = dt.date.today() + dt.timedelta(days=30)  # accepted: inside the future-date grace
+    reviews = ["03/05/2017", "14/08/2017", "20/11/2017", "02/02/2018", "15/03/2018"]
+    rows = [f"{1000 + n},01/01/2010,{day},PN1" for n, day in enumerate(reviews)]
+    rows.append(f"2000,01/01/2010,{ahead:%d/%m/%Y},PN1")
+    path = tmp_path / "reviews.csv"
+    path.write_text("CHILD,DOB,REVIEW,REVIEW_CODE\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    report = _import(engine, SSDA903Importer, path)
+    batch = _batch(engine, report.batch_id)
+    assert (batch.covers_from, batch.covers_to) == (dt.date(2017, 5, 3), dt.date(2018, 3, 15))
+    [future] = [w for w in _held_warnings(report) if "after today" in w]
+    assert "reviews.csv" in future and ahead.isoformat() in future
+    assert "do not stretch the period" in future
+
+
+def test_an_episodes_file_whose_latest_start_is_1_april_is_not_a_one_day_period(engine, tmp_path):
+    from importers.ssda903 import SSDA903Importer
+
+    header = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
+    rows = [
+        "A1,01/05/2016,S,C2,N1,U4,PR1,,,,,,",
+        "A2,10/06/2017,S,C2,N1,U4,PR1,,,,,,",
+        "A3,01/09/2017,S,C2,N1,U4,PR1,,,,,,",
+        "A4,15/01/2018,S,C2,N1,U4,PR1,01/03/2018,E11,,,,",
+        "A5,01/04/2018,S,C2,N1,U4,PR1,,,,,,",
+    ]
+    path = tmp_path / "episodes.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    report = _import(engine, SSDA903Importer, path)
+    batch = _batch(engine, report.batch_id)
+    # the 2017-18 collection year (an episode open from 2016 is data held from its first day), cut at
+    # the last event in it
+    assert (batch.covers_from, batch.covers_to) == (dt.date(2017, 4, 1), dt.date(2018, 3, 1))
+    assert batch.covers_from != batch.covers_to
+    [after] = [w for w in _held_warnings(report) if "dated after the period" in w]
+    assert "episodes.csv" in after and "2018-04-01" in after
+    assert "shorter than the spread of the file's events (2016-05-01 to 2018-04-01)" in after
+
+
+def test_a_cin_return_whose_events_are_all_decades_before_its_year_warns_and_claims_no_period(engine, tmp_path):
+    from importers.cin_census import CinCensusImporter
+    from tests.test_cin_census import census, child, details
+
+    old = child("OLD1", details("", referral="1970-02-17")) + child("OLD2", details("", referral="1980-10-08"))
+    path = census(tmp_path, old, year=2023, name="cin2223.xml")
+    report = _import(engine, CinCensusImporter, path)
+    batch = _batch(engine, report.batch_id)
+    assert (batch.covers_from, batch.covers_to) == (None, None)
+    [none] = _held_warnings(report)
+    assert "cin2223.xml: none of its 2 dated event(s) falls in the period the file declares" in none
+    assert "2022-04-01 to 2023-03-31" in none and "1970-02-17 to 1980-10-08" in none
+
+
+def test_a_cin_return_with_open_cases_from_before_its_year_gives_no_warning(engine, tmp_path):
+    from importers.cin_census import CinCensusImporter
+    from tests.test_cin_census import census, child, details
+
+    open_case = child("C1", details("", referral="2019-02-17")) + child("C2", details("", referral="2022-10-08"))
+    report = _import(engine, CinCensusImporter, census(tmp_path, open_case, year=2023))
+    batch = _batch(engine, report.batch_id)
+    assert not _held_warnings(report)
+    assert (batch.covers_from, batch.covers_to) == (dt.date(2022, 4, 1), dt.date(2022, 10, 8))
+    only_new = child("C3", details("", referral="2022-06-01")) + child("C4", details("", referral="2022-10-08"))
+    report = _import(engine, CinCensusImporter, census(tmp_path, only_new, year=2023, name="new.xml"))
+    batch = _batch(engine, report.batch_id)
+    assert (batch.covers_from, batch.covers_to) == (dt.date(2022, 6, 1), dt.date(2022, 10, 8))
+
+
+def test_the_users_covers_is_recorded_and_events_outside_it_are_warned_about(cli_env, tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("CHILD,DOB,REVIEW,REVIEW_CODE\n1,01/01/2010,03/05/2017,PN1\n2,01/01/2010,03/05/2019,PN1\n")
+    result = run("import", "--covers", "2017-01-01:2017-12-31", str(path))
+    assert "1 event(s) dated after the period given with --covers (2017-01-01 to 2017-12-31" in result.output
+    assert "2019-05-03" in result.output
