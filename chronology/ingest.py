@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from chronology.analysis_queue import queue_persons
 from chronology.coverage_check import Declared, check_coverage
-from chronology.db.models import Event, ImportBatch, ImportIssue, Relationship, utcnow
+from chronology.db.models import Event, ImportBatch, ImportIssue, PersonIdentifier, Relationship, utcnow
 from chronology.events import (
     CanonicalEvent,
     Coverage,
@@ -34,6 +34,7 @@ from chronology.events import (
 )
 from chronology.events import Relationship as RelationshipItem
 from chronology.people import PersonResolver, find_suggestions
+from chronology.person_facts import disagreements
 from chronology.references import merge_references, references_in_text
 from chronology.vocabulary import family_relationship, themes_for
 
@@ -41,6 +42,7 @@ events_t = Event.__table__
 batches_t = ImportBatch.__table__
 issues_t = ImportIssue.__table__
 relationships_t = Relationship.__table__
+identifiers_t = PersonIdentifier.__table__
 
 BATCH_SIZE = 2000
 # kinds of quoted reference that name a police record (two different ones on one record are reported)
@@ -169,7 +171,11 @@ class _Loader:
             self.report.rows_read += 1
             self.report.person_records += 1
             person_id = self.people.resolve(
-                item.person, item.provenance.source_system, is_child=item.is_child, attributes=item.attributes
+                item.person,
+                item.provenance.source_system,
+                is_child=item.is_child,
+                attributes=item.attributes,
+                where=(item.provenance.file, item.provenance.row),
             )
             self.identity_records.add(person_id)
         elif isinstance(item, Coverage):
@@ -207,10 +213,10 @@ class _Loader:
             total.update(days)
         return total
 
-    def warn_file(self, message: str) -> None:
-        """A warning about the file as a whole (its data-held period)."""
+    def warn_file(self, message: str, location: str = "data held") -> None:
+        """A warning about the file as a whole (its data-held period, a person's disagreeing facts)."""
         self.report.warnings += 1
-        self._issue("warning", None, None, None, message, None, "data held")
+        self._issue("warning", None, None, None, message, None, location)
 
     def _issue(
         self,
@@ -244,10 +250,11 @@ class _Loader:
             return
         self._note_day(event)
         system = event.provenance.source_system
-        subject_id = self.people.resolve(event.subject, system)
+        where = (event.provenance.file, event.provenance.row)
+        subject_id = self.people.resolve(event.subject, system, where=where)
         persons = []
         for ref in event.persons:
-            person_id = self.people.resolve_named_person(subject_id, ref, system)
+            person_id = self.people.resolve_named_person(subject_id, ref, system, where)
             relationship = family_relationship(ref.role)
             persons.append(
                 {
@@ -289,8 +296,9 @@ class _Loader:
 
     def _add_relationship(self, item: RelationshipItem) -> None:
         system = item.provenance.source_system
-        child_id = self.people.resolve(item.child, system)
-        person_id = self.people.resolve(item.person, system, is_child=False)
+        where = (item.provenance.file, item.provenance.row)
+        child_id = self.people.resolve(item.child, system, where=where)
+        person_id = self.people.resolve(item.person, system, is_child=False, where=where)
         relationship = family_relationship(item.relationship) or item.relationship.strip().lower()
         added = self._relationship_row(
             child_id,
@@ -341,6 +349,7 @@ class _Loader:
         return key
 
     def flush(self) -> None:
+        self.people.facts.flush()
         if self.events:
             fresh = _drop_existing(self.conn, events_t.c.natural_key, self.events)
             self.report.duplicates_skipped += len(self.events) - len(fresh)
@@ -490,6 +499,7 @@ def import_items(
             if progress is not None:
                 progress(seen % BATCH_SIZE)
             _check_coverage(conn, batch_id, loader, info)
+            _warn_disagreeing_facts(conn, loader)
             report.new_people = loader.people.new_persons
             report.merges = loader.people.merges
             people = loader.people
@@ -591,6 +601,41 @@ def _check_coverage(conn: Connection, batch_id: int, loader: _Loader, info: File
         conn.execute(
             update(batches_t).where(batches_t.c.id == batch_id).values(agency=loader.coverage_agency)
         )
+
+
+def _warn_disagreeing_facts(conn: Connection, loader: _Loader) -> None:
+    """Each person this file gave a new date of birth, sex or name whose records now disagree: one
+    warning naming the person, every value and its source (none is chosen; the child's page shows them)."""
+    loader.people.facts.flush()
+    forest = loader.people.forest
+    roots = sorted({forest.root(person_id) for person_id in loader.people.facts.changed})
+    for root in roots:
+        members = forest.members(root)
+        found = disagreements(conn, members)
+        if not found:
+            continue
+        who = _who(conn, members)
+        loader.warn_file(
+            f"the records of {who} disagree about who they are: "
+            + "; ".join(d.describe() for d in found)
+            + ". Each value is kept with its source and the record is marked 'facts disagree': none is "
+            "chosen; check the source records",
+            location="identity",
+        )
+    loader.flush()
+
+
+def _who(conn: Connection, members: list[int]) -> str:
+    """A person as a data officer finds them: their first identifier, else their record number."""
+    row = conn.execute(
+        select(identifiers_t.c.kind, identifiers_t.c.value)
+        .where(identifiers_t.c.person_id.in_(members), identifiers_t.c.kind != "source_person_id")
+        .order_by(identifiers_t.c.valid.desc(), identifiers_t.c.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return f"person {members[0]}"
+    return f"{row.kind.replace('_', ' ')} {row.value}"
 
 
 def _record_failure(engine: Engine, info: FileInfo, actor: str, error: str) -> int:

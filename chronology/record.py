@@ -26,6 +26,7 @@ from chronology.db.models import (
 from chronology.events import IdentifierKind, PartialDate
 from chronology.identifiers import normalise_nhs_number, normalise_upn
 from chronology.people import group_members, name_key, root_of, roots_of
+from chronology.person_facts import Disagreement, disagreements
 from chronology.vocabulary import family_relationship, is_role_only_name
 
 events_t = Event.__table__
@@ -141,6 +142,9 @@ class ChildRecord:
     family: list[FamilyMember] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     coverage: list[AgencyCoverage] = field(default_factory=list)
+    # facts (date of birth, sex, name) the child's records give that cannot all be true, each value
+    # with its sources: the page marks them "facts disagree" instead of showing one as the truth
+    disagreements: list[Disagreement] = field(default_factory=list)
 
     def first(self, kind: IdentifierKind) -> str | None:
         values = self.identifiers.get(kind.value)
@@ -199,6 +203,7 @@ def load_child(conn: Connection, person_id: int, *, with_events: bool = True) ->
             record.invalid_identifiers.append((ident.kind, ident.value, ident.problem or "invalid"))
     record.family = load_family(conn, members)
     record.coverage = load_coverage(conn)
+    record.disagreements = disagreements(conn, members)
     if with_events:
         _bring_up_to_date(conn, root, members)
         record.entries = load_entries(conn, record)

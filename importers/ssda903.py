@@ -628,6 +628,12 @@ class _Reader:
             return
         if mother != "1":
             context.warn("MOTHER", f"MC_DOB is given but MOTHER is '{mother or 'blank'}', not 1")
+        if born is not None and dob is not None and born.latest() < dob.earliest():
+            context.warn(
+                "MC_DOB",
+                f"the young person's child is recorded as born ({born.iso()}) before the young person "
+                f"({dob.iso()}, DOB): one of the dates is wrong; both are kept as written",
+            )
         yield self.event(
             context,
             record_id=self.record_id(child, "own-child-born", born),

@@ -210,3 +210,70 @@ def test_the_users_covers_is_recorded_and_events_outside_it_are_warned_about(cli
     result = run("import", "--covers", "2017-01-01:2017-12-31", str(path))
     assert "1 event(s) dated after the period given with --covers (2017-01-01 to 2017-12-31" in result.output
     assert "2019-05-03" in result.output
+
+
+# --- identity facts that disagree are kept side by side ---------------------------------------------
+
+HEADER_THREE_DOBS = (
+    "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+    "7001,2,11/07/2015,WBRI,UN1,0,\n"
+    "7001,2,03/02/2014,WBRI,UN1,0,\n"
+    "7001,1,25/12/2016,WBRI,UN1,0,\n"
+)
+
+
+def test_one_header_giving_a_child_three_dates_of_birth_and_two_sexes_is_warned_and_kept(engine, tmp_path):
+    from chronology.record import find_child, load_child
+    from importers.ssda903 import SSDA903Importer
+
+    path = tmp_path / "header.csv"
+    path.write_text(HEADER_THREE_DOBS, encoding="utf-8")
+    report = _import(engine, SSDA903Importer, path)
+    [warning] = [issue for issue in report.first_issues if issue.startswith("warning: identity:")]
+    assert "la child id 7001 disagree" in warning
+    assert "date of birth: 2015-07-11 (header.csv row 2); 2014-02-03 (header.csv row 3); " in warning
+    assert "2016-12-25 (header.csv row 4)" in warning
+    assert "sex: F (header.csv row 2); M (header.csv row 4)" in warning
+    with engine.connect() as conn:
+        record = load_child(conn, find_child(conn, "7001"))  # type: ignore[arg-type]
+    by_fact = {d.fact: d for d in record.disagreements}
+    assert [v.value for v in by_fact["dob"].values] == ["2015-07-11", "2014-02-03", "2016-12-25"]
+    assert [v.value for v in by_fact["sex"].values] == ["F", "M"]
+    again = _import(engine, SSDA903Importer, path)  # the same facts again: nothing new to warn about
+    assert not [issue for issue in again.first_issues if issue.startswith("warning: identity:")]
+
+
+def test_facts_that_disagree_across_files_are_warned_and_agreeing_ones_are_not(engine, tmp_path):
+    from importers.ssda903 import SSDA903Importer
+
+    header = tmp_path / "header.csv"
+    header.write_text("CHILD,SEX,DOB,ETHNIC\n8001,1,01/03/2012,WBRI\n8002,1,05/05/2013,WBRI\n")
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("CHILD,DOB,REVIEW,REVIEW_CODE\n8001,01/03/2012,03/05/2019,PN1\n8002,06/05/2013,03/05/2019,PN1\n")
+    assert not [i for i in _import(engine, SSDA903Importer, header).first_issues if "identity" in i]
+    report = _import(engine, SSDA903Importer, reviews)
+    [warning] = [issue for issue in report.first_issues if issue.startswith("warning: identity:")]
+    assert "la child id 8002" in warning and "8001" not in warning
+    assert "2013-05-05 (header.csv row 3); 2013-05-06 (reviews.csv row 3)" in warning
+
+
+def test_a_young_mothers_child_born_before_her_is_a_warning(tmp_path):
+    from importers.base import ImportOptions
+    from importers.ssda903 import SSDA903Importer
+
+    path = tmp_path / "header.csv"
+    path.write_text("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n9001,2,01/06/2006,WBRI,UN1,1,14/02/1999\n")
+    items = list(SSDA903Importer().read(path, ImportOptions()))
+    [warning] = [i for i in items if getattr(i, "field", None) == "MC_DOB" and hasattr(i, "message")]
+    assert "born (1999-02-14) before the young person (2006-06-01" in warning.message
+    assert warning.row == 2
+
+
+def test_chronology_show_marks_the_facts_that_disagree(cli_env, tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text(HEADER_THREE_DOBS, encoding="utf-8")
+    run("import", str(path))
+    shown = run("show", "7001")
+    assert "FACTS DISAGREE — date of birth: 2015-07-11 (header.csv row 2); 2014-02-03" in shown.output
+    assert "FACTS DISAGREE — sex: F (header.csv row 2); M (header.csv row 4)" in shown.output
+    assert "born: facts disagree" in shown.output and "born 2015-07-11" not in shown.output
