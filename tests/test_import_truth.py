@@ -277,3 +277,37 @@ def test_chronology_show_marks_the_facts_that_disagree(cli_env, tmp_path):
     assert "FACTS DISAGREE — date of birth: 2015-07-11 (header.csv row 2); 2014-02-03" in shown.output
     assert "FACTS DISAGREE — sex: F (header.csv row 2); M (header.csv row 4)" in shown.output
     assert "born: facts disagree" in shown.output and "born 2015-07-11" not in shown.output
+
+
+def test_a_declared_period_running_past_today_is_cut_at_today_and_one_wholly_ahead_is_not_recorded():
+    from collections import Counter
+
+    from chronology.coverage_check import Declared, check_coverage
+
+    today = dt.date(2026, 12, 7)
+    days = Counter({dt.date(2026, 5, 1): 2, dt.date(2026, 11, 30): 1})
+    running = check_coverage("cin.xml", Declared(dt.date(2026, 4, 1), dt.date(2027, 3, 31), "CIN 2026-27"), days, today)
+    assert running.period == (dt.date(2026, 5, 1), dt.date(2026, 11, 30))
+    [warning] = running.warnings
+    assert warning.startswith("cin.xml: the period the file declares (2026-04-01 to 2027-03-31; CIN 2026-27)")
+    assert "runs past today (2026-12-07)" in warning
+    ahead = check_coverage("cin.xml", Declared(dt.date(2027, 4, 1), dt.date(2028, 3, 31), "CIN 2027-28"), days, today)
+    assert ahead.period is None and "lies wholly in the future" in ahead.warnings[0]
+    given = Declared(dt.date(2027, 1, 1), dt.date(2027, 6, 30), "as said", given_by_user=True)
+    assert check_coverage("x.csv", given, days, today).period == (dt.date(2027, 1, 1), dt.date(2027, 6, 30))
+
+
+def test_events_before_a_period_that_lists_no_open_records_are_warned_about():
+    from collections import Counter
+
+    from chronology.coverage_check import Declared, check_coverage
+
+    days = Counter({dt.date(2019, 8, 1): 1, dt.date(2020, 10, 1): 1})
+    declared = Declared(dt.date(2020, 9, 1), dt.date(2021, 8, 31), "CTF attendance 2020/21")
+    checked = check_coverage("ctf.xml", declared, days, dt.date(2026, 12, 7))
+    [warning] = checked.warnings
+    assert "ctf.xml: 1 event(s) dated before the period the file declares" in warning and "2019-08-01" in warning
+    assert "shorter than the spread of the file's events (2019-08-01 to 2020-10-01)" in warning
+    assert checked.period == (dt.date(2020, 10, 1), dt.date(2020, 10, 1))
+    opened = Declared(declared.start, declared.end, declared.basis, open_before=True)
+    assert check_coverage("ctf.xml", opened, days, dt.date(2026, 12, 7)).warnings == []
