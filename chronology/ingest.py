@@ -27,6 +27,7 @@ from chronology.events import (
     PartialDate,
     PersonRecord,
     Precision,
+    Provenance,
     Reference,
     ReferenceRole,
     RejectedRow,
@@ -175,7 +176,7 @@ class _Loader:
                 item.provenance.source_system,
                 is_child=item.is_child,
                 attributes=item.attributes,
-                where=(item.provenance.file, item.provenance.row),
+                where=_where(item.provenance),
             )
             self.identity_records.add(person_id)
         elif isinstance(item, Coverage):
@@ -250,7 +251,7 @@ class _Loader:
             return
         self._note_day(event)
         system = event.provenance.source_system
-        where = (event.provenance.file, event.provenance.row)
+        where = _where(event.provenance)
         subject_id = self.people.resolve(event.subject, system, where=where)
         persons = []
         for ref in event.persons:
@@ -296,7 +297,7 @@ class _Loader:
 
     def _add_relationship(self, item: RelationshipItem) -> None:
         system = item.provenance.source_system
-        where = (item.provenance.file, item.provenance.row)
+        where = _where(item.provenance)
         child_id = self.people.resolve(item.child, system, where=where)
         person_id = self.people.resolve(item.person, system, is_child=False, where=where)
         relationship = family_relationship(item.relationship) or item.relationship.strip().lower()
@@ -371,6 +372,12 @@ class _Loader:
         if self.issues:
             self.conn.execute(insert(issues_t), self.issues)
             self.issues = []
+
+
+def _where(provenance: Provenance) -> tuple[str, int | None]:
+    """File (and sheet, for a workbook) and row, as a person's identity facts are sourced."""
+    file = f"{provenance.file} sheet '{provenance.sheet}'" if provenance.sheet else provenance.file
+    return file, provenance.row
 
 
 def _drop_existing(conn: Connection, key_column, rows: dict[str, dict]) -> list[dict]:  # type: ignore[no-untyped-def]

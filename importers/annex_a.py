@@ -718,6 +718,7 @@ class _Reader:
             self.latest,
             "Ofsted Annex A: from the earliest contact or referral listed (Lists 1 and 3 hold every one in "
             "the period) to the latest date in the workbook",
+            open_before=True,  # the other lists hold open cases, plans and placements begun earlier
         )
 
     def seen(self, spec: ListSpec, day: PartialDate | None) -> None:
