@@ -4,7 +4,9 @@ A file declares a period (a census year, a collection year, the span of a log), 
 it gives one with ``--covers``. The chronology then says that silence outside that period means no data,
 so the period must be true: events outside it, a period running into the future, or a period with none
 of the file's events in it are warned about, naming the file and the dates, and the period recorded is
-the declared one cut to what the file holds (declared ∩ observed, never past today), or the person's.
+the declared one cut to what the file holds (declared ∩ observed, never past today; a period the file
+states outright, such as a census year, is kept whole once the file is seen to hold events in it), or
+the person's.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ class Declared:
     # records still open in the period may have started before it (a CIN census lists open cases with
     # their referral dates, a 903 return its open episodes): events before the start are not a contradiction
     open_before: bool = False
+    # the file states the period (a census year): recorded whole, not cut to the events in it, since a
+    # return holding one referral still says nothing else happened that year
+    stated: bool = False
     given_by_user: bool = False
 
 
@@ -101,7 +106,7 @@ def check_coverage(file_name: str, declared: Declared, days: Counter[dt.date], t
             f"{file_name}: {before_n} event(s) dated before {said}: {_dates(before)}; the period is shorter "
             f"than the spread of the file's events ({spread})"
         )
-    if declared.given_by_user or not inside_n:
+    if declared.given_by_user or declared.stated or not inside_n:
         return Checked((start, end), warnings)
     # an open record that began before the period is data held at its start
     first = start if declared.open_before and before_n else max(start, inside[0])

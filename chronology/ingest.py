@@ -155,6 +155,7 @@ class _Loader:
         self.coverage_agency: str | None = None
         self.coverage_basis: str | None = None
         self.coverage_open_before = False
+        self.coverage_stated = False
         self.days: dict[str, Counter[dt.date]] = {}  # agency -> dated events per day, to check coverage
 
     def add(self, item: ImportItem) -> None:
@@ -200,6 +201,7 @@ class _Loader:
         self.coverage_agency = self.coverage_agency or item.agency
         self.coverage_basis = self.coverage_basis or item.basis
         self.coverage_open_before = self.coverage_open_before or item.open_before
+        self.coverage_stated = self.coverage_stated or item.stated
 
     def _note_day(self, event: CanonicalEvent) -> None:
         if event.date is not None:
@@ -585,7 +587,9 @@ def _check_coverage(conn: Connection, batch_id: int, loader: _Loader, info: File
         days = loader.days_of(None)
     elif loader.coverage is not None:
         start, end = loader.coverage
-        declared = Declared(start, end, loader.coverage_basis or "", loader.coverage_open_before)
+        declared = Declared(
+            start, end, loader.coverage_basis or "", loader.coverage_open_before, loader.coverage_stated
+        )
         days = loader.days_of(loader.coverage_agency)
     else:
         return

@@ -233,17 +233,29 @@ def _best_dob(people: list[Any]) -> PartialDate | None:
 
 
 def load_coverage(conn: Connection) -> list[AgencyCoverage]:
-    """Per agency, the span its completed imports said they cover (census years, log spans, --covers)."""
+    """Per agency, the periods its completed imports said they cover (census years, log spans, --covers).
+
+    Periods that overlap or touch are joined; a gap between two files' periods stays a gap, so a 2019-20
+    return and a 2023-24 one never claim the years between them as data held."""
     batches = ImportBatch.__table__
     query = (
-        select(batches.c.agency, func.min(batches.c.covers_from), func.max(batches.c.covers_to))
+        select(batches.c.agency, batches.c.covers_from, batches.c.covers_to)
         .where(
-            batches.c.status == "completed", batches.c.covers_from.is_not(None), batches.c.agency.is_not(None)
+            batches.c.status == "completed",
+            batches.c.covers_from.is_not(None),
+            batches.c.covers_to.is_not(None),
+            batches.c.agency.is_not(None),
         )
-        .group_by(batches.c.agency)
-        .order_by(batches.c.agency)
+        .order_by(batches.c.agency, batches.c.covers_from, batches.c.covers_to)
     )
-    return [AgencyCoverage(agency, start, end) for agency, start, end in conn.execute(query)]
+    joined: list[AgencyCoverage] = []
+    for agency, start, end in conn.execute(query):
+        last = joined[-1] if joined else None
+        if last is not None and last.agency == agency and start <= last.end + dt.timedelta(days=1):
+            joined[-1] = AgencyCoverage(agency, last.start, max(last.end, end))
+        else:
+            joined.append(AgencyCoverage(agency, start, end))
+    return joined
 
 
 def load_family(conn: Connection, members: list[int]) -> list[FamilyMember]:

@@ -341,7 +341,7 @@ def imports_show(batch_id: int) -> None:
             )
             if x
         )
-        click.echo(f"  {issue.kind}: {batch.file_name}, {where}: {issue.message}")
+        click.echo(f"  {issue.kind}: {batch.file_name}{', ' + where if where else ''}: {issue.message}")
 
 
 @cli.command("demo")

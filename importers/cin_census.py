@@ -915,7 +915,7 @@ def read_header(node: XmlNode, path: str, file_name: str) -> tuple[Census, list[
     basis = f"CIN census {census.year_label} return (year ending {end.isoformat()})"
     if census.lea:
         basis += f", local authority {census.lea}"
-    items.append(Coverage(AGENCY, start, end, basis, open_before=True))
+    items.append(Coverage(AGENCY, start, end, basis, open_before=True, stated=True))
     return census, items
 
 

@@ -197,11 +197,11 @@ def test_a_cin_return_with_open_cases_from_before_its_year_gives_no_warning(engi
     report = _import(engine, CinCensusImporter, census(tmp_path, open_case, year=2023))
     batch = _batch(engine, report.batch_id)
     assert not _held_warnings(report)
-    assert (batch.covers_from, batch.covers_to) == (dt.date(2022, 4, 1), dt.date(2022, 10, 8))
+    assert (batch.covers_from, batch.covers_to) == (dt.date(2022, 4, 1), dt.date(2023, 3, 31))  # stated: whole
     only_new = child("C3", details("", referral="2022-06-01")) + child("C4", details("", referral="2022-10-08"))
     report = _import(engine, CinCensusImporter, census(tmp_path, only_new, year=2023, name="new.xml"))
     batch = _batch(engine, report.batch_id)
-    assert (batch.covers_from, batch.covers_to) == (dt.date(2022, 6, 1), dt.date(2022, 10, 8))
+    assert (batch.covers_from, batch.covers_to) == (dt.date(2022, 4, 1), dt.date(2023, 3, 31))
 
 
 def test_the_users_covers_is_recorded_and_events_outside_it_are_warned_about(cli_env, tmp_path):
@@ -320,3 +320,21 @@ def test_the_annex_a_sample_names_sheets_for_disagreeing_facts_and_its_open_case
     assert not _held_warnings(report)  # lists of open cases begun before the period are expected
     identity = [issue for issue in report.first_issues if issue.startswith("warning: identity:")]
     assert identity and all("annex-a-sample.xlsx sheet 'List " in issue for issue in identity)
+
+
+def test_two_returns_with_a_gap_between_them_are_two_periods_not_one_span(engine, tmp_path):
+    from chronology.record import find_child, load_child
+    from importers.cin_census import CinCensusImporter
+    from tests.test_cin_census import census, child, details
+
+    first = census(tmp_path, child("G1", details("", referral="2019-06-01")), year=2020, name="cin1920.xml")
+    later = census(tmp_path, child("G1", details("", referral="2023-06-01")), year=2024, name="cin2324.xml")
+    touching = census(tmp_path, child("G1", details("", referral="2024-04-01")), year=2025, name="cin2425.xml")
+    for path in (first, later, touching):
+        _import(engine, CinCensusImporter, path)
+    with engine.connect() as conn:
+        record = load_child(conn, find_child(conn, "G1"))  # type: ignore[arg-type]
+    assert [(c.start, c.end) for c in record.coverage] == [
+        (dt.date(2019, 4, 1), dt.date(2020, 3, 31)),
+        (dt.date(2023, 4, 1), dt.date(2025, 3, 31)),  # 2023-24 and 2024-25 touch: one period
+    ]
