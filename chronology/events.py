@@ -324,6 +324,12 @@ class Coverage:
     start: dt.date
     end: dt.date
     basis: str  # how it is known, e.g. "CIN census reference year 2021-22"
+    # records open in the period may have started before it (a census lists open cases with their
+    # referral dates): events dated before ``start`` are expected, not a contradiction of the period
+    open_before: bool = False
+    # the file states the period itself (a census reference date, attendance years), so it is recorded
+    # whole when the file holds events in it; otherwise it is cut to the events the file holds
+    stated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

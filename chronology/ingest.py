@@ -8,6 +8,7 @@ row with its reason, and the report's counts add up. Any error rolls the whole f
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,7 +16,8 @@ from functools import lru_cache
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from chronology.analysis_queue import queue_persons
-from chronology.db.models import Event, ImportBatch, ImportIssue, Relationship, utcnow
+from chronology.coverage_check import Declared, check_coverage
+from chronology.db.models import Event, ImportBatch, ImportIssue, PersonIdentifier, Relationship, utcnow
 from chronology.events import (
     CanonicalEvent,
     Coverage,
@@ -25,6 +27,7 @@ from chronology.events import (
     PartialDate,
     PersonRecord,
     Precision,
+    Provenance,
     Reference,
     ReferenceRole,
     RejectedRow,
@@ -32,6 +35,7 @@ from chronology.events import (
 )
 from chronology.events import Relationship as RelationshipItem
 from chronology.people import PersonResolver, find_suggestions
+from chronology.person_facts import disagreements
 from chronology.references import merge_references, references_in_text
 from chronology.vocabulary import family_relationship, themes_for
 
@@ -39,6 +43,7 @@ events_t = Event.__table__
 batches_t = ImportBatch.__table__
 issues_t = ImportIssue.__table__
 relationships_t = Relationship.__table__
+identifiers_t = PersonIdentifier.__table__
 
 BATCH_SIZE = 2000
 # kinds of quoted reference that name a police record (two different ones on one record are reported)
@@ -130,6 +135,7 @@ class FileInfo:
     size: int | None = None
     covers_from: dt.date | None = None
     covers_to: dt.date | None = None
+    today: dt.date | None = None  # "now" for the data-held checks (None: today)
 
 
 class _Loader:
@@ -148,6 +154,9 @@ class _Loader:
         self.coverage: tuple[dt.date, dt.date] | None = None
         self.coverage_agency: str | None = None
         self.coverage_basis: str | None = None
+        self.coverage_open_before = False
+        self.coverage_stated = False
+        self.days: dict[str, Counter[dt.date]] = {}  # agency -> dated events per day, to check coverage
 
     def add(self, item: ImportItem) -> None:
         if isinstance(item, CanonicalEvent):
@@ -164,7 +173,11 @@ class _Loader:
             self.report.rows_read += 1
             self.report.person_records += 1
             person_id = self.people.resolve(
-                item.person, item.provenance.source_system, is_child=item.is_child, attributes=item.attributes
+                item.person,
+                item.provenance.source_system,
+                is_child=item.is_child,
+                attributes=item.attributes,
+                where=_where(item.provenance),
             )
             self.identity_records.add(person_id)
         elif isinstance(item, Coverage):
@@ -187,6 +200,26 @@ class _Loader:
         self.coverage = (min(start, item.start), max(end, item.end))
         self.coverage_agency = self.coverage_agency or item.agency
         self.coverage_basis = self.coverage_basis or item.basis
+        self.coverage_open_before = self.coverage_open_before or item.open_before
+        self.coverage_stated = self.coverage_stated or item.stated
+
+    def _note_day(self, event: CanonicalEvent) -> None:
+        if event.date is not None:
+            self.days.setdefault(event.agency, Counter())[event.date.earliest()] += 1
+
+    def days_of(self, agency: str | None) -> Counter[dt.date]:
+        """The file's dated events per day: the agency's when named, else every agency's."""
+        if agency is not None:
+            return self.days.get(agency, Counter())
+        total: Counter[dt.date] = Counter()
+        for days in self.days.values():
+            total.update(days)
+        return total
+
+    def warn_file(self, message: str, location: str = "data held") -> None:
+        """A warning about the file as a whole (its data-held period, a person's disagreeing facts)."""
+        self.report.warnings += 1
+        self._issue("warning", None, None, None, message, None, location)
 
     def _issue(
         self,
@@ -218,11 +251,13 @@ class _Loader:
         if key in self.events:
             self.report.duplicates_skipped += 1
             return
+        self._note_day(event)
         system = event.provenance.source_system
-        subject_id = self.people.resolve(event.subject, system)
+        where = _where(event.provenance)
+        subject_id = self.people.resolve(event.subject, system, where=where)
         persons = []
         for ref in event.persons:
-            person_id = self.people.resolve_named_person(subject_id, ref, system)
+            person_id = self.people.resolve_named_person(subject_id, ref, system, where)
             relationship = family_relationship(ref.role)
             persons.append(
                 {
@@ -264,8 +299,9 @@ class _Loader:
 
     def _add_relationship(self, item: RelationshipItem) -> None:
         system = item.provenance.source_system
-        child_id = self.people.resolve(item.child, system)
-        person_id = self.people.resolve(item.person, system, is_child=False)
+        where = _where(item.provenance)
+        child_id = self.people.resolve(item.child, system, where=where)
+        person_id = self.people.resolve(item.person, system, is_child=False, where=where)
         relationship = family_relationship(item.relationship) or item.relationship.strip().lower()
         added = self._relationship_row(
             child_id,
@@ -316,6 +352,7 @@ class _Loader:
         return key
 
     def flush(self) -> None:
+        self.people.facts.flush()
         if self.events:
             fresh = _drop_existing(self.conn, events_t.c.natural_key, self.events)
             self.report.duplicates_skipped += len(self.events) - len(fresh)
@@ -337,6 +374,12 @@ class _Loader:
         if self.issues:
             self.conn.execute(insert(issues_t), self.issues)
             self.issues = []
+
+
+def _where(provenance: Provenance) -> tuple[str, int | None]:
+    """File (and sheet, for a workbook) and row, as a person's identity facts are sourced."""
+    file = f"{provenance.file} sheet '{provenance.sheet}'" if provenance.sheet else provenance.file
+    return file, provenance.row
 
 
 def _drop_existing(conn: Connection, key_column, rows: dict[str, dict]) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -464,8 +507,8 @@ def import_items(
             loader.flush()
             if progress is not None:
                 progress(seen % BATCH_SIZE)
-            if loader.coverage and info.covers_from is None:
-                _record_coverage(conn, batch_id, loader)
+            _check_coverage(conn, batch_id, loader, info)
+            _warn_disagreeing_facts(conn, loader)
             report.new_people = loader.people.new_persons
             report.merges = loader.people.merges
             people = loader.people
@@ -534,18 +577,76 @@ def _finish_batch(conn: Connection, batch_id: int, report: ImportReport) -> None
     )
 
 
-def _record_coverage(conn: Connection, batch_id: int, loader: _Loader) -> None:
-    assert loader.coverage is not None
+def _check_coverage(conn: Connection, batch_id: int, loader: _Loader, info: FileInfo) -> None:
+    """Check the period the file (or the person, with --covers) says it covers against the file's
+    events, warn where they disagree, and record the period that is true."""
+    if info.covers_from is not None and info.covers_to is not None:
+        declared = Declared(
+            info.covers_from, info.covers_to, "as the person importing it said", given_by_user=True
+        )
+        days = loader.days_of(None)
+    elif loader.coverage is not None:
+        start, end = loader.coverage
+        declared = Declared(
+            start, end, loader.coverage_basis or "", loader.coverage_open_before, loader.coverage_stated
+        )
+        days = loader.days_of(loader.coverage_agency)
+    else:
+        return
+    checked = check_coverage(info.name, declared, days, info.today or dt.date.today())
+    for message in checked.warnings:
+        loader.warn_file(message)
+    loader.flush()
+    if declared.given_by_user:
+        return
     conn.execute(
         update(batches_t)
         .where(batches_t.c.id == batch_id)
-        .values(covers_from=loader.coverage[0], covers_to=loader.coverage[1])
+        .values(
+            covers_from=checked.period[0] if checked.period else None,
+            covers_to=checked.period[1] if checked.period else None,
+        )
     )
     batch_agency = conn.execute(select(batches_t.c.agency).where(batches_t.c.id == batch_id)).scalar()
     if batch_agency is None:
         conn.execute(
             update(batches_t).where(batches_t.c.id == batch_id).values(agency=loader.coverage_agency)
         )
+
+
+def _warn_disagreeing_facts(conn: Connection, loader: _Loader) -> None:
+    """Each person this file gave a new date of birth, sex or name whose records now disagree: one
+    warning naming the person, every value and its source (none is chosen; the child's page shows them)."""
+    loader.people.facts.flush()
+    forest = loader.people.forest
+    roots = sorted({forest.root(person_id) for person_id in loader.people.facts.changed})
+    for root in roots:
+        members = forest.members(root)
+        found = disagreements(conn, members)
+        if not found:
+            continue
+        who = _who(conn, members)
+        loader.warn_file(
+            f"the records of {who} disagree about who they are: "
+            + "; ".join(d.describe() for d in found)
+            + ". Each value is kept with its source and the record is marked 'facts disagree': none is "
+            "chosen; check the source records",
+            location="identity",
+        )
+    loader.flush()
+
+
+def _who(conn: Connection, members: list[int]) -> str:
+    """A person as a data officer finds them: their first identifier, else their record number."""
+    row = conn.execute(
+        select(identifiers_t.c.kind, identifiers_t.c.value)
+        .where(identifiers_t.c.person_id.in_(members), identifiers_t.c.kind != "source_person_id")
+        .order_by(identifiers_t.c.valid.desc(), identifiers_t.c.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return f"person {members[0]}"
+    return f"{row.kind.replace('_', ' ')} {row.value}"
 
 
 def _record_failure(engine: Engine, info: FileInfo, actor: str, error: str) -> int:

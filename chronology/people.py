@@ -28,6 +28,7 @@ from chronology.db.chunks import chunks
 from chronology.db.models import MatchSuggestion, Person, PersonIdentifier, PersonMerge, utcnow
 from chronology.events import Identifier, IdentifierKind, PersonRef
 from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
+from chronology.person_facts import FactRecorder
 
 persons_t = Person.__table__
 identifiers_t = PersonIdentifier.__table__
@@ -231,6 +232,7 @@ class PersonResolver:
         # Dates of birth this import gave to people created earlier without a name or date of birth
         # (a child known by LA child ID, later named by a case note): they can match now, too.
         self.completed_dobs: set[dt.date] = set()
+        self.facts = FactRecorder(conn, batch_id)
 
     # --- subjects -------------------------------------------------------------------------------
     def resolve(
@@ -240,11 +242,27 @@ class PersonResolver:
         *,
         is_child: bool = True,
         attributes: dict[str, str] | None = None,
+        where: tuple[str | None, int | None] | None = None,
     ) -> int:
         """The id of this source's record of the person, created if new, joined to matches.
 
         ``attributes`` (from an identity-only record) are kept on the person, added to what was there.
+        Every date of birth, sex and name the reference states is kept with ``where`` (file, row) it was
+        read, even when the person already has another (``chronology.person_facts``).
         """
+        person_id = self._resolve(ref, source_system, is_child=is_child, attributes=attributes)
+        file_name, row = where or (None, None)
+        self.facts.note(person_id, ref, source_system, file_name, row)
+        return person_id
+
+    def _resolve(
+        self,
+        ref: PersonRef,
+        source_system: str,
+        *,
+        is_child: bool,
+        attributes: dict[str, str] | None,
+    ) -> int:
         raw_key = (source_system, is_child, tuple((i.kind, i.scope, i.value) for i in ref.identifiers))
         cached = self._cache.get(raw_key) if ref.identifiers else None
         if cached is not None:
@@ -306,7 +324,13 @@ class PersonResolver:
         if merged != held:
             self.conn.execute(update(persons_t).where(persons_t.c.id == person_id).values(attributes=merged))
 
-    def resolve_named_person(self, child_id: int, ref: PersonRef, source_system: str) -> int | None:
+    def resolve_named_person(
+        self,
+        child_id: int,
+        ref: PersonRef,
+        source_system: str,
+        where: tuple[str | None, int | None] | None = None,
+    ) -> int | None:
         """A person named in an event (an adult or sibling): found by their identifiers where given,
         otherwise by name within this child's record at this source. Role-only names ("Dad") are not
         people and are resolved when the chronology is read, against the child's known family."""
@@ -327,7 +351,7 @@ class PersonResolver:
                 role=ref.role,
                 identifiers=[local],
             )
-        return self.resolve(ref, source_system, is_child=False)
+        return self.resolve(ref, source_system, is_child=False, where=where)
 
     # --- internals ------------------------------------------------------------------------------
     @staticmethod

@@ -26,6 +26,7 @@ from chronology.db.models import (
 from chronology.events import IdentifierKind, PartialDate
 from chronology.identifiers import normalise_nhs_number, normalise_upn
 from chronology.people import group_members, name_key, root_of, roots_of
+from chronology.person_facts import Disagreement, disagreements
 from chronology.vocabulary import family_relationship, is_role_only_name
 
 events_t = Event.__table__
@@ -141,6 +142,9 @@ class ChildRecord:
     family: list[FamilyMember] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     coverage: list[AgencyCoverage] = field(default_factory=list)
+    # facts (date of birth, sex, name) the child's records give that cannot all be true, each value
+    # with its sources: the page marks them "facts disagree" instead of showing one as the truth
+    disagreements: list[Disagreement] = field(default_factory=list)
 
     def first(self, kind: IdentifierKind) -> str | None:
         values = self.identifiers.get(kind.value)
@@ -199,6 +203,7 @@ def load_child(conn: Connection, person_id: int, *, with_events: bool = True) ->
             record.invalid_identifiers.append((ident.kind, ident.value, ident.problem or "invalid"))
     record.family = load_family(conn, members)
     record.coverage = load_coverage(conn)
+    record.disagreements = disagreements(conn, members)
     if with_events:
         _bring_up_to_date(conn, root, members)
         record.entries = load_entries(conn, record)
@@ -228,17 +233,29 @@ def _best_dob(people: list[Any]) -> PartialDate | None:
 
 
 def load_coverage(conn: Connection) -> list[AgencyCoverage]:
-    """Per agency, the span its completed imports said they cover (census years, log spans, --covers)."""
+    """Per agency, the periods its completed imports said they cover (census years, log spans, --covers).
+
+    Periods that overlap or touch are joined; a gap between two files' periods stays a gap, so a 2019-20
+    return and a 2023-24 one never claim the years between them as data held."""
     batches = ImportBatch.__table__
     query = (
-        select(batches.c.agency, func.min(batches.c.covers_from), func.max(batches.c.covers_to))
+        select(batches.c.agency, batches.c.covers_from, batches.c.covers_to)
         .where(
-            batches.c.status == "completed", batches.c.covers_from.is_not(None), batches.c.agency.is_not(None)
+            batches.c.status == "completed",
+            batches.c.covers_from.is_not(None),
+            batches.c.covers_to.is_not(None),
+            batches.c.agency.is_not(None),
         )
-        .group_by(batches.c.agency)
-        .order_by(batches.c.agency)
+        .order_by(batches.c.agency, batches.c.covers_from, batches.c.covers_to)
     )
-    return [AgencyCoverage(agency, start, end) for agency, start, end in conn.execute(query)]
+    joined: list[AgencyCoverage] = []
+    for agency, start, end in conn.execute(query):
+        last = joined[-1] if joined else None
+        if last is not None and last.agency == agency and start <= last.end + dt.timedelta(days=1):
+            joined[-1] = AgencyCoverage(agency, last.start, max(last.end, end))
+        else:
+            joined.append(AgencyCoverage(agency, start, end))
+    return joined
 
 
 def load_family(conn: Connection, members: list[int]) -> list[FamilyMember]:

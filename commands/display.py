@@ -10,8 +10,12 @@ from chronology.record import ChildRecord, events_by_agency
 
 
 def print_record(record: ChildRecord, *, limit: int = 0) -> None:
+    disagree = {d.fact for d in record.disagreements}
     dob = record.dob.marked() if record.dob else "unknown"
-    click.echo(f"{record.name or '(name not recorded)'}, born {dob}")
+    born = "born: facts disagree (below)" if "dob" in disagree else f"born {dob}"
+    click.echo(f"{record.name or '(name not recorded)'}, {born}")
+    for disagreement in record.disagreements:
+        click.echo(f"  FACTS DISAGREE — {disagreement.describe()} (none is chosen)")
     for kind, values in sorted(record.identifiers.items()):
         click.echo(f"  {kind}: {', '.join(values)}")
     for kind, value, problem in record.invalid_identifiers:

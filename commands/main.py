@@ -78,7 +78,7 @@ def import_command(
     period = _parse_covers(covers)
     engine = open_store()
     failed = 0
-    unrecognised = [p.path for p in planned if p.importer is None]
+    unrecognised = [p for p in planned if p.importer is None]
     reports = []
     for item in planned:
         if item.importer is None:
@@ -99,8 +99,8 @@ def import_command(
     bring_up_to_date(engine, reports)
     if unrecognised:
         click.echo(f"not recognised ({len(unrecognised)} files, nothing imported from them):")
-        for path in unrecognised:
-            click.echo(f"  {path}")
+        for item in unrecognised:
+            click.echo(f"  {item.path}: {item.refusal}")
     if failed or (unrecognised and len(unrecognised) == len(planned)):
         sys.exit(1)
 
@@ -288,10 +288,20 @@ def imports_list() -> None:
     for row in rows:
         click.echo(
             f"{row.id}\t{row.started_at:%Y-%m-%d %H:%M}\t{row.status}\t{row.format}\t{row.file_name}\t"
-            f"read {row.rows_read}, imported {row.events_imported}, undated {row.events_undated}, "
-            f"rejected {row.rows_rejected}, duplicates {row.duplicates_skipped}, "
-            f"skipped {row.skipped}, warnings {row.warnings_count}" + (f"\t{row.error}" if row.error else "")
+            f"{batch_counts(row)}" + (f"\t{row.error}" if row.error else "")
         )
+
+
+def batch_counts(row) -> str:  # type: ignore[no-untyped-def]
+    """Every count of an import's report, in the order they add up: records read = events imported +
+    relationships + identity records + duplicates + rejected (undated events are among those imported;
+    skipped context and warnings are counted apart from the records read)."""
+    return (
+        f"read {row.rows_read or 0} = imported {row.events_imported or 0} "
+        f"(undated {row.events_undated or 0}) + relationships {row.relationships_imported or 0} "
+        f"+ identity records {row.person_records or 0} + duplicates {row.duplicates_skipped or 0} "
+        f"+ rejected {row.rows_rejected or 0}; skipped {row.skipped or 0}, warnings {row.warnings_count or 0}"
+    )
 
 
 @imports_group.command("show")
@@ -331,7 +341,7 @@ def imports_show(batch_id: int) -> None:
             )
             if x
         )
-        click.echo(f"  {issue.kind}: {batch.file_name}, {where}: {issue.message}")
+        click.echo(f"  {issue.kind}: {batch.file_name}{', ' + where if where else ''}: {issue.message}")
 
 
 @cli.command("demo")

@@ -718,6 +718,7 @@ class _Reader:
             self.latest,
             "Ofsted Annex A: from the earliest contact or referral listed (Lists 1 and 3 hold every one in "
             "the period) to the latest date in the workbook",
+            open_before=True,  # the other lists hold open cases, plans and placements begun earlier
         )
 
     def seen(self, spec: ListSpec, day: PartialDate | None) -> None:
@@ -1085,6 +1086,17 @@ class AnnexAImporter(Importer):
         finally:
             workbook.close()
 
+    @classmethod
+    def refusal(cls, path: Path) -> str | None:
+        """An Excel 97-2003 workbook that names no Annex A list in a way the sniff can read: still say
+        that .xls is not read and to save it as .xlsx, rather than "not recognised"."""
+        if path.is_file() and is_legacy_excel(path):
+            try:
+                refuse_legacy_excel(path)
+            except ImportFileError as exc:
+                return str(exc)
+        return None
+
     def estimate_rows(self, path: Path) -> int | None:
         try:
             workbook = open_workbook(path, max_bytes=1 << 40)
@@ -1096,9 +1108,13 @@ class AnnexAImporter(Importer):
             workbook.close()
 
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
-        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-            raise ImportFileError(f"{path.name} is not an .xlsx workbook: Annex A is read from Excel files")
         refuse_legacy_excel(path)
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            kind = f"a {path.suffix.lower()} file" if path.suffix else "a file with no extension"
+            raise ImportFileError(
+                f"{path.name} is {kind}, not an Excel workbook: Annex A is read only from an .xlsx workbook "
+                "(all its lists in one file); open the return in Excel and save it as an Excel Workbook (.xlsx)"
+            )
         workbook = open_workbook(path, options.max_bytes)
         try:
             yield from _Reader(path, options).run(workbook)

@@ -43,6 +43,13 @@ class Importer(ABC):
         """Rough number of records, for a progress bar; None when it cannot be told cheaply."""
         return None
 
+    @classmethod
+    def refusal(cls, path: Path) -> str | None:
+        """Why this importer does not take a file it does not recognise, when the file looks like its
+        format (FHIR as XML, a 903 table it does not read): the format it looks like, what is unsupported
+        and what to do. None when the file is nothing like this format."""
+        return None
+
 
 _REGISTRY: dict[str, type[Importer]] = {}
 
@@ -66,6 +73,24 @@ def get(name: str) -> type[Importer]:
     except KeyError:
         known = ", ".join(sorted(_REGISTRY)) or "none"
         raise KeyError(f"no importer called {name!r} (known: {known})") from None
+
+
+def nearest_refusal(path: Path) -> str:
+    """For a file no importer recognises: the reason of the importer whose format it looks like, else
+    what the file is and the formats that are read, so auto-detection says as much as ``--format``."""
+    for cls in _REGISTRY.values():
+        try:
+            reason = cls.refusal(path)
+        except OSError as exc:
+            return f"{path.name} cannot be read: {exc.strerror or exc}"
+        if reason:
+            return reason
+    kind = f"a {path.suffix.lower()} file" if path.suffix else "a file with no extension"
+    known = ", ".join(sorted(_REGISTRY))
+    return (
+        f"{path.name} ({kind}) looks like none of the formats read ({known}): check it is the agency's "
+        "export, or name its format with --format to see exactly what does not fit"
+    )
 
 
 def detect(path: Path) -> type[Importer] | None:

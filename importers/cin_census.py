@@ -915,7 +915,7 @@ def read_header(node: XmlNode, path: str, file_name: str) -> tuple[Census, list[
     basis = f"CIN census {census.year_label} return (year ending {end.isoformat()})"
     if census.lea:
         basis += f", local authority {census.lea}"
-    items.append(Coverage(AGENCY, start, end, basis))
+    items.append(Coverage(AGENCY, start, end, basis, open_before=True, stated=True))
     return census, items
 
 
@@ -966,6 +966,20 @@ class CinCensusImporter(Importer):
 
     def estimate_rows(self, path: Path) -> int | None:
         return count_elements(path, "Child")
+
+    @classmethod
+    def refusal(cls, path: Path) -> str | None:
+        """A DfE <Message> return of another collection (School Census, ...): name the collection."""
+        if not is_xml_file(path):
+            return None
+        found = sniff(path)
+        collection = found.texts.get("Collection", "")
+        if found.root == "Message" and collection and collection.upper() != "CIN":
+            return (
+                f"{path.name} is a DfE '{collection}' collection return, not a Children in Need census "
+                "return (Collection CIN): of the DfE XML returns this tool reads the CIN census and the CTF"
+            )
+        return None
 
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
         file = _File(path.name)

@@ -655,4 +655,5 @@ class CtfImporter(Importer):
                 dt.date(first, 9, 1),
                 dt.date(last + 1, 8, 31),
                 f"CTF attendance for academic years {first}/{(first + 1) % 100:02d} to {last}/{(last + 1) % 100:02d}",
+                stated=True,
             )

@@ -119,6 +119,13 @@ def _config() -> dict[str, Any]:
     return load_config("codes/fhir")
 
 
+def _xml_refusal(file_name: str) -> str:
+    return (
+        f"{file_name} is FHIR written as XML, which this tool does not read: FHIR is read as JSON only; "
+        "export the bundle from the health system as JSON (application/fhir+json) and import that"
+    )
+
+
 @register
 class FhirImporter(Importer):
     """Reads an HL7 FHIR R4 Bundle (JSON) of a child's health records."""
@@ -151,8 +158,27 @@ class FhirImporter(Importer):
                 tail = data[-9:]  # shorter than the key, so a key split across chunks is counted once
         return count or None
 
+    @classmethod
+    def refusal(cls, path: Path) -> str | None:
+        """FHIR written as XML (a root in the FHIR namespace): read only as JSON, so say to export JSON."""
+        if not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+        body = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        if body.startswith(b"<") and b"hl7.org/fhir" in body:
+            return _xml_refusal(path.name)
+        return None
+
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
         check_size(path, options.max_bytes)
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES).removeprefix(b"\xef\xbb\xbf").lstrip()
+        if head.startswith(b"<"):
+            raise ImportFileError(
+                _xml_refusal(path.name) if b"hl7.org/fhir" in head else f"{path.name} is XML, not JSON: "
+                "the FHIR importer reads FHIR R4 as JSON only (a Bundle or a single resource)"
+            )
         reader = _BundleReader(path, options, _config())
         reader.first_pass()
         yield from reader.second_pass()

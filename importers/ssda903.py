@@ -18,6 +18,11 @@ kind becomes:
   happened, so each row is a ``PersonRecord`` (LA child ID, UPN, date of birth, sex). A young
   mother's child's birth (MOTHER = 1, MC_DOB) is a real event and is also yielded (``other``).
 
+A 903 file does not say which year's return it is: its coverage is the collection year (1 April to
+31 March) most of its dates fall in, marked as listing open records that began earlier; the store
+cuts it to the events the file holds and warns about dates after it (one mistyped future date, an
+episode starting on 1 April, no longer make the period a year the file holds nothing of).
+
 Record IDs are ``<CHILD>/<kind>/<date>`` (``123456/episode/2019-04-01``), so an episode open
 across 31 March, which appears in two yearly returns, is one event; a second record for the
 same child, kind and date in one file gets ``#2`` (so the importer keeps one short key per record
@@ -35,6 +40,7 @@ sorted on its own and checked against the latest episode seen before it.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +72,7 @@ from importers.tabular import (
     TableRow,
     estimate_rows,
     open_table,
+    peek_rows,
 )
 
 SOURCE_SYSTEM = "ssda903"
@@ -107,6 +114,18 @@ HEADER = Kind(
     ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
 )
 KINDS = (EPISODES, MISSING, REVIEWS, HEADER)  # most specific first: Header's columns are the commonest
+# The other tables of the DfE SSDA903 return, by columns only they have: recognised so that a refusal
+# names the table instead of calling the file "not an SSDA903 file".
+UNREAD_TABLES = (
+    ("OC2 (outcomes of children looked after for 12 months: health, offending, substance misuse)",
+     ("SDQ_SCORE", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "SUBSTANCE_MISUSE")),
+    ("OC3 (care leavers: in touch, activity, accommodation)", ("IN_TOUCH", "ACTIV", "ACCOM")),
+    ("AD1 (adoptions)", ("DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR")),
+    ("PlacedAdoption (children placed for adoption)", ("DATE_PLACED", "DATE_PLACED_CEASED")),
+    ("PrevPerm (previous permanence)", ("PREV_PERM", "LA_PERM", "DATE_PERM")),
+    ("UASC (unaccompanied asylum-seeking children)", ("DUC",)),
+    ("SWEpisodes (social worker episodes)", ("SW_ID", "SW_DECOM")),
+)  # fmt: skip
 
 
 def _key(column: str) -> str:
@@ -125,6 +144,27 @@ def kind_of(cells: Sequence[str]) -> Kind | None:
 
 def is_903_header(cells: Sequence[str]) -> bool:
     return kind_of(cells) is not None
+
+
+def unread_table_of(cells: Sequence[str]) -> str | None:
+    """The SSDA903 table this tool does not read that a header row with CHILD is, or None."""
+    present = {cell.replace("\ufeff", "").strip().lower() for cell in cells}
+    if "child" not in present:
+        return None
+    for title, columns in UNREAD_TABLES:
+        if any(_key(column) in present for column in columns):
+            return title
+    return None
+
+
+READ_TABLES = "Header, Episodes, Missing and Reviews"
+
+
+def unread_table_message(file_name: str, title: str) -> str:
+    return (
+        f"{file_name} is the SSDA903 {title} table, which this tool does not read: of the 903 return it "
+        f"reads the {READ_TABLES} tables (import those files; this one adds nothing to a chronology yet)"
+    )
 
 
 def _ends_care(rec: str) -> bool:
@@ -243,8 +283,8 @@ class _Reader:
         self.agency = (options.agency or "").strip() or DEFAULT_AGENCY
         self.latest_episode: dict[str, _Episode] = {}
         self.record_ids: dict[str, int] = {}
-        self.earliest: dt.date | None = None
-        self.latest: dt.date | None = None
+        self.years: Counter[int] = Counter()  # dates read (not after today) per collection year
+        self.today = dt.date.today()
         self.rows = 0
 
     # -- whole file --
@@ -278,17 +318,28 @@ class _Reader:
     def end_notices(self) -> Iterator[ImportItem]:
         """Blank rows, a header alone, then the collection year the file covers."""
         yield from closing_notices(self.table, self.rows)
-        if self.latest is not None and self.earliest is not None:
-            start = max(collection_year_start(self.latest), self.earliest)
-            year = collection_year_start(self.latest).year
+        year = self.collection_year()
+        if year is not None:
+            start, end = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
             yield Coverage(
                 self.agency,
                 start,
-                self.latest,
-                f"SSDA903 {self.kind.title} file: collection year {year}-{(year + 1) % 100:02d} "
-                f"from {start.isoformat()} to the latest date in the file ({self.latest.isoformat()}); "
-                "earlier records appear only for episodes still open in that year",
+                end,
+                f"SSDA903 {self.kind.title} file: collection year {year}-{(year + 1) % 100:02d} (the year most "
+                "of its dates fall in); earlier records appear only for episodes still open in that year",
+                open_before=True,
             )
+
+    def collection_year(self) -> int | None:
+        """The 903 collection year (from 1 April) most of the file's dates fall in, the later on a tie.
+
+        A 903 file does not say which year's return it is; its latest date is no guide, since one
+        mistyped date (inside the future-date grace) or an episode starting on 1 April would make it
+        a year the file holds almost nothing of. Dates after today do not count."""
+        years = self.years
+        if not years:
+            return None
+        return max(years, key=lambda year: (years[year], year))
 
     def checked(self, row: TableRow, handler: Callable[[_Row], Iterable[ImportItem]]) -> Iterator[ImportItem]:
         """Reject a broken or childless row; otherwise convert it. Warnings come before the items."""
@@ -312,11 +363,8 @@ class _Reader:
 
     def seen(self, *days: PartialDate | None) -> None:
         for day in days:
-            if day is None:
-                continue
-            first, last = day.earliest(), day.latest()
-            self.earliest = first if self.earliest is None else min(self.earliest, first)
-            self.latest = last if self.latest is None else max(self.latest, last)
+            if day is not None and day.earliest() <= self.today:
+                self.years[collection_year_start(day.earliest()).year] += 1
 
     def record_id(self, child: str, kind: str, day: PartialDate | None) -> str | None:
         """``<CHILD>/<kind>/<date>``, ``#2`` on for a repeat within the file; None when undated."""
@@ -580,6 +628,12 @@ class _Reader:
             return
         if mother != "1":
             context.warn("MOTHER", f"MC_DOB is given but MOTHER is '{mother or 'blank'}', not 1")
+        if born is not None and dob is not None and born.latest() < dob.earliest():
+            context.warn(
+                "MC_DOB",
+                f"the young person's child is recorded as born ({born.iso()}) before the young person "
+                f"({dob.iso()}, DOB): one of the dates is wrong; both are kept as written",
+            )
         yield self.event(
             context,
             record_id=self.record_id(child, "own-child-born", born),
@@ -638,6 +692,16 @@ class SSDA903Importer(Importer):
     def estimate_rows(self, path: Path) -> int | None:
         return estimate_rows(path)
 
+    @classmethod
+    def refusal(cls, path: Path) -> str | None:
+        """A CSV that is one of the 903 tables not read (OC2, OC3, AD1, ...): which one, and which are."""
+        if path.suffix.lower() not in CSV_SUFFIXES or not path.is_file():
+            return None
+        for row in peek_rows(path):
+            if title := unread_table_of(row):
+                return unread_table_message(path.name, title)
+        return None
+
     def read(self, path: Path, options: ImportOptions) -> Iterator[ImportItem]:
         if path.suffix.lower() not in CSV_SUFFIXES:
             raise ImportFileError(f"{path.name} is not a CSV file: the SSDA903 files are read as CSV")
@@ -649,6 +713,8 @@ class SSDA903Importer(Importer):
 
 
 def _not_903_message(table: Table) -> str:
+    if title := unread_table_of(table.header_names):
+        return unread_table_message(table.file_name, title)
     found = ", ".join(f"'{name}'" for name in table.header_names) or "no columns"
     needs = "; ".join(f"{kind.title}: {', '.join(kind.required)}" for kind in KINDS)
     return (

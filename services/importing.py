@@ -27,6 +27,7 @@ __all__ = [
     "import_file",
     "importer_for",
     "plan",
+    "refusal_of",
     "sha256_of",
 ]
 
@@ -35,6 +36,7 @@ __all__ = [
 class Planned:
     path: Path
     importer: type[Importer] | None
+    refusal: str | None = None  # for a file no importer recognises: the nearest importer's reason
 
 
 def formats() -> dict[str, type[Importer]]:
@@ -63,7 +65,16 @@ def importer_for(path: Path, format_name: str | None) -> type[Importer] | None:
 def plan(paths: list[Path], format_name: str | None) -> list[Planned]:
     """The importer for every file (an unknown format name fails before any file is looked at)."""
     forced = importers.get(format_name) if format_name else None
-    return [Planned(path, forced or importers.detect(path)) for path in expand_paths(paths)]
+    planned = []
+    for path in expand_paths(paths):
+        importer = forced or importers.detect(path)
+        planned.append(Planned(path, importer, None if importer else importers.nearest_refusal(path)))
+    return planned
+
+
+def refusal_of(path: Path) -> str:
+    """Why no importer recognises the file (the nearest importer's reason)."""
+    return importers.nearest_refusal(path)
 
 
 def sha256_of(path: Path) -> str:

@@ -462,7 +462,7 @@ def test_unreadable_files_are_refused(tmp_path: Path) -> None:
     csv_file = tmp_path / "annex.csv"
     csv_file.write_text("Child Unique ID,Date of Contact\n")
     assert not AnnexAImporter.can_read(csv_file)
-    with pytest.raises(ImportFileError, match=r"not an \.xlsx workbook"):
+    with pytest.raises(ImportFileError, match=r"annex\.csv is a \.csv file, not an Excel workbook.*save it as"):
         read(csv_file)
 
 

@@ -605,7 +605,12 @@ def test_sample_through_the_store_and_again(engine) -> None:
     assert report.status == "completed" and report.adds_up()
     keys = {key for key, _ in expected_keys(ONE_CHILD)}
     assert report.events_imported == len(keys) == 13
-    assert report.warnings == 2 and report.rows_rejected == 0
+    # the two the file's rows give, and one for its data-held period: a 2021-22 return whose events are
+    # all from 1970-80 holds nothing for the year it declares (issue 14)
+    assert report.warnings == 3 and report.rows_rejected == 0
+    [held] = [issue for issue in report.first_issues if "data held" in issue]
+    assert "none of its 13 dated event(s) falls in the period the file declares (2021-04-01 to 2022-03-31" in held
+    assert "1970-" in held and "no data-held period is recorded" in held
     assert again.adds_up() and again.events_imported == 0 and again.duplicates_skipped == len(keys)
 
 

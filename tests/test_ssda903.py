@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from sqlalchemy import select
 
+from chronology.db.models import ImportBatch
 from chronology.events import (
     CanonicalEvent,
     Coverage,
@@ -114,13 +116,24 @@ def test_real_sample_is_recognised_and_every_episode_becomes_events() -> None:
         assert main.agency == "Children's social care"
 
 
-def test_real_sample_coverage_is_the_collection_year_up_to_the_latest_date() -> None:
+def test_real_sample_coverage_is_the_collection_year_held_by_its_events(engine) -> None:
     rows = _sample_rows()
     dates = [_uk(row[column]) for row in rows for column in ("DECOM", "DEC") if row[column]]
     [coverage] = [item for item in read(SAMPLE) if isinstance(item, Coverage)]
-    assert coverage.end == max(dates)
-    assert coverage.start == max(dt.date(2019, 4, 1), min(dates))
-    assert "2019-20" in coverage.basis
+    year = Counter(collection_year_start(day).year for day in dates).most_common(1)[0][0]
+    assert (coverage.start, coverage.end) == (dt.date(year, 4, 1), dt.date(year + 1, 3, 31))
+    assert year == 2019 and "2019-20" in coverage.basis and coverage.open_before
+    # recorded: the collection year cut to the events the file holds in it
+    items = read(SAMPLE)
+    held = sorted(e.date.earliest() for e in events_of(items) if e.date)
+    in_year = [day for day in held if coverage.start <= day <= coverage.end]
+    import_file(engine, items, SAMPLE.name, "ssda903")
+    with engine.connect() as conn:
+        batch = conn.execute(select(ImportBatch.__table__)).one()
+    first = coverage.start if held[0] < coverage.start else in_year[0]  # an open episode: held from the start
+    assert (batch.covers_from, batch.covers_to) == (first, in_year[-1])
+    assert batch.covers_from == max(dt.date(2019, 4, 1), min(dates))  # as before issue 14
+    assert batch.covers_to == max(day for day in held)
 
 
 def test_the_end_of_care_is_a_second_event_of_the_same_record() -> None:
@@ -358,8 +371,11 @@ def test_other_files_are_not_claimed_and_are_refused_clearly(tmp_path: Path) -> 
     assert not SSDA903Importer.can_read(template)
     assert not SSDA903Importer.can_read(uasc)
     assert not SSDA903Importer.can_read(tmp_path / "absent.csv")
-    with pytest.raises(ImportFileError, match=r"uasc\.csv is not an SSDA903 file: header row 1 has 'CHILD'"):
+    with pytest.raises(ImportFileError, match=r"uasc\.csv is the SSDA903 UASC .* which this tool does not read"):
         read(uasc)
+    other = write(tmp_path, "other.csv", "CHILD,NAME\n1,x\n")
+    with pytest.raises(ImportFileError, match=r"other\.csv is not an SSDA903 file: header row 1 has 'CHILD'"):
+        read(other)
     with pytest.raises(ImportFileError, match="empty"):
         read(write(tmp_path, "empty.csv", ""))
     big = write(tmp_path, "big.csv", EPISODE_HEADER + "\n" + "P1,01/04/2020,S,C2,N1,U4,PR1,,,,,,\n" * 50)

@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 from chronology.analysis.graph_store import unmatched_references_of_batch
 from chronology.import_history import batch_issues, get_batch, list_batches
 from chronology.users import Role
-from services.importing import ImportOptions, formats, import_file, importer_for
+from services.importing import ImportOptions, formats, import_file, importer_for, refusal_of
 from web.auth import current_user, roles_required
 from web.db import engine
 from web.forms import UploadForm
@@ -59,7 +59,7 @@ def _import_upload(form: UploadForm) -> tuple[int | None, str]:
         importer = importer_for(path, form.format.data or None)
         if importer is None:
             return None, (
-                f"{name} was not recognised as any format this service reads. "
+                f"{name} was not recognised as any format this service reads: {refusal_of(path)}. "
                 "Choose its format from the list, or check it is the agency's export file."
             )
         report = import_file(

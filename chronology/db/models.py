@@ -124,6 +124,23 @@ class PersonIdentifier(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
 
 
+class PersonFact(Base):
+    """One value a source gave for who a person is (date of birth, sex, name), with where it was read,
+    so that values that disagree are kept side by side and shown, never one chosen silently."""
+
+    __tablename__ = "person_facts"
+    __table_args__ = (UniqueConstraint("person_id", "fact", "value", name="uq_person_fact"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    fact: Mapped[str] = mapped_column(String(20))  # dob | sex | name
+    value: Mapped[str] = mapped_column(String(300))  # dob as ISO at its precision; name as written
+    source_system: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str | None] = mapped_column(String(500))
+    row: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+
 class PersonMerge(Base):
     """How two people were found to be one: the rule or the person who decided. Undone, not deleted."""
 

@@ -52,8 +52,17 @@ def test_an_unrecognised_file_is_explained_and_nothing_is_imported(client, login
     response = _upload(client, b"just some words\n", "notes.txt")
     assert response.status_code == 400
     assert "was not recognised" in response.get_data(as_text=True)
+    assert "notes.txt (a .txt file) looks like none of the formats read" in response.get_data(as_text=True)
     with web_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(ImportBatch)).scalar_one() == 0
+
+
+def test_an_unrecognised_upload_gets_the_nearest_importers_reason(client, login, web_engine):
+    login("data_officer")
+    xml = b'<?xml version="1.0"?><Bundle xmlns="http://hl7.org/fhir"><type value="collection"/></Bundle>'
+    response = _upload(client, xml, "bundle.xml")
+    assert response.status_code == 400
+    assert "bundle.xml is FHIR written as XML" in response.get_data(as_text=True)
 
 
 def test_a_file_over_the_limit_is_refused_with_a_clear_message(app, client, login):

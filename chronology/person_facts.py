@@ -1,0 +1,148 @@
+"""Who a person is, as each source said it: every date of birth, sex and name, with file and row.
+
+A person's record used to keep the first date of birth and sex it was given and drop the rest, so
+three different dates of birth for one child became one, silently. Here every distinct value is kept
+with the source that first gave it; values that cannot all be true (two days of birth, two sexes,
+two names) are a disagreement: warned about at import and marked on the child's record, with each
+value and its sources side by side. No value is chosen.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select
+
+from chronology.db.models import PersonFact
+from chronology.events import PersonRef
+
+facts_t = PersonFact.__table__
+
+FACT_LABELS = {"dob": "date of birth", "sex": "sex", "name": "name"}
+
+
+def facts_of(ref: PersonRef) -> list[tuple[str, str]]:
+    """(fact, value) pairs a reference states: dob as ISO at its precision, sex and name as written."""
+    found = []
+    if ref.dob is not None:
+        found.append(("dob", ref.dob.iso()))
+    if ref.sex and ref.sex.strip():
+        found.append(("sex", ref.sex.strip()))
+    name = ref.display_name()
+    if name and name.strip():
+        found.append(("name", " ".join(name.split())))
+    return found
+
+
+def _same(fact: str, a: str, b: str) -> bool:
+    """Whether two values can both be true: a year or month of birth agrees with a day inside it."""
+    if fact == "dob":
+        return a.startswith(b) or b.startswith(a)
+    if fact == "sex":
+        return a.strip().lower()[:1] == b.strip().lower()[:1]
+    # a shorter form of the same name ("Kai" and "Kai Jones") is not a contradiction
+    words_a, words_b = set(a.lower().split()), set(b.lower().split())
+    return words_a <= words_b or words_b <= words_a
+
+
+@dataclass(frozen=True, slots=True)
+class FactValue:
+    value: str
+    sources: tuple[str, ...]  # "header.csv row 3 (ssda903)"
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """One fact whose values disagree, each with where it was read."""
+
+    fact: str
+    values: tuple[FactValue, ...]
+
+    @property
+    def label(self) -> str:
+        return FACT_LABELS.get(self.fact, self.fact)
+
+    def describe(self) -> str:
+        said = "; ".join(f"{v.value} ({', '.join(v.sources)})" for v in self.values)
+        return f"{self.label}: {said}"
+
+
+def _source(row) -> str:  # type: ignore[no-untyped-def]
+    where = row.file_name or row.source_system
+    if row.row is not None:
+        where += f" row {row.row}"
+    return where
+
+
+def disagreements(conn: Connection, members: Iterable[int]) -> list[Disagreement]:
+    """The facts the records of one person (a merged group's members) give that cannot all be true."""
+    ids = list(members)
+    if not ids:
+        return []
+    rows = conn.execute(
+        select(facts_t).where(facts_t.c.person_id.in_(ids)).order_by(facts_t.c.fact, facts_t.c.id)
+    ).all()
+    by_fact: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for row in rows:
+        by_fact[row.fact].setdefault(row.value, []).append(_source(row))
+    found = []
+    for fact in ("dob", "sex", "name"):
+        values = by_fact.get(fact, {})
+        listed = list(values)
+        if any(not _same(fact, a, b) for i, a in enumerate(listed) for b in listed[i + 1 :]):
+            found.append(
+                Disagreement(
+                    fact, tuple(FactValue(v, tuple(dict.fromkeys(values[v]))) for v in listed)
+                )
+            )
+    return found
+
+
+class FactRecorder:
+    """Keeps, during one import, each new fact value a person is given, and who gained one."""
+
+    def __init__(self, conn: Connection, batch_id: int | None) -> None:
+        self.conn = conn
+        self.batch_id = batch_id
+        self.known: dict[int, set[tuple[str, str]]] = {}
+        self.pending: list[dict] = []
+        self.changed: set[int] = set()  # persons given a value they did not have
+
+    def note(
+        self, person_id: int, ref: PersonRef, source_system: str, file_name: str | None, row: int | None
+    ) -> None:
+        stated = facts_of(ref)
+        if not stated:
+            return
+        known = self.known.get(person_id)
+        if known is None:
+            known = {
+                (fact, value)
+                for fact, value in self.conn.execute(
+                    select(facts_t.c.fact, facts_t.c.value).where(facts_t.c.person_id == person_id)
+                )
+            }
+            self.known[person_id] = known
+        for fact, value in stated:
+            if (fact, value) in known:
+                continue
+            known.add((fact, value))
+            self.changed.add(person_id)
+            self.pending.append(
+                {
+                    "person_id": person_id,
+                    "fact": fact,
+                    "value": value[:300],
+                    "source_system": source_system,
+                    "file_name": file_name,
+                    "row": row,
+                    "batch_id": self.batch_id,
+                }
+            )
+
+    def flush(self) -> None:
+        if self.pending:
+            self.conn.execute(insert(facts_t), self.pending)
+            self.pending = []
