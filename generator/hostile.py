@@ -42,10 +42,10 @@ def template_rows(rows: int, stamp: str = "Incident", ids: str = "P") -> str:
     return "\n".join(lines) + "\n"
 
 
-def xxe(path: Path) -> Path:
-    """An external entity that would copy a local file into a child's ID."""
+def xxe(path: Path, target: str = SECRET_FILE) -> Path:
+    """An external entity that would copy a local file (``target``) into a child's ID."""
     path.write_text(
-        f'<?xml version="1.0"?>\n<!DOCTYPE Message [<!ENTITY xxe SYSTEM "file://{SECRET_FILE}">]>\n'
+        f'<?xml version="1.0"?>\n<!DOCTYPE Message [<!ENTITY xxe SYSTEM "file://{target}">]>\n'
         f"{_CIN_OPEN}&xxe;{_CIN_CLOSE}"
     )
     return path
