@@ -9,10 +9,12 @@ STAGE is ``batch:K`` (inside the import's transaction, after K batches of rows w
 ``PAUSED <stage>`` and waits: until RELEASE_FILE exists, or for ever (to be killed). It prints the
 import report's lines and exits 1 when the import failed. A test helper only: production code has
 no pause hook, the stages are reached through the progress callbacks every import already takes.
+IMPORT_DRIVER_BATCH_SIZE sets the rows per batch.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -45,6 +47,10 @@ def main(argv: list[str]) -> int:
         if kind == "refresh" and done == int(count):
             pause()
 
+    import chronology.ingest
+
+    # smaller batches than production's, so a small file still has several points to stop at
+    chronology.ingest.BATCH_SIZE = int(os.environ.get("IMPORT_DRIVER_BATCH_SIZE", chronology.ingest.BATCH_SIZE))
     engine = make_engine(url)
     path = Path(file)
     importer = importer_for(path, None)

@@ -25,7 +25,8 @@ from services.importing import import_file, importer_for
 from tests.test_hostile_files import table_counts
 
 ROOT = Path(__file__).resolve().parent.parent
-ROWS = 4200  # three batches of 2000 items: the driver can stop after the first and the second
+ROWS = 1300  # three batches of BATCH_SIZE items: the driver can stop after the first and the second
+BATCH_SIZE = 500
 CHANGED_BY_REIMPORT = {"import_batches", "import_issues"}  # the re-import's own record of itself
 
 
@@ -74,7 +75,7 @@ def _start(url: str, path: Path, actor: str, stage: str = "", release: Path | No
     args = [sys.executable, "-m", "tests.import_driver", url, str(path), actor, stage]
     if release is not None:
         args.append(str(release))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "IMPORT_DRIVER_BATCH_SIZE": str(BATCH_SIZE)}
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
