@@ -9,7 +9,8 @@ Decisions, made once here for every importer:
 - **Encoding** (CSV): the whole file is checked before any row is read, so an import never yields
   some rows and then fails on a bad byte near the end. UTF-8 (a BOM is stripped) is tried first,
   then Windows-1252 (what Excel writes for "CSV" in the UK). A file starting with a UTF-16 BOM is
-  read as UTF-16. Bytes that are not even Windows-1252 (0x81, 0x8D, 0x8F, 0x90, 0x9D) make the file
+  read as UTF-16, and so is UTF-16 without a BOM (a zero byte in every other position), with a
+  notice. A file whose first 4 KB are mostly NUL bytes is refused as not text. Bytes that are not even Windows-1252 (0x81, 0x8D, 0x8F, 0x90, 0x9D) make the file
   unreadable: ``ImportFileError`` names the file, the byte, its offset and the line. A file that is
   UTF-8 at first and Windows-1252 later is read as Windows-1252 with a notice, since accented
   letters before that point may then look garbled.
@@ -34,7 +35,9 @@ Decisions, made once here for every importer:
   ``2021-03-04 10:30`` with a time), never in a locale's month-first form. Whole numbers appear
   without ``.0`` (so an NHS number typed as a number reads back as typed).
 - **Size**: files over ``max_bytes`` are refused before reading; a workbook whose parts would
-  unpack to more than ``XLSX_UNPACKED_FACTOR`` times that is refused too (a zip bomb guard).
+  unpack to more than ``XLSX_UNPACKED_FACTOR`` times that, or past ``config/imports.toml``'s limits
+  (a part inflating more than ``max_ratio`` times), is refused before openpyxl opens it (a zip bomb
+  guard, from the sizes the archive records).
 """
 
 from __future__ import annotations
