@@ -34,6 +34,7 @@ from chronology.events import (
     Skipped,
 )
 from chronology.events import Relationship as RelationshipItem
+from chronology.import_lock import ImportBusy, importing_alone
 from chronology.people import PersonResolver, find_suggestions
 from chronology.person_facts import disagreements
 from chronology.references import merge_references, references_in_text
@@ -79,6 +80,7 @@ class ImportReport:
     # (counted once the children's analysis is rebuilt; None until then)
     references_unmatched: int | None = None
     first_issues: list[str] = field(default_factory=list)
+    imported_before: str | None = None  # the same file's last completed import, e.g. "import 3 by ann on ..."
 
     def adds_up(self) -> bool:
         return self.rows_read == (
@@ -93,8 +95,10 @@ class ImportReport:
         """The report as a data officer reads it."""
         if self.status == "failed":
             return [f"{self.file_name}: FAILED, nothing imported — {self.error}"]
-        out = [
-            f"{self.file_name} ({self.format}), import {self.batch_id}:",
+        out = [f"{self.file_name} ({self.format}), import {self.batch_id}:"]
+        if self.imported_before:
+            out.append(f"  this same file was imported before ({self.imported_before}): what it holds is not added again")
+        out += [
             f"  records read        {self.rows_read}",
             f"  events imported     {self.events_imported} (of which undated: {self.events_undated})",
         ]
@@ -494,7 +498,8 @@ def import_items(
     """Load one file's items in one transaction. On any error nothing is kept but a record of the failure."""
     report = ImportReport(file_name=info.name, format=info.format)
     try:
-        with engine.begin() as conn:
+        with importing_alone(engine, info.name, info.sha256, actor) as conn:
+            report.imported_before = _imported_before(conn, info.sha256)
             batch_id = _start_batch(conn, info, actor, "completed")
             report.batch_id = batch_id
             loader = _Loader(conn, batch_id, actor, report)
@@ -519,6 +524,9 @@ def import_items(
             )
             queue_batch(conn, batch_id, loader.identity_records)
             _finish_batch(conn, batch_id, report)
+    except ImportBusy as exc:  # another session is importing this file: nothing to record, or to roll back
+        report.status = "failed"
+        report.error = str(exc)
     except Exception as exc:  # the file failed as a whole: roll back, then record that it failed
         report.status = "failed"
         report.error = str(exc) or type(exc).__name__
@@ -526,6 +534,21 @@ def import_items(
         if not isinstance(exc, ImportFileError):  # bad input is reported; a bug is raised
             raise
     return report
+
+
+def _imported_before(conn: Connection, sha256: str | None) -> str | None:
+    """'import 12 by alice on 2026-12-07' for the last completed import of the same bytes, if any."""
+    if sha256 is None:
+        return None
+    row = conn.execute(
+        select(batches_t.c.id, batches_t.c.imported_by, batches_t.c.started_at)
+        .where(batches_t.c.file_sha256 == sha256, batches_t.c.status == "completed")
+        .order_by(batches_t.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return f"import {row.id} by {row.imported_by or 'unknown'} on {row.started_at:%Y-%m-%d %H:%M}"
 
 
 def queue_batch(conn: Connection, batch_id: int, also: set[int]) -> int:

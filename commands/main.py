@@ -72,15 +72,18 @@ def import_command(
     from importers.base import ImportOptions
 
     try:
-        planned = plan(list(paths), format_name)
+        planned = plan(list(paths), format_name, max_mb * 1024 * 1024)
     except KeyError as exc:
         raise click.UsageError(str(exc.args[0])) from None
     period = _parse_covers(covers)
     engine = open_store()
     failed = 0
-    unrecognised = [p for p in planned if p.importer is None]
+    unrecognised = [p for p in planned if p.importer is None and p.refused is None]
     reports = []
     for item in planned:
+        if item.refused is not None:
+            click.echo(f"{item.path.name}: REFUSED, nothing imported — {item.refused}")
+            failed += 1
         if item.importer is None:
             continue
         report = import_file(

@@ -9,7 +9,7 @@ import pkgutil
 
 from importers.base import Importer, ImportOptions, detect, get, nearest_refusal, register, registered
 
-_SUPPORT_MODULES = {"base", "dfe_codes", "project_rows", "table_rows", "tabular", "xml_records", "xml_safety"}
+_SUPPORT_MODULES = {"base", "dfe_codes", "project_rows", "refusals", "table_rows", "tabular", "xml_records", "xml_safety"}
 
 for _module in pkgutil.iter_modules(__path__):
     if _module.name not in _SUPPORT_MODULES and not _module.name.startswith("_"):

@@ -9,7 +9,8 @@ Decisions, made once here for every importer:
 - **Encoding** (CSV): the whole file is checked before any row is read, so an import never yields
   some rows and then fails on a bad byte near the end. UTF-8 (a BOM is stripped) is tried first,
   then Windows-1252 (what Excel writes for "CSV" in the UK). A file starting with a UTF-16 BOM is
-  read as UTF-16. Bytes that are not even Windows-1252 (0x81, 0x8D, 0x8F, 0x90, 0x9D) make the file
+  read as UTF-16, and so is UTF-16 without a BOM (a zero byte in every other position), with a
+  notice. A file whose first 4 KB are mostly NUL bytes is refused as not text. Bytes that are not even Windows-1252 (0x81, 0x8D, 0x8F, 0x90, 0x9D) make the file
   unreadable: ``ImportFileError`` names the file, the byte, its offset and the line. A file that is
   UTF-8 at first and Windows-1252 later is read as Windows-1252 with a notice, since accented
   letters before that point may then look garbled.
@@ -34,7 +35,9 @@ Decisions, made once here for every importer:
   ``2021-03-04 10:30`` with a time), never in a locale's month-first form. Whole numbers appear
   without ``.0`` (so an NHS number typed as a number reads back as typed).
 - **Size**: files over ``max_bytes`` are refused before reading; a workbook whose parts would
-  unpack to more than ``XLSX_UNPACKED_FACTOR`` times that is refused too (a zip bomb guard).
+  unpack to more than ``XLSX_UNPACKED_FACTOR`` times that, or past ``config/imports.toml``'s limits
+  (a part inflating more than ``max_ratio`` times), is refused before openpyxl opens it (a zip bomb
+  guard, from the sizes the archive records).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from typing import Any, BinaryIO, Self
 from openpyxl.utils import get_column_letter
 
 from chronology.events import ImportFileError
+from chronology.settings import load_config
 
 __all__ = [
     "CSV_SUFFIXES",
@@ -67,6 +71,8 @@ __all__ = [
     "TableRow",
     "aliases_from_config",
     "cell_text",
+    "check_archive",
+    "check_encoding",
     "check_file_size",
     "describe_rows",
     "estimate_rows",
@@ -93,6 +99,8 @@ _OPENPYXL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})  # names op
 XLSX_UNPACKED_FACTOR = 8  # sheet XML is bulky: allow this many times max_bytes once unpacked
 _SCAN_CHUNK = 1 << 20
 _SNIFF_BYTES = 64 * 1024
+_UTF16_SNIFF_BYTES = 4096
+_MOSTLY_NUL = 0.1  # more NUL bytes than this share of the start (not UTF-16): not text
 _SNIFF_LINES = 50
 _DELIMITERS = (",", ";", "\t")
 _CSV_FIELD_LIMIT = 2**31 - 1  # cell size is checked by MAX_CELL_CHARS instead, with a clear message
@@ -509,6 +517,27 @@ def _scan(path: Path, codec: str, skip: int) -> tuple[int, int, int, bool] | Non
             offset += len(chunk)
 
 
+def bomless_utf16(path: Path) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for UTF-16 text written without a BOM, else None.
+
+    Such a file is valid UTF-8 (NUL is a character), so without this it would be read as text
+    with a NUL between every letter. Text that is mostly ASCII has a zero byte in every other
+    position: at odd offsets for little-endian, even for big-endian.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(_UTF16_SNIFF_BYTES)
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even, odd = head[0 : pairs * 2 : 2], head[1 : pairs * 2 : 2]
+    zeros_even, zeros_odd = even.count(0), odd.count(0)
+    if zeros_odd >= pairs * 0.4 and zeros_even <= pairs * 0.05:
+        return "utf-16-le"
+    if zeros_even >= pairs * 0.4 and zeros_odd <= pairs * 0.05:
+        return "utf-16-be"
+    return None
+
+
 def _detect_encoding(path: Path) -> _Encoding:
     with path.open("rb") as handle:
         head = handle.read(4)
@@ -520,6 +549,30 @@ def _detect_encoding(path: Path) -> _Encoding:
         raise ImportFileError(
             f"{path.name} starts as UTF-16 text but is not valid UTF-16 at byte offset {offset} "
             f"(line {line}); save it again as 'CSV UTF-8' and import it again"
+        )
+    bomless = bomless_utf16(path)
+    if bomless is not None:
+        failure = _scan(path, bomless, 0)
+        if failure is None:
+            order = "little" if bomless.endswith("le") else "big"
+            return _Encoding(
+                bomless,
+                0,
+                f"{path.name} is UTF-16 text ({order}-endian) without the byte-order mark that says so; "
+                "it was read as UTF-16",
+            )
+        offset, _, line, _ = failure
+        raise ImportFileError(
+            f"{path.name} looks like UTF-16 text without a byte-order mark, but is not valid UTF-16 at byte "
+            f"offset {offset} (line {line}); save it again as 'CSV UTF-8' and import it again"
+        )
+    with path.open("rb") as handle:
+        sample = handle.read(_UTF16_SNIFF_BYTES)
+    if sample.count(0) > len(sample) * _MOSTLY_NUL:
+        raise ImportFileError(
+            f"{path.name} is not CSV text: {sample.count(0):,} of its first {len(sample):,} bytes are NUL "
+            "(zero) bytes, as in a binary file or a spreadsheet saved under a .csv name; save it as "
+            "'CSV UTF-8' and import it again"
         )
     bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
     utf8_failure = _scan(path, "utf-8", bom)
@@ -541,6 +594,11 @@ def _detect_encoding(path: Path) -> _Encoding:
             "written as UTF-8 may look garbled (e.g. 'Ã©' for 'é'); check them"
         )
     return _Encoding("cp1252", bom, notice)
+
+
+def check_encoding(path: Path) -> None:
+    """ImportFileError when the CSV cannot be read as text in any encoding this module reads."""
+    _detect_encoding(path)
 
 
 def _open_text(path: Path, encoding: _Encoding) -> io.TextIOWrapper:
@@ -631,19 +689,7 @@ def open_workbook(path: Path, max_bytes: int) -> Any:
     """
     check_file_size(path, max_bytes)
     refuse_legacy_excel(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ImportFileError(
-            f"{path.name} is not a valid .xlsx workbook (it cannot be opened as one: {exc}); "
-            "if it is an old .xls file, save it as .xlsx or CSV"
-        ) from exc
-    if unpacked > max_bytes * XLSX_UNPACKED_FACTOR:
-        raise ImportFileError(
-            f"{path.name} would unpack to {_megabytes(unpacked)}, more than "
-            f"{_megabytes(max_bytes * XLSX_UNPACKED_FACTOR)} allowed; split it into smaller files"
-        )
+    check_archive(path, max_bytes)
     from openpyxl import load_workbook
 
     # openpyxl goes by the file name: an .xlsx saved under another name (".xls") is read from its bytes
@@ -652,6 +698,40 @@ def open_workbook(path: Path, max_bytes: int) -> Any:
         return load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files; all mean "unreadable"
         raise ImportFileError(f"{path.name} could not be opened as an Excel workbook: {exc}") from exc
+
+
+def check_archive(path: Path, max_bytes: int) -> None:
+    """Refuse a workbook whose parts would inflate too far, before anything is inflated.
+
+    The sizes come from the archive's directory; they can be trusted as an upper bound, because
+    Python's zipfile (which openpyxl reads through) stops a part at its recorded size and fails it
+    on the CRC check if it holds more. Limits are in ``config/imports.toml`` ``[xlsx]``.
+    """
+    limits = load_config("imports")["xlsx"]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(
+            f"{path.name} is not a valid .xlsx workbook (it cannot be opened as one: {exc}); "
+            "if it is an old .xls file, save it as .xlsx or CSV"
+        ) from exc
+    ratio_from = limits["ratio_from_mb"] * 1024 * 1024
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > ratio_from and ratio > limits["max_ratio"]:
+            raise ImportFileError(
+                f"{path.name} is refused as a likely zip bomb: its part {part.filename} would inflate "
+                f"{ratio:,.0f} times (from {_megabytes(part.compress_size)} to {_megabytes(part.file_size)}), "
+                f"more than the {limits['max_ratio']} times a real workbook needs; nothing was unpacked"
+            )
+    unpacked = sum(part.file_size for part in parts)
+    allowed = min(max_bytes * XLSX_UNPACKED_FACTOR, limits["max_unpacked_mb"] * 1024 * 1024)
+    if unpacked > allowed:
+        raise ImportFileError(
+            f"{path.name} would unpack to {_megabytes(unpacked)}, more than the "
+            f"{_megabytes(allowed)} allowed; split it into smaller files"
+        )
 
 
 def is_legacy_excel(path: Path) -> bool:
@@ -744,8 +824,11 @@ def peek_rows(path: Path, limit: int = HEADER_SEARCH_ROWS) -> list[list[str]]:
     if suffix in CSV_SUFFIXES:
         with path.open("rb") as handle:
             data = handle.read(_SNIFF_BYTES)
+        bomless = bomless_utf16(path)
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             sample = data.decode("utf-16", errors="replace")
+        elif bomless is not None:
+            sample = data.decode(bomless, errors="replace")
         else:
             try:
                 sample = data.decode("utf-8-sig")

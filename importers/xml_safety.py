@@ -25,7 +25,6 @@ on ``xml.etree``, so that each element knows the line it starts on for error mes
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
@@ -487,6 +486,7 @@ class Sniffed:
     root: str | None = None
     names: set[str] = field(default_factory=set)
     texts: dict[str, str] = field(default_factory=dict)
+    refused: str | None = None  # why the safe parser stopped (an entity, an external DTD), if it did
 
 
 def sniff(path: Path, limit: int = 16 * 1024) -> Sniffed:
@@ -521,8 +521,12 @@ def sniff(path: Path, limit: int = 16 * 1024) -> Sniffed:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = characters
-    with contextlib.suppress(expat.ExpatError, _Refused, RecursionError, ValueError):
+    try:
         parser.Parse(head, False)
+    except _Refused as exc:
+        found.refused = str(exc)
+    except (expat.ExpatError, RecursionError, ValueError):
+        pass
     return found
 
 

@@ -15,6 +15,7 @@ from chronology.analysis.graph_store import unmatched_references_of_batch
 from chronology.analysis.refresh import RefreshTally, refresh_queued
 from chronology.ingest import FileInfo, ImportReport, import_items
 from importers.base import Importer, ImportOptions
+from importers.refusals import refusal
 
 __all__ = [
     "ImportOptions",
@@ -27,6 +28,7 @@ __all__ = [
     "import_file",
     "importer_for",
     "plan",
+    "refusal",
     "refusal_of",
     "sha256_of",
 ]
@@ -37,6 +39,7 @@ class Planned:
     path: Path
     importer: type[Importer] | None
     refusal: str | None = None  # for a file no importer recognises: the nearest importer's reason
+    refused: str | None = None  # when no importer: what is wrong with the file itself, if anything
 
 
 def formats() -> dict[str, type[Importer]]:
@@ -62,13 +65,16 @@ def importer_for(path: Path, format_name: str | None) -> type[Importer] | None:
     return importers.get(format_name) if format_name else importers.detect(path)
 
 
-def plan(paths: list[Path], format_name: str | None) -> list[Planned]:
-    """The importer for every file (an unknown format name fails before any file is looked at)."""
+def plan(paths: list[Path], format_name: str | None, max_bytes: int = ImportOptions.max_bytes) -> list[Planned]:
+    """The importer for every file (an unknown format name fails before any file is looked at);
+    for a file none recognises, the reason when it is the file itself (empty, unsafe, not text)."""
     forced = importers.get(format_name) if format_name else None
     planned = []
     for path in expand_paths(paths):
         importer = forced or importers.detect(path)
-        planned.append(Planned(path, importer, None if importer else importers.nearest_refusal(path)))
+        refused = None if importer else refusal(path, max_bytes)
+        nearest = None if importer or refused else importers.nearest_refusal(path)
+        planned.append(Planned(path, importer, nearest, refused))
     return planned
 
 

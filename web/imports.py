@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 from chronology.analysis.graph_store import unmatched_references_of_batch
 from chronology.import_history import batch_issues, get_batch, list_batches
 from chronology.users import Role
-from services.importing import ImportOptions, formats, import_file, importer_for, refusal_of
+from services.importing import ImportOptions, formats, import_file, importer_for, refusal, refusal_of
 from web.auth import current_user, roles_required
 from web.db import engine
 from web.forms import UploadForm
@@ -58,6 +58,9 @@ def _import_upload(form: UploadForm) -> tuple[int | None, str]:
         upload.save(path)
         importer = importer_for(path, form.format.data or None)
         if importer is None:
+            refused = refusal(path, current_app.config["MAX_CONTENT_LENGTH"])
+            if refused is not None:
+                return None, f"{refused}. Nothing was imported from it."
             return None, (
                 f"{name} was not recognised as any format this service reads: {refusal_of(path)}. "
                 "Choose its format from the list, or check it is the agency's export file."
