@@ -31,7 +31,7 @@ from chronology.vocabulary import themes
 from exporters.audit_csv import write_audit
 from web.audit_charts import CohortChild, all_charts
 from web.audit_charts import settings as panel_settings
-from web.audit_query import AGENCIES, NUMBERS, PanelQuery, plan_category_choices, read_query
+from web.audit_query import AGENCIES, NUMBERS, PanelQuery, cohort_words, plan_category_choices, read_query
 from web.auth import current_user, roles_required
 from web.db import engine
 from web.forms import EmptyForm, ReasonForm
@@ -162,6 +162,7 @@ def index() -> Any:
         themes=_themes(),
         pseudonym=pseudonym,
         evidence_url=evidence_url,
+        cohort_words=cohort_words,
         event_url=event_url,
         reason_form=ReasonForm(),
     ), status

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from chronology.analysis.cohorts import PLAN_KINDS, CohortError, CohortFilter, normalised, preset, presets
 from chronology.analysis.concern import concern_settings
 from chronology.analysis.patterns import PATTERN_CODES
+from chronology.display_names import display, readable
 from chronology.vocabulary import themes as known_themes
 
 AGENCIES = ("Police", "Health", "Education", "Children's social care")
@@ -121,3 +122,37 @@ def read_query(args: MultiDict[str, str]) -> PanelQuery:
     except CohortError as exc:
         errors["cohort"] = str(exc)
     return query
+
+
+def cohort_words(cohort: CohortFilter) -> str:
+    """The cohort in a panel member's words ("Children on repeat child protection plans; youngest age 3")."""
+    parts = []
+    if cohort.name:
+        parts.append(str(presets().get(cohort.name, {}).get("title", cohort.name)))
+    labels = {**NUMBERS, "plan_days_min": "Shortest plan (days)", "plan_days_max": "Longest plan (days)"}
+    for name, label in labels.items():
+        value = getattr(cohort, name)
+        if value is not None:
+            parts.append(f"{label.lower()} {value}")
+    if cohort.age_on is not None:
+        on = {"plan_start": "the plan's start", "as_of": "the reference date"}.get(str(cohort.age_on), str(cohort.age_on))
+        parts.append(f"ages on {on}")
+    parts.append(display(cohort.plan_kind, "plan_kinds").lower() + "s")
+    for name, label in (("plan_started_from", "plans started from"), ("plan_started_to", "plans started up to")):
+        value = getattr(cohort, name)
+        if value is not None:
+            parts.append(f"{label} {value.isoformat()}")
+    lists = (
+        ("plan_categories", "plan category", "plan_categories"),
+        ("main_concerns", "main concern", "themes"),
+        ("themes", "risk themes", "themes"),
+    )
+    for name, label, kind in lists:
+        values = getattr(cohort, name)
+        if values:
+            parts.append(f"{label} {', '.join(sorted(display(v, kind) for v in values))}")
+    if cohort.agencies:
+        parts.append(f"known to {', '.join(sorted(cohort.agencies))}")
+    if cohort.patterns:
+        parts.append(f"patterns {', '.join(sorted(readable(p) for p in cohort.patterns))}")
+    return "; ".join(parts)
