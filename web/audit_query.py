@@ -18,6 +18,7 @@ from chronology.analysis.concern import concern_settings
 from chronology.analysis.patterns import PATTERN_CODES
 from chronology.display_names import display, readable
 from chronology.vocabulary import themes as known_themes
+from web.query_params import reject_unknown
 
 AGENCIES = ("Police", "Health", "Education", "Children's social care")
 NUMBERS = {
@@ -28,6 +29,7 @@ NUMBERS = {
     "min_plans": "At least this many plans",
 }
 LISTS = ("plan_category", "main_concern", "agency", "theme", "pattern")
+PARAMS = ("preset", "plan_kind", "age_on", *NUMBERS, *LISTS, "page")  # what a panel address may hold
 
 
 def plan_category_choices() -> list[str]:
@@ -87,6 +89,8 @@ def _chosen(
 
 
 def read_query(args: MultiDict[str, str]) -> PanelQuery:
+    """The panel's question; an address with a parameter the panel does not take is refused (400)."""
+    reject_unknown(args, PARAMS)
     errors: dict[str, str] = {}
     themes = list(known_themes())
     lists = {

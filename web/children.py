@@ -18,6 +18,7 @@ from web import access
 from web.auth import current_user, roles_required
 from web.db import engine
 from web.forms import EmptyForm, ReasonForm
+from web.query_params import SEARCH_PARAMS, reject_unknown
 from web.suggestions import suggestion_details
 
 bp = Blueprint("children", __name__)
@@ -39,6 +40,7 @@ def home() -> Any:
 @bp.route("/children")
 @roles_required(*SEARCHERS)
 def search() -> Any:
+    reject_unknown(request.args, SEARCH_PARAMS)
     query = request.args.get("q", "").strip()
     page = request.args.get("page", 1, type=int) or 1
     result = logged_search(query, page, "searched for") if query else None

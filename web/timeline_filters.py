@@ -16,7 +16,9 @@ from werkzeug.datastructures import MultiDict
 from chronology.analysis.facts import top_agency
 from chronology.annotations import Note, judged_significance
 from chronology.record import Entry, EntryQuery, FamilyMember
+from web.query_params import reject_unknown
 
+PARAMS = ("agency", "theme", "significance", "person", "from", "to")  # what a chronology address may hold
 SIGNIFICANCE_CHOICES = {"": "Any", "significant": "Significant only", "not_significant": "Not significant"}
 
 
@@ -31,7 +33,9 @@ class TimelineFilter:
     errors: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_args(cls, args: MultiDict[str, str]) -> TimelineFilter:
+    def from_args(cls, args: MultiDict[str, str], also: tuple[str, ...] = ()) -> TimelineFilter:
+        """The filters in the address; a parameter outside ``PARAMS`` (and ``also``) is refused (400)."""
+        reject_unknown(args, (*PARAMS, *also))
         errors: list[str] = []
         significance = args.get("significance", "")
         if significance not in SIGNIFICANCE_CHOICES:
