@@ -19,6 +19,7 @@ from chronology.analysis.patterns import PATTERN_CODES
 from chronology.display_names import display, readable
 from chronology.vocabulary import themes as known_themes
 from web.query_params import reject_unknown
+from web.timeline_filters import entered_parts, read_date
 
 AGENCIES = ("Police", "Health", "Education", "Children's social care")
 NUMBERS = {
@@ -29,7 +30,8 @@ NUMBERS = {
     "min_plans": "At least this many plans",
 }
 LISTS = ("plan_category", "main_concern", "agency", "theme", "pattern")
-PARAMS = ("preset", "plan_kind", "age_on", *NUMBERS, *LISTS, "page")  # what a panel address may hold
+AGE_ON_PARTS = ("age_on-day", "age_on-month", "age_on-year")  # the GOV.UK date pattern, for "a date"
+PARAMS = ("preset", "plan_kind", "age_on", *AGE_ON_PARTS, *NUMBERS, *LISTS, "page")  # what a panel address may hold
 
 
 def plan_category_choices() -> list[str]:
@@ -46,6 +48,7 @@ class PanelQuery:
     cohort: CohortFilter = field(default_factory=CohortFilter)
     patterns: tuple[str, ...] = ()
     errors: dict[str, str] = field(default_factory=dict)  # field name -> message
+    age_on_parts: tuple[str, str, str] = ("", "", "")  # the age-on date's day, month and year fields
 
     @property
     def preset_name(self) -> str:
@@ -68,13 +71,23 @@ def _number(args: MultiDict[str, str], name: str, errors: dict[str, str]) -> int
     return int(text)
 
 
-def _age_on(text: str, errors: dict[str, str]) -> Any:
-    if text in ("", "plan_start", "as_of"):
-        return text or None
+def _age_on(args: MultiDict[str, str], errors: dict[str, str]) -> Any:
+    """The plan's start, the reference date, or a date (``age_on=2024-03-31`` or its three fields)."""
+    text = args.get("age_on", "").strip()
+    if text in ("plan_start", "as_of"):
+        return text
+    if text in ("", "date"):
+        found: dict[str, str] = {}
+        day = read_date(MultiDict({k: v for k, v in args.items() if k in AGE_ON_PARTS}), "age_on", found, "Age on date")
+        if found:
+            errors["age_on"] = found["age_on"]
+        elif text == "date" and day is None:
+            errors["age_on"] = "Enter the age on date"
+        return day
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        errors["age_on"] = "Age on must be the plan's start, the reference date, or a date like 2024-03-31"
+        errors["age_on"] = "Age on must be the plan's start, the reference date, or a real date"
         return None
 
 
@@ -102,12 +115,15 @@ def read_query(args: MultiDict[str, str]) -> PanelQuery:
     }
     values = {name: args.get(name, "").strip() for name in ("preset", "plan_kind", "age_on", *NUMBERS)}
     numbers = {name: _number(args, name, errors) for name in NUMBERS}
-    age_on = _age_on(values["age_on"], errors)
+    age_on = _age_on(args, errors)
+    query_age = age_on if isinstance(age_on, dt.date) else None
+    values["age_on"] = age_on.isoformat() if query_age else (age_on or "")
     if values["plan_kind"] and values["plan_kind"] not in PLAN_KINDS:
         errors["plan_kind"] = "Plan kind must be one of the choices"
     if values["preset"] and values["preset"] not in presets():
         errors["preset"] = "Choose one of the named cohorts"
     query = PanelQuery(values, lists, patterns=tuple(lists["pattern"]), errors=errors)
+    query.age_on_parts = entered_parts(args, "age_on", query_age)
     if errors:
         return query
     try:

@@ -44,7 +44,7 @@ class TimelineFilter:
         reject_unknown(args, (*PARAMS, *also))
         errors: list[str] = []
         date_errors: dict[str, str] = {}
-        days = {name: _date_field(args, name, date_errors) for name in DATE_FIELDS}
+        days = {name: read_date(args, name, date_errors) for name in DATE_FIELDS}
         significance = args.get("significance", "")
         if significance not in SIGNIFICANCE_CHOICES:
             errors.append("Significance must be one of the choices")
@@ -58,7 +58,7 @@ class TimelineFilter:
             date_to=days["to"],
             errors=(*errors, *date_errors.values()),
             date_errors=date_errors,
-            entered={name: _entered(args, name, days[name]) for name in DATE_FIELDS},
+            entered={name: entered_parts(args, name, days[name]) for name in DATE_FIELDS},
         )
 
     def query(self) -> dict[str, list[str] | str]:
@@ -164,9 +164,9 @@ def _distinct(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 
-def _date_field(args: MultiDict[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
+def read_date(args: MultiDict[str, str], name: str, errors: dict[str, str], label: str | None = None) -> dt.date | None:
     """One date, from its three GOV.UK fields or its ``name=YYYY-MM-DD`` form; messages as GOV.UK words them."""
-    label = DATE_FIELDS[name]
+    label = label or DATE_FIELDS[name]
     parts = [args.get(f"{name}-{part}", "").strip() for part in PARTS]
     whole = args.get(name, "").strip()
     from_parts: dt.date | None = None
@@ -196,7 +196,7 @@ def _date_field(args: MultiDict[str, str], name: str, errors: dict[str, str]) ->
     return day
 
 
-def _entered(args: MultiDict[str, str], name: str, day: dt.date | None) -> tuple[str, str, str]:
+def entered_parts(args: MultiDict[str, str], name: str, day: dt.date | None) -> tuple[str, str, str]:
     """What the date's three fields show: the date read, else what was typed (to correct it)."""
     if day is not None:
         return str(day.day), str(day.month), str(day.year)

@@ -47,3 +47,21 @@ def test_the_page_has_govuk_date_inputs_and_no_browser_date_picker(client, login
     wrong = client.get(f"/children/{amy}/timeline/table?to-day=30&to-month=2&to-year=2022", base_url=BASE)
     text = wrong.get_data(as_text=True)
     assert '<a href="#to-day">Date to must be a real date</a>' in text and "govuk-form-group--error" in text
+
+
+def test_the_audit_age_on_date_as_three_fields_or_one(client, login):
+    from web.audit_query import read_query
+
+    three = read_query(MultiDict({"age_on": "date", "age_on-day": "1", "age_on-month": "2", "age_on-year": "2020"}))
+    one = read_query(MultiDict({"age_on": "2020-02-01"}))
+    assert three.cohort == one.cohort and three.cohort.age_on == dt.date(2020, 2, 1) and not three.errors
+    assert three.args() == one.args() == {"age_on": "2020-02-01"}  # links carry the one shareable form
+    assert read_query(MultiDict({"age_on": "plan_start"})).cohort.age_on == "plan_start"
+    wrong = read_query(MultiDict({"age_on": "date", "age_on-day": "31", "age_on-month": "2", "age_on-year": "2020"}))
+    assert wrong.errors == {"age_on": "Age on date must be a real date"} and wrong.age_on_parts == ("31", "2", "2020")
+    assert read_query(MultiDict({"age_on": "date"})).errors == {"age_on": "Enter the age on date"}
+    login("auditor")
+    response = client.get("/audit/?age_on=date&age_on-day=31&age_on-month=2&age_on-year=2020", base_url=BASE)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Age on date must be a real date" in html
+    assert 'type="date"' not in html and 'name="age_on-day" type="text" inputmode="numeric" value="31"' in html
