@@ -49,3 +49,15 @@ def test_search_refuses_an_unknown_parameter(client, login):
     login("practitioner", "Team A")
     status, html = _status_and_text(client, "/children?name=Jones")
     assert status == 400 and "‘name’" in html and "page, q" in html
+
+
+def test_long_choice_lists_fold_away_unless_something_in_them_is_chosen(client, login):
+    login("auditor")
+    html = client.get("/audit/", base_url=BASE).get_data(as_text=True)
+    for name in ("main_concern", "theme", "pattern"):  # more than 6 choices each
+        assert f'<details class="govuk-details app-choice-list" id="{name}-list">' in html
+    assert 'id="agency-list"' not in html  # 4 agencies stay in view
+    chosen = client.get("/audit/?theme=domestic_abuse&theme=neglect", base_url=BASE).get_data(as_text=True)
+    assert '<details class="govuk-details app-choice-list" id="theme-list" open>' in chosen
+    assert "(2 chosen)" in chosen
+    assert '<details class="govuk-details app-choice-list" id="pattern-list">' in chosen
