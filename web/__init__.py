@@ -27,6 +27,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from chronology.db.engine import make_engine
+from chronology.display_names import display, systems
 from web import admin, api, audit, auth, children, errors, imports, security, timeline
 from web.config import from_environment
 from web.ratelimit import LoginThrottle
@@ -47,6 +48,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if proxies:  # behind a reverse proxy: take the client address it reports, and no more hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
+    app.jinja_env.filters["display"] = display  # codes in words: {{ code | display('plan_kinds') }}
+    app.jinja_env.filters["systems"] = systems
     csrf.init_app(app)
     app.register_blueprint(_frontend_assets(Path(app.config["FRONTEND_DIR"])))
     for module in (auth, children, timeline, audit, imports, api, admin):

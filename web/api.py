@@ -179,7 +179,7 @@ def child(person_id: int) -> Any:
 @bp.route("/children/<int:person_id>/chronology")
 def chronology(person_id: int) -> Any:
     """The child's events, oldest first, filtered exactly as the timeline is, a page at a time."""
-    wanted = TimelineFilter.from_args(request.args)
+    wanted = TimelineFilter.from_args(request.args, also=("page", "page_size", "reason"))
     if wanted.errors:
         raise ApiRefusal(400, "; ".join(wanted.errors))
     page, size = _page_args()

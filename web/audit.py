@@ -31,7 +31,8 @@ from chronology.vocabulary import themes
 from exporters.audit_csv import write_audit
 from web.audit_charts import CohortChild, all_charts
 from web.audit_charts import settings as panel_settings
-from web.audit_query import AGENCIES, NUMBERS, PanelQuery, plan_category_choices, read_query
+from web.audit_query import AGENCIES, NUMBERS, PanelQuery, cohort_words, plan_category_choices, read_query
+from web.audit_rates import cap_months, cohort_rates, spreads
 from web.auth import current_user, roles_required
 from web.db import engine
 from web.forms import EmptyForm, ReasonForm
@@ -143,6 +144,7 @@ def index() -> Any:
                 reason=reason,
             )
     status = 400 if query.errors else 200
+    rates = cohort_rates(result.children, query.cohort) if result else []
     return render_template(
         "audit/panel.html",
         query=query,
@@ -153,6 +155,9 @@ def index() -> Any:
         page=page,
         pages=pages,
         charts=all_charts(result.children, query.cohort, titles) if result else [],
+        rates=[r for r in rates if r.person_id in {c.stored.child.person_id for c in page_children}],
+        spreads=spreads(rates),
+        rate_cap=cap_months(),
         rules=rule_info(),
         titles=titles,
         presets=_presets(),
@@ -162,6 +167,7 @@ def index() -> Any:
         themes=_themes(),
         pseudonym=pseudonym,
         evidence_url=evidence_url,
+        cohort_words=cohort_words,
         event_url=event_url,
         reason_form=ReasonForm(),
     ), status

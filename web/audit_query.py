@@ -16,7 +16,10 @@ from werkzeug.datastructures import MultiDict
 from chronology.analysis.cohorts import PLAN_KINDS, CohortError, CohortFilter, normalised, preset, presets
 from chronology.analysis.concern import concern_settings
 from chronology.analysis.patterns import PATTERN_CODES
+from chronology.display_names import display, readable
 from chronology.vocabulary import themes as known_themes
+from web.query_params import reject_unknown
+from web.timeline_filters import entered_parts, read_date
 
 AGENCIES = ("Police", "Health", "Education", "Children's social care")
 NUMBERS = {
@@ -27,6 +30,8 @@ NUMBERS = {
     "min_plans": "At least this many plans",
 }
 LISTS = ("plan_category", "main_concern", "agency", "theme", "pattern")
+AGE_ON_PARTS = ("age_on-day", "age_on-month", "age_on-year")  # the GOV.UK date pattern, for "a date"
+PARAMS = ("preset", "plan_kind", "age_on", *AGE_ON_PARTS, *NUMBERS, *LISTS, "page")  # what a panel address may hold
 
 
 def plan_category_choices() -> list[str]:
@@ -43,6 +48,7 @@ class PanelQuery:
     cohort: CohortFilter = field(default_factory=CohortFilter)
     patterns: tuple[str, ...] = ()
     errors: dict[str, str] = field(default_factory=dict)  # field name -> message
+    age_on_parts: tuple[str, str, str] = ("", "", "")  # the age-on date's day, month and year fields
 
     @property
     def preset_name(self) -> str:
@@ -65,13 +71,23 @@ def _number(args: MultiDict[str, str], name: str, errors: dict[str, str]) -> int
     return int(text)
 
 
-def _age_on(text: str, errors: dict[str, str]) -> Any:
-    if text in ("", "plan_start", "as_of"):
-        return text or None
+def _age_on(args: MultiDict[str, str], errors: dict[str, str]) -> Any:
+    """The plan's start, the reference date, or a date (``age_on=2024-03-31`` or its three fields)."""
+    text = args.get("age_on", "").strip()
+    if text in ("plan_start", "as_of"):
+        return text
+    if text in ("", "date"):
+        found: dict[str, str] = {}
+        day = read_date(MultiDict({k: v for k, v in args.items() if k in AGE_ON_PARTS}), "age_on", found, "Age on date")
+        if found:
+            errors["age_on"] = found["age_on"]
+        elif text == "date" and day is None:
+            errors["age_on"] = "Enter the age on date"
+        return day
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        errors["age_on"] = "Age on must be the plan's start, the reference date, or a date like 2024-03-31"
+        errors["age_on"] = "Age on must be the plan's start, the reference date, or a real date"
         return None
 
 
@@ -86,6 +102,8 @@ def _chosen(
 
 
 def read_query(args: MultiDict[str, str]) -> PanelQuery:
+    """The panel's question; an address with a parameter the panel does not take is refused (400)."""
+    reject_unknown(args, PARAMS)
     errors: dict[str, str] = {}
     themes = list(known_themes())
     lists = {
@@ -97,12 +115,15 @@ def read_query(args: MultiDict[str, str]) -> PanelQuery:
     }
     values = {name: args.get(name, "").strip() for name in ("preset", "plan_kind", "age_on", *NUMBERS)}
     numbers = {name: _number(args, name, errors) for name in NUMBERS}
-    age_on = _age_on(values["age_on"], errors)
+    age_on = _age_on(args, errors)
+    query_age = age_on if isinstance(age_on, dt.date) else None
+    values["age_on"] = age_on.isoformat() if query_age else (age_on or "")
     if values["plan_kind"] and values["plan_kind"] not in PLAN_KINDS:
         errors["plan_kind"] = "Plan kind must be one of the choices"
     if values["preset"] and values["preset"] not in presets():
         errors["preset"] = "Choose one of the named cohorts"
     query = PanelQuery(values, lists, patterns=tuple(lists["pattern"]), errors=errors)
+    query.age_on_parts = entered_parts(args, "age_on", query_age)
     if errors:
         return query
     try:
@@ -121,3 +142,37 @@ def read_query(args: MultiDict[str, str]) -> PanelQuery:
     except CohortError as exc:
         errors["cohort"] = str(exc)
     return query
+
+
+def cohort_words(cohort: CohortFilter) -> str:
+    """The cohort in a panel member's words ("Children on repeat child protection plans; youngest age 3")."""
+    parts = []
+    if cohort.name:
+        parts.append(str(presets().get(cohort.name, {}).get("title", cohort.name)))
+    labels = {**NUMBERS, "plan_days_min": "Shortest plan (days)", "plan_days_max": "Longest plan (days)"}
+    for name, label in labels.items():
+        value = getattr(cohort, name)
+        if value is not None:
+            parts.append(f"{label.lower()} {value}")
+    if cohort.age_on is not None:
+        on = {"plan_start": "the plan's start", "as_of": "the reference date"}.get(str(cohort.age_on), str(cohort.age_on))
+        parts.append(f"ages on {on}")
+    parts.append(display(cohort.plan_kind, "plan_kinds").lower() + "s")
+    for name, label in (("plan_started_from", "plans started from"), ("plan_started_to", "plans started up to")):
+        value = getattr(cohort, name)
+        if value is not None:
+            parts.append(f"{label} {value.isoformat()}")
+    lists = (
+        ("plan_categories", "plan category", "plan_categories"),
+        ("main_concerns", "main concern", "themes"),
+        ("themes", "risk themes", "themes"),
+    )
+    for name, label, kind in lists:
+        values = getattr(cohort, name)
+        if values:
+            parts.append(f"{label} {', '.join(sorted(display(v, kind) for v in values))}")
+    if cohort.agencies:
+        parts.append(f"known to {', '.join(sorted(cohort.agencies))}")
+    if cohort.patterns:
+        parts.append(f"patterns {', '.join(sorted(readable(p) for p in cohort.patterns))}")
+    return "; ".join(parts)

@@ -21,6 +21,7 @@ from web.auth import current_user, roles_required
 from web.db import engine
 from web.forms import EmptyForm, ReasonForm, UndoForm
 from web.suggestion_review import GROUPS_PER_PAGE, ReviewQuery
+from web.query_params import SEARCH_PARAMS, reject_unknown
 
 bp = Blueprint("children", __name__)
 
@@ -41,6 +42,7 @@ def home() -> Any:
 @bp.route("/children")
 @roles_required(*SEARCHERS)
 def search() -> Any:
+    reject_unknown(request.args, SEARCH_PARAMS)
     query = request.args.get("q", "").strip()
     page = request.args.get("page", 1, type=int) or 1
     result = logged_search(query, page, "searched for") if query else None

@@ -8,6 +8,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from web.query_params import UnknownParameters
+
 MESSAGES = {
     400: ("The form could not be used", "Go back, reload the page and try again."),
     401: ("Sign in first", "You need to sign in to use this service."),
@@ -22,6 +24,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> Any:
         return _page(400, "The form had expired or was not sent from this service. Reload the page and try again.")
+
+    @app.errorhandler(UnknownParameters)
+    def _unknown_parameters(error: UnknownParameters) -> Any:
+        if request.path.startswith("/api/") or request.path.endswith(("/data", "/context")):
+            return jsonify(error=error.message(), unknown=error.unknown, accepted=error.accepted), 400
+        return render_template(
+            "error.html", code=400, title="This address has something the page does not use", advice=error.message()
+        ), 400
 
     @app.errorhandler(413)
     def _too_large(error: HTTPException) -> Any:

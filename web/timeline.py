@@ -167,7 +167,7 @@ def data(person_id: int) -> Any:
         if decision is None:
             return jsonify(REFUSED_JSON), 403
         record = read_child(conn, decision.person_id)
-        filters = TimelineFilter.from_args(request.args)
+        filters = TimelineFilter.from_args(request.args, also=("start", "end"))
         shown, notes, clusters = _brief_chronology(conn, record, filters)
         what = filters.describe() + (f"; {window.describe()}" if window.asked else "")
         access.log_view(conn, current_user(), decision, f"timeline data ({what})")

@@ -16,7 +16,13 @@ from werkzeug.datastructures import MultiDict
 from chronology.analysis.facts import top_agency
 from chronology.annotations import Note, judged_significance
 from chronology.record import Entry, EntryQuery, FamilyMember
+from web.query_params import reject_unknown
 
+DATE_FIELDS = {"from": "Date from", "to": "Date to"}
+PARTS = ("day", "month", "year")
+# What a chronology address may hold: each date as ``from=2020-01-31`` (the links the service makes) or as
+# the GOV.UK date pattern's three fields (``from-day=31&from-month=1&from-year=2020``, what the form sends).
+PARAMS = ("agency", "theme", "significance", "person", *DATE_FIELDS, *(f"{d}-{p}" for d in DATE_FIELDS for p in PARTS))
 SIGNIFICANCE_CHOICES = {"": "Any", "significant": "Significant only", "not_significant": "Not significant"}
 
 
@@ -29,10 +35,16 @@ class TimelineFilter:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     errors: tuple[str, ...] = field(default=(), compare=False)
+    date_errors: Mapping[str, str] = field(default_factory=dict, compare=False)  # "from" -> its message
+    entered: Mapping[str, tuple[str, str, str]] = field(default_factory=dict, compare=False)  # as typed
 
     @classmethod
-    def from_args(cls, args: MultiDict[str, str]) -> TimelineFilter:
+    def from_args(cls, args: MultiDict[str, str], also: tuple[str, ...] = ()) -> TimelineFilter:
+        """The filters in the address; a parameter outside ``PARAMS`` (and ``also``) is refused (400)."""
+        reject_unknown(args, (*PARAMS, *also))
         errors: list[str] = []
+        date_errors: dict[str, str] = {}
+        days = {name: read_date(args, name, date_errors) for name in DATE_FIELDS}
         significance = args.get("significance", "")
         if significance not in SIGNIFICANCE_CHOICES:
             errors.append("Significance must be one of the choices")
@@ -42,9 +54,11 @@ class TimelineFilter:
             themes=_distinct(args.getlist("theme")),
             significance=significance,
             person=args.get("person", "").strip(),
-            date_from=_day(args.get("from", ""), "From", errors),
-            date_to=_day(args.get("to", ""), "To", errors),
-            errors=tuple(errors),
+            date_from=days["from"],
+            date_to=days["to"],
+            errors=(*errors, *date_errors.values()),
+            date_errors=date_errors,
+            entered={name: entered_parts(args, name, days[name]) for name in DATE_FIELDS},
         )
 
     def query(self) -> dict[str, list[str] | str]:
@@ -150,12 +164,41 @@ def _distinct(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 
-def _day(value: str, label: str, errors: list[str]) -> dt.date | None:
-    value = value.strip()
-    if not value:
-        return None
+def read_date(args: MultiDict[str, str], name: str, errors: dict[str, str], label: str | None = None) -> dt.date | None:
+    """One date, from its three GOV.UK fields or its ``name=YYYY-MM-DD`` form; messages as GOV.UK words them."""
+    label = label or DATE_FIELDS[name]
+    parts = [args.get(f"{name}-{part}", "").strip() for part in PARTS]
+    whole = args.get(name, "").strip()
+    from_parts: dt.date | None = None
+    if any(parts):
+        missing = [part for part, value in zip(PARTS, parts, strict=True) if not value]
+        if missing:
+            errors[name] = f"{label} must include a {' and '.join(missing)}"
+            return None
+        if not all(value.isdigit() for value in parts) or len(parts[2]) != 4:
+            errors[name] = f"{label} must be a real date"
+            return None
+        try:
+            from_parts = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            errors[name] = f"{label} must be a real date"
+            return None
+    if not whole:
+        return from_parts
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(whole)
     except ValueError:
-        errors.append(f"{label} date must be a real date, like 2023-04-30")
+        errors[name] = f"{label} must be a real date"
         return None
+    if from_parts is not None and from_parts != day:
+        errors[name] = f"{label} is given twice, as {day.isoformat()} and {from_parts.isoformat()}: give it once"
+        return None
+    return day
+
+
+def entered_parts(args: MultiDict[str, str], name: str, day: dt.date | None) -> tuple[str, str, str]:
+    """What the date's three fields show: the date read, else what was typed (to correct it)."""
+    if day is not None:
+        return str(day.day), str(day.month), str(day.year)
+    day_, month, year = (args.get(f"{name}-{part}", "").strip()[:8] for part in PARTS)
+    return day_, month, year

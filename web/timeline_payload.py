@@ -16,12 +16,12 @@ from typing import Any
 from chronology.analysis.facts import ChildFacts, Link, top_agency
 from chronology.analysis.harm import harm_series
 from chronology.annotations import Note
+from chronology.display_names import display, plan_label, systems
 from chronology.events import PartialDate
 from chronology.record import ChildRecord, Entry, age_at
 from web.timeline_filters import is_significant, person_key
 from web.timeline_window import ITEM_LIMIT, Window, counts, extent, period_for
 
-PLAN_WORDS = {"cp": "Child protection plan", "cin": "Child in need plan", "looked_after": "Looked after"}
 LABEL_SIZE = 80  # an item's label; the whole summary is in the event's detail
 CLUSTER_COLOURS = 8  # CSS classes app-cluster-0..7; the label, not the colour, is what identifies a cluster
 
@@ -83,7 +83,7 @@ def timeline_payload(
         "total": len(record.entries),
         "extent": {"start": first_last[0].isoformat(), "end": first_last[1].isoformat()} if first_last else None,
         "family": [
-            {"key": person_key(m), "name": m.name, "relationship": m.relationship, "known_to": m.sources}
+            {"key": person_key(m), "name": m.name, "relationship": m.relationship, "known_to": systems(m.sources)}
             for m in record.family
         ],
         "window": window_payload(shown, notes, clusters, window),
@@ -154,7 +154,7 @@ def _item(entry: Entry, notes: Sequence[Note], clusters: ClusterLabels) -> dict[
         "id": entry.id,
         "group": f"service:{entry.agency}",
         "start": _moment(entry),
-        "label": _short(entry.summary or entry.event_type.replace("_", " ")),
+        "label": _short(entry.summary or display(entry.event_type, "event_types")),
         "age": entry.age_at_event,
         "className": "app-item" + (" app-item--significant" if significant else ""),
     }
@@ -194,9 +194,10 @@ def event_detail(
         "age": entry.age_at_event,
         "agency": entry.agency,
         "source": entry.source,
-        "eventType": entry.event_type.replace("_", " "),
+        "eventType": display(entry.event_type, "event_types"),
         "categories": entry.categories,
-        "themes": entry.themes,
+        "themes": entry.themes,  # codes, as the filters take them
+        "themeWords": [display(theme, "themes") for theme in entry.themes],
         "summary": entry.summary,
         "impactOnChild": entry.impact_on_child,
         "actionOutcome": entry.action_outcome,
@@ -209,10 +210,13 @@ def event_detail(
             {"display": p.display, "role": p.role, "relationship": p.relationship, "ambiguous": p.ambiguous}
             for p in entry.persons
         ],
-        "attributes": {str(k): _text(v) for k, v in sorted(entry.attributes.items())},
+        "attributes": {str(k): _text(v) for k, v in sorted(entry.attributes.items())},  # as stored, for machines
+        "fields": [  # the same, as a person reads them
+            {"label": display(k, "fields"), "value": display(_text(v), "values")} for k, v in sorted(entry.attributes.items())
+        ],
         "references": entry.references_in_words(),
         "provenance": {
-            "system": entry.source_system,
+            "system": systems([entry.source_system])[0],
             "file": entry.source_file,
             "row": entry.source_row,
             "sheet": entry.source_sheet,
@@ -240,7 +244,7 @@ def _link(link: Link, event_id: int, by_id: Mapping[int, Entry]) -> dict[str, An
     other = by_id.get(other_id)
     return {
         "other": other_id,
-        "kind": link.kind.replace("_", " "),
+        "kind": display(link.kind, "fields"),
         "direction": "to" if link.a == event_id else "from",
         "reason": link.reason,
         "otherDate": other.date.marked() if other and other.date else None,
@@ -251,8 +255,7 @@ def _link(link: Link, event_id: int, by_id: Mapping[int, Entry]) -> dict[str, An
 
 def _plan(plan: Any, record: ChildRecord, facts: ChildFacts) -> dict[str, Any]:
     end = plan.end or facts.as_of
-    words = PLAN_WORDS.get(plan.kind, plan.kind)
-    label = f"{words} {plan.number}" + (f" ({plan.category})" if plan.category else "")
+    label = plan_label(plan.kind, plan.number, plan.category)
     return {
         "kind": plan.kind,
         "label": label + ("" if plan.end else " — open"),
@@ -269,4 +272,4 @@ def _partial(day: dt.date) -> PartialDate:
 def harm_points(facts: ChildFacts) -> list[dict[str, Any]]:
     """The cumulative-harm index at each month end, for the chart under the timeline."""
     series = harm_series(facts)
-    return [{"date": p.day.isoformat(), "index": round(p.index, 2), "themes": list(p.active_themes)} for p in series.points]
+    return [{"date": p.day.isoformat(), "index": round(p.index, 2), "themes": [display(t, "themes") for t in p.active_themes]} for p in series.points]

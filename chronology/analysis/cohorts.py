@@ -22,6 +22,7 @@ from chronology.analysis.concern import (
 )
 from chronology.analysis.facts import ChildFacts, Flag, PlanPeriod, top_agency
 from chronology.analysis.harm import reference_date
+from chronology.display_names import display, readable
 from chronology.settings import load_config
 
 PLAN_KINDS = ("cp", "cin", "looked_after")
@@ -277,7 +278,7 @@ def _plan_match(
         category = plan_category(plan, settings)
         if category not in cohort.plan_categories:
             return None
-        reasons.append(f"category {plan.category}")
+        reasons.append(f"category {display(plan.category, 'plan_categories')}")
     if cohort.main_concerns:
         concern = main_concern(child, plan, settings)
         if not concern.themes & cohort.main_concerns:
@@ -330,10 +331,10 @@ def select(
         evidenced = frozenset().union(*(f.themes for f in facts)) if facts else frozenset()
         if not cohort.themes <= evidenced:
             return None
-        reasons.append(f"risk themes {', '.join(sorted(cohort.themes))} recorded")
+        reasons.append(f"risk themes {', '.join(sorted(display(t, 'themes').lower() for t in cohort.themes))} recorded")
     if cohort.patterns:
         found = {flag.pattern for flag in flags}
         if not cohort.patterns <= found:
             return None
-        reasons.append(f"patterns {', '.join(sorted(cohort.patterns))} found")
+        reasons.append(f"patterns {', '.join(sorted(readable(p) for p in cohort.patterns))} found")
     return CohortMatch(child.person_id, child.la_child_id, matched, tuple(reasons))

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from chronology.analysis.facts import ChildFacts, Fact, PlanPeriod
+from chronology.display_names import display
 from chronology.settings import load_config
 
 SOURCES = ("assessment", "referral", "plan_category")
@@ -63,7 +64,7 @@ class MainConcern:
     def describe(self) -> str:
         if not self.themes:
             return "main concern not recorded"
-        names = ", ".join(sorted(t.replace("_", " ") for t in self.themes))
+        names = ", ".join(sorted(display(t, "themes").lower() for t in self.themes))
         where = {
             "assessment": "factors at the assessment",
             "referral": "the referral",

@@ -28,7 +28,7 @@ def audited(world: World) -> Iterator[World]:
 def test_an_auditor_works_a_flag_through_to_its_evidence_on_the_timeline(page, audited: World) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, AUDITOR)
     page.goto("/audit/")
-    assert page.locator("figure.app-chart table").count() == 4  # every chart has its numbers in a table
+    assert page.locator("figure.app-chart table").count() == 5  # every chart (DA rates too) has its numbers in a table
     assert page.locator("svg[role=img]").count() >= 1
     rows = page.locator("table.app-flags tbody tr")
     assert rows.count() >= 1, "the generated authority should give the panel at least one flag"

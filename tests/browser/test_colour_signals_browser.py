@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from chronology.display_names import display
 from chronology.events import PartialDate, Reference, ReferenceRole
 from chronology.ingest import FileInfo, import_items
 from chronology.record import find_child
@@ -18,7 +19,6 @@ from chronology.users import allocate
 from tests.browser.conftest import screenshot, sign_in, wait_for_timeline
 from tests.browser.harness import TEAM_A, World
 from tests.factories import child, event
-from web.timeline_payload import PLAN_WORDS
 
 LA_ID = "LACOLOUR1"
 POLICE_REF = "OR-21-000777"
@@ -68,7 +68,7 @@ def test_plan_bands_and_incident_clusters_carry_words_as_well_as_colour(page, wo
     kinds = set()
     for class_name, label in bands:
         kind = re.search(r"app-plan--(\w+)", class_name).group(1)  # type: ignore[union-attr]
-        assert label.startswith(PLAN_WORDS[kind]), (class_name, label)
+        assert label.startswith(display(kind, "plan_kinds")), (class_name, label)
         kinds.add(kind)
     assert kinds == {"cp", "cin"}
 

@@ -176,12 +176,13 @@ def test_the_panel_csv_is_what_the_page_shows_and_each_child_exported_is_logged(
 def test_charts_are_svg_with_their_numbers_in_tables(client, login, panel):
     login("admin")
     html = page(client)[1]
-    assert html.count('role="img"') == 4 and "<script>" not in html and "style=" not in html
+    assert html.count('role="img"') == 5 and "<script>" not in html and "style=" not in html
     for title in (
         "Plan lengths",
         "Gaps between plans",
         "Incidents before, during and after plans",
         "Patterns by frequency",
+        "DA incidents per month",
     ):
         assert f"{title} in numbers" in html
 

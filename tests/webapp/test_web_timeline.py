@@ -69,7 +69,7 @@ def test_csv_export_is_logged_as_an_export(client, login, web_engine, amy):  # n
 def test_bad_date_filter_is_reported_not_applied(client, login, amy):  # noqa: F811
     login("practitioner", "Team A")
     page = client.get(f"/children/{amy}/timeline/table?from=31/12/2022", base_url=BASE).get_data(as_text=True)
-    assert "From date must be a real date" in page and "Showing 4 of 4 events" in page
+    assert "Date from must be a real date" in page and "Showing 4 of 4 events" in page
 
 
 def test_another_teams_practitioner_is_sent_to_give_a_reason(client, login, web_engine, amy):  # noqa: F811

@@ -101,7 +101,7 @@
     row(record, "Agency", event.agency);
     row(record, "Source", event.source);
     row(record, "Categories", event.categories);
-    row(record, "Risk themes", event.themes);
+    row(record, "Risk themes", event.themeWords);
     row(record, "Summary", event.summary);
     row(record, "Impact on the child", event.impactOnChild);
     row(record, "Action and outcome", event.actionOutcome);
@@ -112,8 +112,8 @@
     row(record, "References", event.references);
     row(record, "Incident", event.cluster);
     row(record, "Episode", event.episode);
-    Object.keys(event.attributes).forEach(function (key) {
-      row(record, key, event.attributes[key]);
+    event.fields.forEach(function (field) {
+      row(record, field.label, field.value);
     });
     detail.appendChild(record);
 
