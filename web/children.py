@@ -20,8 +20,8 @@ from web import access
 from web.auth import current_user, roles_required
 from web.db import engine
 from web.forms import EmptyForm, ReasonForm, UndoForm
-from web.suggestion_review import GROUPS_PER_PAGE, ReviewQuery
 from web.query_params import SEARCH_PARAMS, reject_unknown
+from web.suggestion_review import GROUPS_PER_PAGE, ReviewQuery
 
 bp = Blueprint("children", __name__)
 

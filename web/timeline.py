@@ -97,10 +97,10 @@ def _open(conn: Connection, person_id: int) -> access.ChildAccess:
     return decision
 
 
-def _chronology(conn: Connection, decision: access.ChildAccess) -> Chronology:
+def _chronology(conn: Connection, decision: access.ChildAccess, also: tuple[str, ...] = ()) -> Chronology:
     record = load_child(conn, decision.person_id)
     notes = notes_for(conn, [entry.id for entry in record.entries])
-    filters = TimelineFilter.from_args(request.args)
+    filters = TimelineFilter.from_args(request.args, also=also)
     return Chronology(record, decision, filters, notes, filters.select(record.entries, notes, record.family))
 
 
@@ -285,7 +285,7 @@ def export_docx(person_id: int) -> Any:
         decision = _open(conn, person_id)
         if not decision.allowed:
             return _refused(person_id)
-        chronology = _chronology(conn, decision)
+        chronology = _chronology(conn, decision, also=("pseudonymise",))
         facts = load_child_facts(conn, decision.person_id)
         kind = "pseudonymised Word document" if pseudonymise else "Word document"
         access.log_view(
