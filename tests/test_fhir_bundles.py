@@ -107,3 +107,90 @@ def test_a_messages_focus_names_the_patient_and_without_context_the_entry_is_rej
     (rejected,) = of(items, RejectedRow)
     assert rejected.path == "Bundle(collection).entry[8].resource(Encounter/enc-ae)"
     assert "names no patient" in rejected.reason
+
+
+# --- a single resource whose Patient is not in the file ----------------------------------------------------
+
+
+def test_a_single_resource_is_read_by_the_nhs_number_on_its_subject_reference(tmp_path) -> None:
+    from chronology.events import CanonicalEvent, IdentifierKind, ImportWarning, RejectedRow
+    from tests.test_fhir_importer import CHILD_NHS, NHS_SYSTEM, of, read, write
+
+    subject = {"reference": "Patient/p9", "identifier": {"system": NHS_SYSTEM, "value": CHILD_NHS}}
+    encounter = {"resourceType": "Encounter", "id": "e1", "status": "finished", "subject": subject,
+                 "period": {"start": "2021-03-01T10:00:00Z"}}
+    items = read(write(tmp_path, encounter, "encounter.json"))
+    (event,) = of(items, CanonicalEvent)
+    assert [(i.kind, i.value) for i in event.subject.identifiers] == [(IdentifierKind.NHS_NUMBER, CHILD_NHS)]
+    assert event.provenance.path == "resource(Encounter/e1)"
+    (warning,) = [w for w in of(items, ImportWarning) if w.field == "subject.identifier"]
+    assert "'Patient/p9' is not in this file" in warning.message and CHILD_NHS in warning.message
+    assert not of(items, RejectedRow)
+    immunisation = {"resourceType": "Immunization", "id": "i1", "status": "completed",
+                    "patient": {"identifier": {"system": NHS_SYSTEM, "value": CHILD_NHS}},
+                    "occurrenceDateTime": "2021-04-01", "vaccineCode": {"text": "MMR"}}
+    (event,) = of(read(write(tmp_path, immunisation, "imm.json")), CanonicalEvent)
+    assert event.subject.identifiers[0].value == CHILD_NHS
+
+
+def test_a_single_resource_without_a_valid_nhs_number_is_rejected_naming_file_and_field(tmp_path) -> None:
+    from chronology.events import CanonicalEvent, RejectedRow
+    from tests.test_fhir_importer import BAD_NHS, NHS_SYSTEM, of, read, write
+
+    plain = {"resourceType": "Observation", "id": "o1", "status": "final", "code": {"text": "Weight"},
+             "subject": {"reference": "Patient/p9"}, "effectiveDateTime": "2021-03-01"}
+    items = read(write(tmp_path, plain, "weight.json"))
+    (rejected,) = of(items, RejectedRow)
+    assert not of(items, CanonicalEvent)
+    assert (rejected.file, rejected.field, rejected.path) == ("weight.json", "subject", "resource(Observation/o1)")
+    assert rejected.reason.startswith("weight.json: this single Observation's Patient is not in the file")
+    assert "'Patient/p9'" in rejected.reason and "subject.identifier" in rejected.reason
+    invalid = {"resourceType": "Condition", "id": "c1", "code": {"text": "Asthma"},
+               "subject": {"identifier": {"system": NHS_SYSTEM, "value": BAD_NHS}}}
+    (rejected,) = of(read(write(tmp_path, invalid, "asthma.json")), RejectedRow)
+    assert rejected.reason.startswith("asthma.json:") and f"'{BAD_NHS}'" in rejected.reason
+    assert "is not valid" in rejected.reason and rejected.field == "subject"
+
+
+def test_a_single_resource_joins_the_child_its_nhs_number_names_in_the_store(engine, tmp_path) -> None:
+    from sqlalchemy import text as sql
+
+    from chronology.ingest import FileInfo, import_items
+    from tests.test_fhir_importer import CHILD_NHS, NHS_SYSTEM, read, write
+
+    patient = {"resourceType": "Patient", "id": "p1", "identifier": [{"system": NHS_SYSTEM, "value": CHILD_NHS}],
+               "birthDate": "2019-05-01", "name": [{"family": "Testchild", "given": ["Ada"]}]}
+    first = write(tmp_path, patient, "patient.json")
+    import_items(engine, read(first), FileInfo(first.name, "fhir"), actor="t")
+    encounter = {"resourceType": "Encounter", "id": "e1", "status": "finished",
+                 "subject": {"identifier": {"system": NHS_SYSTEM, "value": CHILD_NHS}},
+                 "period": {"start": "2021-03-01T10:00:00Z"}}
+    second = write(tmp_path, encounter, "encounter.json")
+    report = import_items(engine, read(second), FileInfo(second.name, "fhir"), actor="t")
+    assert report.adds_up() and report.events_imported == 1 and report.rows_rejected == 0
+    assert report.new_people == 0  # the NHS number found the child the first file gave
+    with engine.connect() as conn:
+        owners = conn.execute(sql("SELECT count(DISTINCT subject_id) FROM events")).scalar_one()
+    assert owners == 1
+
+
+# --- a message or collection whose entries' patient is ambiguous -------------------------------------------
+
+
+def test_a_focus_naming_several_patients_rejects_entries_without_a_subject(tmp_path) -> None:
+    from chronology.events import CanonicalEvent, RejectedRow
+    from tests.test_fhir_importer import EXPECTED_EVENTS, events_by_resource, family, of, read, write
+
+    b = family()
+    del b.resource("enc-ae")["subject"]
+    bundle = b.bundle("message")
+    bundle["entry"][0]["resource"]["focus"] = [b.ref("Patient", "child-1"), b.ref("Patient", "mother-1")]
+    items = read(write(tmp_path, bundle))
+    (rejected,) = of(items, RejectedRow)
+    assert rejected.path == "Bundle(message).entry[9].resource(Encounter/enc-ae)"
+    assert "MessageHeader.focus names 2 Patients" in rejected.reason and "not given to any" in rejected.reason
+    assert set(events_by_resource(items)) == EXPECTED_EVENTS - {"Encounter/enc-ae"}
+    assert not [e for e in of(items, CanonicalEvent) if e.attributes.get("resource_id") == "Encounter/enc-ae"]
+    bundle["entry"][0]["resource"]["focus"] = [b.ref("Encounter", "enc-mother")]  # about no Patient
+    (rejected,) = of(read(write(tmp_path, bundle)), RejectedRow)
+    assert "the bundle holds 2 Patients" in rejected.reason and "names no patient" in rejected.reason
