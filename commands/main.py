@@ -329,6 +329,11 @@ def imports_show(batch_id: int) -> None:
         ).all()
         unmatched = unmatched_references_of_batch(conn, batch_id)
     click.echo(f"import {batch.id}: {batch.file_name} ({batch.format}) {batch.status}")
+    click.echo(
+        f"  rejected {batch.rows_rejected}, skipped {batch.skipped} (context or types not read as records; "
+        "not rejected), warnings "
+        f"{batch.warnings_count}"
+    )
     for row, refs in unmatched:
         click.echo(
             f"  unmatched reference: {batch.file_name}, row {row if row is not None else '?'}: "

@@ -16,8 +16,15 @@ time (``importers.fhir_stream``) so memory stays flat however large the bundle:
 
 Every entry is accounted for: an event, a relationship, a person record, a rejected record (no
 patient, a patient who is an adult linked to no child, entered in error) with its reason, or a
-count in a summary warning (appointments still to come; resource types the chronology does not map,
-such as Claim or Organization, one warning per type with the number).
+count in a summary warning (appointments still to come), or skipped with its reason (context such as
+a document's Composition, resource types the chronology does not map such as Claim or Organization,
+entries with no resource): skipped entries are counted apart from rejected records.
+
+An entry naming no patient of its own takes the document's Composition.subject, else the message's
+MessageHeader.focus, else the bundle's only Patient; a focus naming several Patients, or a bundle of
+several Patients and no such context, leaves it rejected with the reason (never guessed). A single
+resource whose Patient is not in the file is read only when its subject reference carries an NHS
+number (``subject.identifier``), with a warning; else it is rejected naming the file and field.
 
 References are resolved through ``fullUrl`` (``urn:uuid:...`` or an absolute URL), ``Patient/<id>``
 and absolute URLs ending in ``Patient/<id>``, and logical references by identifier.
@@ -53,6 +60,7 @@ from chronology.events import (
     Relationship,
     Skipped,
 )
+from chronology.identifiers import nhs_number_problem, normalise_nhs_number
 from chronology.settings import load_config
 from importers.base import Importer, ImportOptions, register
 from importers.fhir_context import Shape, outcome_issues
@@ -184,6 +192,11 @@ class FhirImporter(Importer):
         yield from reader.second_pass()
 
 
+def label_of(named: list[tuple[str, Any, PersonInfo | None]]) -> str:
+    """The field the entry names its patient in (``subject``), for a reason's words."""
+    return named[0][0] if named else "subject"
+
+
 class _BundleReader:
     """One file's two passes and the counts that make the report add up."""
 
@@ -204,9 +217,7 @@ class _BundleReader:
         self.latest: dt.date | None = None
         self.entries = 0
         self.source_refs: list[Any] = []  # MessageHeader / Composition organisations, resolved later
-        self.unmapped: Counter[str] = Counter()
         self.not_events: Counter[tuple[str, str]] = Counter()
-        self.without_resource: Counter[str] = Counter()
         self.unknown: dict[tuple[str, str, str], list[Any]] = {}
         self.dates: list[dt.date] = []
 
@@ -379,7 +390,9 @@ class _BundleReader:
         if resource is None:
             request = obj(entry.value.get("request"))
             method = text(request.get("method")) or text(obj(entry.value.get("response")).get("status"))
-            self.without_resource[method or "no request"] += 1
+            said = short(method, 40) or "no request"
+            reason = f"an entry with no resource (request or response: {said}), which holds nothing to import"
+            yield Skipped(self.file, text(request.get("url")) or "entry", reason, where)
             return
         if not isinstance(resource, dict):
             yield self._reject(where, "resource", "the entry's resource is not a JSON object", resource)
@@ -418,7 +431,8 @@ class _BundleReader:
         elif kind in MAPPERS:
             yield from self._event(info, entry, resource)
         else:
-            self.unmapped[kind] += 1
+            why = self.config.get("unmapped_reasons", {}).get(kind, "a type the chronology does not map")
+            yield Skipped(self.file, info.record_id or kind, f"{short(kind, 60)}: {why}", info.path)
 
     def _context(self, info: EntryInfo, resource: dict[str, Any], reason: str) -> Iterator[ImportItem]:
         """An entry that is context, not a record: counted as skipped; an outcome's errors are warned of."""
@@ -606,11 +620,23 @@ class _BundleReader:
             return
         paths = SUBJECT_PATHS.get(info.resource_type, result.subject_paths)
         named = [(label, ref, self.people.resolve(ref)) for label, ref in references(resource, *paths)]
+        field_name = paths[0][0]
         if not self._names_patient(named):
-            named = self._context_patient()
+            context = self._context_patient()
+            if isinstance(context, str):
+                yield self._reject(info.path, field_name, context, resource)
+                return
+            named = context
         targets = self._targets(named)
+        if isinstance(targets, str) and self.shape.bare and self.entries == 1:
+            absent = self._absent_patient(info, named)
+            if isinstance(absent, str):
+                yield self._reject(info.path, field_name, absent, resource)
+                return
+            targets, notice = absent
+            yield notice
         if isinstance(targets, str):
-            yield self._reject(info.path, paths[0][0], targets, resource)
+            yield self._reject(info.path, field_name, targets, resource)
             return
         yield from self._date_warnings(info, result)
         for child, adult, relationship in targets:
@@ -621,20 +647,76 @@ class _BundleReader:
         """Whether the entry names its own patient (a reference that is not a place or a practitioner)."""
         return any(p is not None or self.lookup.kind_of(v) not in NOT_PATIENTS for _, v, p in named)
 
-    def _context_patient(self) -> list[tuple[str, Any, PersonInfo | None]]:
+    def _context_patient(self) -> list[tuple[str, Any, PersonInfo | None]] | str:
         """For an entry naming no patient: the document's Composition.subject, else the message's
-        MessageHeader.focus (its Patients), else the bundle's only Patient; else nobody."""
+        MessageHeader.focus (when it names one Patient), else the bundle's only Patient; else nobody
+        (an empty list). A focus naming several Patients gives the reason the entry cannot be placed."""
         self.shape.bundle_type = text(self.header.get("type"))
         found = self.shape.context_references()
         if found:
             label, refs = found
             patients = [r for r in refs if self.lookup.kind_of(r) in (None, "Patient")]
             named = [(label, r, self.people.resolve(r)) for r in patients]
+            distinct = {id(p) if p is not None else reference_of(r) or str(r) for _, r, p in named}
+            if len(distinct) > 1:
+                shown = ", ".join(short(reference_of(r) or "(a logical reference)", 80) or "" for r in patients[:4])
+                return (
+                    f"it names no patient of its own and the {label} names {len(distinct)} Patients ({shown}), "
+                    "so which child it is about is unknown; it is not given to any of them"
+                )
             if named:
                 return named
         if len(self.people.patients) == 1:
             return [("the bundle's only Patient", None, self.people.patients[0])]
+        if len(self.people.patients) > 1:
+            return (
+                f"it names no patient (no subject or patient reference) and the bundle holds "
+                f"{len(self.people.patients)} Patients with no document subject or message focus naming one, "
+                "so which child it is about is unknown; it is not given to any of them"
+            )
         return []
+
+    def _absent_patient(
+        self, info: EntryInfo, named: list[tuple[str, Any, PersonInfo | None]]
+    ) -> tuple[list[tuple[PersonInfo, PersonInfo | None, str | None]], ImportWarning] | str:
+        """A single resource whose Patient is not in the file: its child is the person its subject
+        reference's NHS number names (``subject.identifier``), with a warning saying so; without a
+        valid NHS number, the reason it is rejected, naming the file and the field."""
+        for label, value, person in named:
+            if person is not None or self.lookup.kind_of(value) not in (None, "Patient"):
+                continue
+            ident = obj(obj(value).get("identifier"))
+            system, number = text(ident.get("system")), text(ident.get("value"))
+            if not number or system not in self.people.nhs_systems:
+                continue
+            nhs = normalise_nhs_number(number)
+            if problem := nhs_number_problem(number):
+                return (
+                    f"{self.file}: this single {info.resource_type}'s Patient is not in the file and the NHS number "
+                    f"'{short(number, 40)}' in its {label}.identifier is not valid ({problem}), so the child it is "
+                    "about is unknown"
+                )
+            ref = PersonRef(identifiers=[Identifier(IdentifierKind.NHS_NUMBER, nhs)])
+            basis = f"not in the file; named by the NHS number in {label}.identifier"
+            child = PersonInfo("Patient", -1, None, None, {}, ref, {("nhs", nhs)}, basis=basis)
+            shown = short(reference_of(value), 120)
+            notice = self._warn(
+                info.path,
+                f"{label}.identifier",
+                f"the Patient{f' {shown!r}' if shown else ''} is not in this file: the "
+                f"{info.resource_type} is placed on the child with NHS number {nhs} (from {label}.identifier), "
+                "joined to their record where the chronology holds it; the file does not say whether they are "
+                "a child, nor their name or birth date",
+            )
+            return [(child, None, None)], notice
+        ref = next((r for _, v, _ in named if (r := reference_of(v))), None)
+        said = f" ({label_of(named)} '{short(ref, 120)}')" if ref else ""
+        return (
+            f"{self.file}: this single {info.resource_type}'s Patient is not in the file{said} and its "
+            f"{label_of(named)} carries no NHS number (a {label_of(named)}.identifier with system "
+            "https://fhir.nhs.uk/Id/nhs-number), so the child it is about is unknown; export it in a Bundle "
+            "with its Patient, or with the NHS number on the reference"
+        )
 
     def _targets(
         self, named: list[tuple[str, Any, PersonInfo | None]]
@@ -829,19 +911,6 @@ class _BundleReader:
                 None,
                 "status",
                 f"not an event: {count} {kind} resource(s) with {reason} (counted here, not imported)",
-            )
-        reasons = self.config.get("unmapped_reasons", {})
-        for kind, count in sorted(self.unmapped.items()):
-            why = reasons.get(kind, "a type the chronology does not map")
-            yield self._warn(
-                None, "resourceType", f"not imported: {count} {short(kind, 60)} resource(s) ({why})"
-            )
-        for method, count in sorted(self.without_resource.items()):
-            yield self._warn(
-                None,
-                "resource",
-                f"not imported: {count} entr{'y' if count == 1 else 'ies'} with no resource (request or response: "
-                f"{short(method, 40)}), which hold nothing to import",
             )
 
     def _entry_info(self, index: int, entry: dict[str, Any], resource: dict[str, Any], kind: str) -> EntryInfo:

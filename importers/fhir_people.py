@@ -27,6 +27,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from chronology.dates import DateParseError
 from chronology.events import Identifier, IdentifierKind, PartialDate, PersonRef
@@ -247,9 +248,24 @@ class People:
             for key in reference_keys(ref):
                 if key in self._by_key:
                     return self._by_key[key]
-            return None
+            return self._conditional(ref)
         ident = obj(obj(reference).get("identifier"))
-        system, value = text(ident.get("system")), text(ident.get("value"))
+        return self._by_identifier(text(ident.get("system")), text(ident.get("value")))
+
+    def _conditional(self, ref: str) -> PersonInfo | None:
+        """A transaction's conditional reference (FHIR R4 http.html#trules), as a server resolves it:
+        ``Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9993395633`` names the bundle's
+        Patient with that identifier."""
+        kind, mark, query = ref.partition("?")
+        if not mark or kind.rsplit("/", 1)[-1] != "Patient":
+            return None
+        for name, raw in parse_qsl(query):
+            if name == "identifier" and raw:
+                system, bar, value = raw.rpartition("|")
+                return self._by_identifier(system if bar else None, value)
+        return None
+
+    def _by_identifier(self, system: str | None, value: str | None) -> PersonInfo | None:
         if value and system in self.nhs_systems:
             return self._by_ident.get(("nhs", normalise_nhs_number(value)))
         return self._by_ident.get((system or "", value or "")) if value else None
