@@ -26,8 +26,11 @@ HOSTILE = {
     "category": "javascript:window.__pwned=3",
     "agency": '"><svg onload="window.__pwned=4">',
     "child": "<img src=x onerror=window.__pwned=5> Hostile",
-    "analysis": "<script>window.__pwned=6</script>",
+    "analysis": "<script>window.__pwned=6</script> {{7*7}} ${7*7} <b>bold</b>",
     "record": "javascript:window.__pwned=7",
+    "source": "{{7*7}} ${7*7} <b>bold</b>",
+    "file": 'template-hostile-"><img src=x onerror=window.__pwned=8>.csv',
+    "note": "<img src=x onerror=window.__pwned=9> {{7*7}} javascript:window.__pwned=10",
 }
 
 
@@ -49,7 +52,7 @@ def write_hostile_file(path: Path) -> None:
     columns = ["agency", "record_id", "start_date", "source", "child_id", "child_name", "child_dob", "event",
                "category", "analysis", "persons"]
     rows = [
-        [HOSTILE["agency"], HOSTILE["record"], "2022-05-01", "Hostile source", HOSTILE_CHILD, HOSTILE["child"],
+        [HOSTILE["agency"], HOSTILE["record"], "2022-05-01", HOSTILE["source"], HOSTILE_CHILD, HOSTILE["child"],
          "2015-01-01", HOSTILE["summary"], HOSTILE["category"], HOSTILE["analysis"], f"{HOSTILE['person']} (father)"],
         ["Police", "H2", "2022-05-02", "Police records", HOSTILE_CHILD, HOSTILE["child"], "2015-01-01",
          f"Second report: {HOSTILE['summary']}", "Police occurrence", "", ""],
@@ -65,7 +68,7 @@ def load_world(workdir: Path, children: int = 6, seed: int = 7) -> tuple[Engine,
 
     out = workdir / "authority"
     generate_authority(out, children=children, seed=seed)
-    write_hostile_file(out / "template-hostile.csv")
+    write_hostile_file(out / HOSTILE["file"])
     engine = open_store(f"sqlite:///{workdir / 'browser.sqlite'}")
     reports = [
         import_file(engine, item.path, item.importer, ImportOptions(), actor="browser-tests", refresh=False)

@@ -9,7 +9,7 @@ AND nothing was injected (the page fixture fails on any CSP violation, i.e. on a
 from __future__ import annotations
 
 from tests.browser.conftest import screenshot, sign_in, wait_for_timeline
-from tests.browser.harness import HOSTILE, World
+from tests.browser.harness import HOSTILE, HOSTILE_CHILD, World
 
 INJECTED = "img[src='x'], img[onerror], svg[onload], script:not([src]), a[href^='javascript:' i], [onmouseover]"
 
@@ -52,3 +52,41 @@ def test_hostile_summaries_names_and_codes_are_shown_as_text(page, world: World)
     page.wait_for_selector("#chronology-table")
     assert HOSTILE["child"] in page.inner_text("h1")
     _assert_inert(page)
+    assert HOSTILE["analysis"] in page.inner_text("#chronology-table")  # {{7*7}} as typed, not 49
+    assert page.locator("#chronology-table b").count() == 0
+
+
+def test_hostile_text_in_search_annotations_import_report_and_audit_is_inert(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    """The same file's text on the other pages, a hostile annotation typed by a user, and the file's
+    own hostile name on the import report: shown as typed, nothing runs, nothing injected, no CSP report."""
+    sign_in(page, world.users["practitioner"])
+    page.goto(f"/children?q={HOSTILE_CHILD}")
+    assert HOSTILE["child"] in page.inner_text("main")
+    _assert_inert(page)
+
+    page.goto(f"/children/{world.hostile}/timeline/table")
+    page.click("#chronology-table a:has-text('Details and annotate')")
+    page.wait_for_selector("#event-record")
+    page.fill("#comment", HOSTILE["note"])
+    page.click("#save-annotation")
+    page.wait_for_selector("#annotation-list")
+    assert HOSTILE["note"] in page.inner_text("#annotation-list")
+    _assert_inert(page)
+    page.goto(f"/children/{world.hostile}/timeline/table")
+    assert HOSTILE["note"] in page.inner_text("#chronology-table")
+    assert "49" not in page.inner_text("#chronology-table")  # {{7*7}} was never evaluated
+    _assert_inert(page)
+
+    page.context.clear_cookies()
+    sign_in(page, world.users["admin"])
+    page.goto("/imports/")
+    page.wait_for_load_state()
+    assert HOSTILE["file"] in page.inner_text("main")
+    page.locator("main tr", has_text="template-hostile").locator("a").first.click()
+    page.wait_for_load_state()
+    assert HOSTILE["file"] in page.inner_text("main")
+    _assert_inert(page)
+    screenshot(page, "hostile-import-report")
+    page.goto("/audit/")
+    page.wait_for_load_state()
+    assert page.evaluate("typeof window.__pwned") == "undefined" and page.locator(INJECTED).count() == 0
