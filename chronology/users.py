@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from chronology.db.models import PersonIdentifier, TeamAllocation, User, utcnow
 from chronology.events import IdentifierKind
+from chronology.sessions import end_user_sessions
 
 users_t = User.__table__
 allocations_t = TeamAllocation.__table__
@@ -147,12 +148,13 @@ def authenticate(conn: Connection, username: str, password: str) -> UserView | N
 
 
 def set_password(conn: Connection, username: str, password: str) -> None:
+    """A new password; every session the user has ends (whoever knew the old one may be signed in)."""
     check_password_strength(password)
-    done = conn.execute(
-        update(users_t).where(users_t.c.username == username).values(password_hash=hash_password(password))
-    )
-    if not done.rowcount:
+    user = find_user(conn, username)
+    if user is None:
         raise UserError(f"there is no user called {username!r}")
+    conn.execute(update(users_t).where(users_t.c.id == user.id).values(password_hash=hash_password(password)))
+    end_user_sessions(conn, user.id)
 
 
 def update_user(conn: Connection, user_id: int, *, role: str, team: str | None, active: bool) -> None:
@@ -169,6 +171,8 @@ def update_user(conn: Connection, user_id: int, *, role: str, team: str | None, 
     )
     if not done.rowcount:
         raise UserError(f"there is no user {user_id}")
+    if not active:  # deactivated: every session ends now, and stays ended if reactivated later
+        end_user_sessions(conn, user_id)
 
 
 # --- team allocations ---------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from chronology.display_names import display, systems
 from web import admin, api, audit, auth, children, errors, imports, security, timeline
 from web.config import from_environment
 from web.ratelimit import LoginThrottle
+from web.sessions import DatabaseSessionInterface
 
 csrf = CSRFProtect()
 
@@ -39,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(from_environment(overrides))
     app.extensions["chronology_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.session_interface = DatabaseSessionInterface()  # sessions in the store, so they can be ended
     app.extensions["login_throttle"] = LoginThrottle(
         window_seconds=app.config["LOGIN_WINDOW_SECONDS"],
         per_username=app.config["LOGIN_MAX_FAILURES_PER_USERNAME"],

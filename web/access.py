@@ -52,14 +52,16 @@ def _granted_reason(person_id: int) -> str | None:
     return str(grant["reason"])
 
 
-def grant(conn: Connection, user: UserView, person_id: int, reason: str) -> None:
-    """Record a break-glass reason in the access log and let this session open the child."""
+def grant(conn: Connection, user: UserView, person_id: int, reason: str, via: str = "") -> dt.datetime:
+    """Record a break-glass reason in the access log and let this session open the child (until the
+    time returned). Only ever called from a POST that carried its CSRF token: a link clicked on
+    another site must not be able to write a reason under the user's name."""
     log_access(
         conn,
         actor=user.username,
         action="break-glass",
         person_id=person_id,
-        detail=f"{user.role.value} opened a record outside their allocation",
+        detail=f"{user.role.value} opened a record outside their allocation{via}",
         reason=reason,
     )
     minutes = current_app.config["BREAK_GLASS_MINUTES"]
@@ -67,6 +69,7 @@ def grant(conn: Connection, user: UserView, person_id: int, reason: str) -> None
     grants = dict(session.get(GRANTS_KEY, {}))
     grants[str(person_id)] = {"reason": reason, "until": until.isoformat()}
     session[GRANTS_KEY] = grants
+    return until
 
 
 def ask_for_reason(person_id: int) -> Response:

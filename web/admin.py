@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from chronology.access_history import read_access_log
+from chronology.sessions import end_all_sessions, end_user_sessions, live_sessions_by_user
 from chronology.users import (
     Role,
     UserError,
@@ -45,8 +46,45 @@ def users() -> Any:
             return render_template("admin/user_created.html", user=user, password=password)
     with engine().connect() as conn:
         everyone = list_users(conn)
+        live = live_sessions_by_user(conn)
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/users.html", form=form, users=everyone), status
+    return render_template("admin/users.html", form=form, users=everyone, live=live, end_form=EmptyForm()), status
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@roles_required(Role.ADMIN)
+def end_sessions(user_id: int) -> Any:
+    """Sign one user out everywhere (a lost laptop, a cookie that may have been copied)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with engine().begin() as conn:
+        user = get_user(conn, user_id)
+        if user is None:
+            abort(404)
+        ended = end_user_sessions(conn, user_id)
+    if user.id == current_user().id:
+        return _signed_out_yourself(f"Your {ended} sessions have ended, this one too. Sign in again.")
+    flash(f"{ended} sessions of {user.username} ended: they must sign in again")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/sessions/end", methods=["POST"])
+@roles_required(Role.ADMIN)
+def end_everyones_sessions() -> Any:
+    """Sign everyone out, this administrator too (after a suspected breach, or a key change)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with engine().begin() as conn:
+        ended = end_all_sessions(conn)
+    return _signed_out_yourself(f"All {ended} sessions have ended, yours too. Sign in again.")
+
+
+def _signed_out_yourself(message: str) -> Any:
+    """This session's row is gone already; a new anonymous one carries the message to the sign-in page."""
+    session.clear()
+    session.regenerate()  # type: ignore[attr-defined]
+    flash(message)
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

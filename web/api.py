@@ -1,10 +1,12 @@
 """The JSON API under /api/v1: the pages' data, with the same sign-in, roles, access rules and log.
 
 Signed-in sessions only; an anonymous call gets 401 JSON (web/auth.py), a role outside the page's
-roles 403 JSON. Every route is a safe GET: nothing here changes data, so none needs a CSRF token
-(Flask-WTF checks every POST, and the API has none). A child's routes go through the same access
-decision as the child's page; break-glass is a ``reason`` argument on the call, recorded in the access
-log with every view it covers (it is not kept in the session: each call says why).
+roles 403 JSON. Every route but one is a GET that changes nothing. The exception is break-glass:
+``POST /api/v1/children/<id>/break-glass`` with a JSON ``{"reason": ...}`` and the session's CSRF token
+in the ``X-CSRFToken`` header (from ``GET /api/v1/csrf-token``; Flask-WTF checks every POST). It is
+recorded in the access log and covers that child for the session's break-glass time, exactly as the
+page's reason form does; the GET routes only read that grant. A ``reason`` on a GET is refused: a GET
+can be sent by any link on any site, and its address lands in proxy logs and browser history.
 The OpenAPI description (web/api_spec.py) is served at /api/v1/openapi.json.
 """
 
@@ -13,7 +15,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, url_for
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Connection
 
 from chronology.analysis.harm import harm_series
@@ -31,7 +34,6 @@ from chronology.record import (
     count_entries,
     load_child,
     load_entries_where,
-    log_access,
     read_child,
 )
 from chronology.search import groups_of
@@ -74,34 +76,61 @@ def _page_args() -> tuple[int, int]:
 
 
 def _open_child(conn: Connection, person_id: int, what: str) -> access.ChildAccess:
-    """The access decision for this child, break-glass on a ``reason``; the view is logged."""
+    """The access decision for this child (team, or a reason POSTed earlier); the view is logged."""
     user = current_user()
+    if "reason" in request.args:
+        raise ApiRefusal(
+            400,
+            "a reason is not taken as a query argument (a GET must not record a break-glass): POST it as "
+            f'JSON {{"reason": ...}} to {_break_glass_url(person_id)} with the X-CSRFToken header, '
+            "then call this again without reason",
+            break_glass=_break_glass_url(person_id),
+        )
     root = root_of(conn, person_id)
     if not _is_child(conn, root):
         raise ApiRefusal(404, "no such child")
     decision = access.decide(conn, user, root)
     if not decision.allowed:
-        reason = (request.args.get("reason") or "").strip()
-        if len(reason) > MAX_REASON:
-            raise ApiRefusal(400, f"a reason may have at most {MAX_REASON} characters")
-        if len(reason) < MIN_REASON:
-            raise ApiRefusal(
-                403,
-                f"this child is not allocated to your team: give a reason of at least {MIN_REASON} characters "
-                "as the reason argument (it is recorded)",
-                reason_required=True,
-            )
-        log_access(
-            conn,
-            actor=user.username,
-            action="break-glass",
-            person_id=root,
-            detail=f"{user.role.value} opened a record outside their allocation through the API",
-            reason=reason,
+        raise ApiRefusal(
+            403,
+            f"this child is not allocated to your team: POST a reason of at least {MIN_REASON} characters as "
+            f'JSON {{"reason": ...}} to {_break_glass_url(root)} with the X-CSRFToken header (the token from '
+            f"{url_for('api.csrf_token')}); it is recorded in the access log, then call this again",
+            reason_required=True,
+            break_glass=_break_glass_url(root),
         )
-        decision = access.ChildAccess(root, True, "reason given", reason)
     access.log_view(conn, user, decision, f"API: {what}")
     return decision
+
+
+def _break_glass_url(person_id: int) -> str:
+    return url_for("api.break_glass", person_id=person_id)
+
+
+@bp.route("/csrf-token")
+def csrf_token() -> Any:
+    """The session's CSRF token, for the X-CSRFToken header of a POST (another site cannot read it)."""
+    return jsonify(csrf_token=generate_csrf())
+
+
+@bp.route("/children/<int:person_id>/break-glass", methods=["POST"])
+def break_glass(person_id: int) -> Any:
+    """Give a reason to open a child outside your team: logged, then the GET routes open the child.
+
+    Flask-WTF has already refused the call unless it carried the session's CSRF token."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
+        raise ApiRefusal(400, 'send JSON {"reason": "..."} (Content-Type: application/json)')
+    reason = body["reason"].strip()
+    if not MIN_REASON <= len(reason) <= MAX_REASON:
+        raise ApiRefusal(400, f"give a reason of {MIN_REASON} to {MAX_REASON} characters")
+    user = current_user()
+    with engine().begin() as conn:
+        root = root_of(conn, person_id)
+        if not _is_child(conn, root):
+            raise ApiRefusal(404, "no such child")
+        until = access.grant(conn, user, root, reason, via=" through the API")
+    return jsonify(person_id=root, reason=reason, until=until.isoformat()), 201
 
 
 # --- children ------------------------------------------------------------------------------------------

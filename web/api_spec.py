@@ -20,12 +20,6 @@ def _param(
 PERSON_ID = _param(
     "person_id", "path", "The child's person id (any of their joined records).", {"type": "integer"}, True
 )
-REASON = _param(
-    "reason",
-    "query",
-    "Break-glass: why you need a child not allocated to your team (10+ characters; recorded in the access log).",
-    {"type": "string", "minLength": 10, "maxLength": 1000},
-)
 PAGE = _param("page", "query", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1})
 PAGE_SIZE = _param(
     "page_size",
@@ -42,7 +36,14 @@ def _error(description: str) -> dict[str, Any]:
 
 COMMON_ERRORS = {
     "401": _error("Not signed in."),
-    "403": _error("Your role does not include this, or the child needs a reason (reason_required)."),
+    "403": _error(
+        "Your role does not include this, or the child needs a reason first (reason_required): POST it to "
+        "/api/v1/children/{person_id}/break-glass (the break_glass address in the answer)."
+    ),
+}
+CHILD_ERRORS = {
+    "400": "A reason was given as a query argument: a GET never records a break-glass; POST it instead.",
+    "404": "No such child.",
 }
 
 
@@ -61,7 +62,11 @@ SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
         "required": ["error"],
-        "properties": {"error": {"type": "string"}, "reason_required": {"type": "boolean"}},
+        "properties": {
+            "error": {"type": "string"},
+            "reason_required": {"type": "boolean"},
+            "break_glass": {"type": "string", "description": "Where to POST a reason for this child."},
+        },
     },
     "ChildHit": {
         "type": "object",
@@ -203,16 +208,15 @@ PATHS: dict[str, Any] = {
                 "access": OBJECT,
             },
         },
-        [PERSON_ID, REASON],
+        [PERSON_ID],
         "children",
-        **{"404": "No such child."},
+        **CHILD_ERRORS,
     ),
     "/api/v1/children/{person_id}/chronology": _get(
         "The child's events, oldest first, with the timeline's filters, a page at a time.",
         _events_page(),
         [
             PERSON_ID,
-            REASON,
             _param(
                 "agency",
                 "query",
@@ -243,7 +247,7 @@ PATHS: dict[str, Any] = {
             PAGE_SIZE,
         ],
         "children",
-        **{"400": "A filter could not be read.", "404": "No such child."},
+        **{**CHILD_ERRORS, "400": "A filter could not be read, or a reason was given as a query argument."},
     ),
     "/api/v1/children/{person_id}/links": _get(
         "The child's link graph: links with their reasons, incident clusters and episodes.",
@@ -270,9 +274,9 @@ PATHS: dict[str, Any] = {
                 "episodes": {"type": "object", "additionalProperties": {"type": "string"}},
             },
         },
-        [PERSON_ID, REASON],
+        [PERSON_ID],
         "children",
-        **{"404": "No such child."},
+        **CHILD_ERRORS,
     ),
     "/api/v1/children/{person_id}/flags": _get(
         "The audit patterns found for the child, with their evidence.",
@@ -284,9 +288,9 @@ PATHS: dict[str, Any] = {
                 "flags": {"type": "array", "items": _ref("Flag")},
             },
         },
-        [PERSON_ID, REASON],
+        [PERSON_ID],
         "children",
-        **{"404": "No such child."},
+        **CHILD_ERRORS,
     ),
     "/api/v1/children/{person_id}/harm": _get(
         "The cumulative-harm index at each month's end and every contribution to it.",
@@ -298,9 +302,9 @@ PATHS: dict[str, Any] = {
                 "contributions": {"type": "array", "items": OBJECT},
             },
         },
-        [PERSON_ID, REASON],
+        [PERSON_ID],
         "children",
-        **{"404": "No such child."},
+        **CHILD_ERRORS,
     ),
     "/api/v1/imports": _get(
         "Every import's report, newest first (data officers and administrators).",
@@ -325,6 +329,56 @@ PATHS: dict[str, Any] = {
         "imports",
         **{"404": "No such import."},
     ),
+    "/api/v1/children/{person_id}/break-glass": {
+        "post": {
+            "summary": (
+                "Break-glass: give the reason you need a child not allocated to your team. Recorded in the "
+                "access log; the child's GET routes then open for this session for the break-glass time "
+                "(config/web.toml), each view logged with the reason. Needs the session's CSRF token in "
+                "the X-CSRFToken header (GET /api/v1/csrf-token) and, over https, a Referer on this host."
+            ),
+            "tags": ["children"],
+            "parameters": [PERSON_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    JSON: {
+                        "schema": {
+                            "type": "object",
+                            "required": ["reason"],
+                            "properties": {"reason": {"type": "string", "minLength": 10, "maxLength": 1000}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": {
+                    "description": "Recorded; the child is open to this session until the time given.",
+                    "content": {
+                        JSON: {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "person_id": {"type": "integer"},
+                                    "reason": {"type": "string"},
+                                    "until": {"type": "string", "format": "date-time"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "400": _error("No CSRF token, or no reason of 10 to 1000 characters."),
+                "401": _error("Not signed in."),
+                "404": _error("No such child."),
+            },
+        }
+    },
+    "/api/v1/csrf-token": _get(
+        "The session's CSRF token, to send in the X-CSRFToken header of a POST.",
+        {"type": "object", "properties": {"csrf_token": {"type": "string"}}},
+        [],
+        "meta",
+    ),
     "/api/v1/openapi.json": _get("This description.", OBJECT, [], "meta"),
 }
 
@@ -338,7 +392,8 @@ def openapi_document() -> dict[str, Any]:
             "description": (
                 "The web service's data as JSON. Sign in through the service (a session cookie); every call "
                 "has the same roles and access rules as the pages, and every view of a child is written to "
-                "the access log. All operations are GET."
+                "the access log. Every operation is a GET that changes nothing, except break-glass: a POST "
+                "with the session's CSRF token, recorded in the access log."
             ),
         },
         "servers": [{"url": "/"}],

@@ -127,8 +127,8 @@ def login() -> Any:
             user = authenticate(conn, username, form.password.data or "")
         if user is not None:
             throttle.succeeded(username)
-            session.clear()  # a new session for the signed-in user (no fixation)
-            session.permanent = True
+            session.clear()  # a new session, under a new id, for the signed-in user (no fixation)
+            session.regenerate()
             session["user_id"] = user.id
             session["signed_in_at"] = dt.datetime.now(dt.UTC).isoformat()
             return redirect(_safe_next(request.args.get("next")))
@@ -145,6 +145,7 @@ def logout() -> Any:
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    session.clear()
+    session.clear()  # the stored session is ended: a copy of the cookie opens nothing
+    session.regenerate()
     flash("You have signed out")
     return redirect(url_for("auth.login"))

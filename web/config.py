@@ -48,6 +48,7 @@ def from_environment(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Off only for a plain-http demo on localhost: CHRONOLOGY_INSECURE_COOKIES=1.
         "SESSION_COOKIE_SECURE": not insecure_cookies(),
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=limits["session"]["lifetime_minutes"]),
+        "ANONYMOUS_SESSION_MINUTES": limits["session"]["anonymous_minutes"],
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "LOGIN_WINDOW_SECONDS": limits["login"]["window_seconds"],
         "LOGIN_MAX_FAILURES_PER_USERNAME": limits["login"]["max_failures_per_username"],

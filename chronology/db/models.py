@@ -328,6 +328,20 @@ class User(Base):
     last_login: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class WebSession(Base):
+    """A web service session, kept here so it can be ended: signing out, deactivation, a password
+    change or an administrator removes the row, and a copied cookie then opens nothing. The cookie
+    holds a random id; only its SHA-256 is stored, so reading this table gives no usable cookie."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    data: Mapped[str] = mapped_column(Text)  # Flask's tagged JSON of the session's contents
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class TeamAllocation(Base):
     """A child allocated to a team, by the LA child ID the case management system gives them.
 

@@ -114,3 +114,24 @@ def test_admin_reads_the_access_log_page(client, login, web_engine, two_children
     client.get(f"/children/{two_children['LA1']}", base_url=BASE)
     page = client.get("/admin/access-log?action=break-glass", base_url=BASE).get_data(as_text=True)
     assert "Checking a complaint about access" in page and "root-admin" in page
+
+
+def test_the_reason_page_grants_only_on_a_post_with_its_token(client, login, web_engine, two_children):
+    """Break-glass is a deliberate act: neither a GET carrying a reason nor a POST forged from another
+    site (no CSRF token) writes a break-glass or opens the record."""
+    _allocate(web_engine, "Team A", "LA1")
+    login("practitioner", "Team A")
+    ben = two_children["LA2"]
+    reason = "Duty enquiry: police called about a new incident"
+    assert client.get(f"/children/{ben}/reason?reason={reason}", base_url=BASE).status_code == 200
+    assert client.get(f"/children/{ben}?reason={reason}", base_url=BASE).status_code == 302
+    forged = client.post(
+        f"/children/{ben}/reason", data={"reason": reason}, base_url=BASE, headers={"Referer": f"{BASE}/"}
+    )
+    assert forged.status_code == 400
+    assert [e for e in _log(web_engine) if e.action in ("break-glass", "view")] == []
+    assert client.get(f"/children/{ben}", base_url=BASE).status_code == 302  # still asks for a reason
+
+    assert post_form(client, f"/children/{ben}/reason", {"reason": reason}).status_code == 302
+    assert client.get(f"/children/{ben}", base_url=BASE).status_code == 200
+    assert [e.reason for e in _log(web_engine) if e.action == "break-glass"] == [reason]

@@ -1,4 +1,4 @@
-"""The JSON API: the pages' permissions (401 JSON, 403), break-glass by reason, filters, paging,
+"""The JSON API: the pages' permissions (401 JSON, 403), break-glass only by a POST with a CSRF token, filters, paging,
 the access log, and the OpenAPI description matching the routes."""
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ API_ROUTES = [
     "/api/v1/imports",
     "/api/v1/imports/1",
     "/api/v1/openapi.json",
+    "/api/v1/csrf-token",
 ]
 
 
@@ -109,24 +110,96 @@ def test_search_returns_children_and_is_logged(client, login, web_engine, amy):
     assert entry.actor == user.username and "Jones" in entry.detail
 
 
-def test_a_child_outside_the_team_needs_a_reason_and_each_view_is_logged_with_it(
-    client, login, web_engine, amy
-):
-    user = login("practitioner", "Team B")
-    refused = get(client, f"/api/v1/children/{amy}/chronology")
-    assert refused.status_code == 403 and refused.get_json()["reason_required"] is True
-    assert not _log(web_engine, "view")  # nothing shown, nothing logged as viewed
-    assert get(client, f"/api/v1/children/{amy}", reason="short").status_code == 403
+def api_token(client) -> str:  # type: ignore[no-untyped-def]
+    return get(client, "/api/v1/csrf-token").get_json()["csrf_token"]
 
-    body = get(client, f"/api/v1/children/{amy}", reason=REASON).get_json()
-    assert body["name"] == "Amy Jones" and body["access"] == {"basis": "reason given", "reason": REASON}
+
+def break_glass(client, person_id: int, reason: str, token: str | None = None):  # type: ignore[no-untyped-def]
+    headers = {"Referer": f"{BASE}/"}
+    if token is not None:
+        headers["X-CSRFToken"] = token
+    return client.post(
+        f"/api/v1/children/{person_id}/break-glass", json={"reason": reason}, base_url=BASE, headers=headers
+    )
+
+
+CHILD_ROUTES = ("", "/chronology", "/links", "/flags", "/harm")
+
+
+@pytest.mark.parametrize("suffix", CHILD_ROUTES)
+def test_a_reason_on_a_get_is_refused_and_writes_nothing(client, login, web_engine, amy, suffix):
+    """A link on another site could send this GET under the user's name: it must grant nothing."""
+    login("practitioner", "Team B")
+    response = get(client, f"/api/v1/children/{amy}{suffix}", reason=REASON)
+    assert response.status_code == 400
+    body = response.get_json()
+    assert "POST" in body["error"] and body["break_glass"] == f"/api/v1/children/{amy}/break-glass"
+    assert "Amy" not in response.get_data(as_text=True)
+    assert _log(web_engine) == []  # no break-glass, no view
+    # and it opened nothing for the next call either
+    assert get(client, f"/api/v1/children/{amy}{suffix}").status_code == 403
+
+
+def test_a_reason_on_a_get_is_refused_even_for_the_teams_own_child(client, login, web_engine, amy):
+    _team_a(web_engine)
+    login("practitioner", "Team A")
+    assert get(client, f"/api/v1/children/{amy}", reason=REASON).status_code == 400
+    assert _log(web_engine, "break-glass") == []
+
+
+def test_a_child_outside_the_team_says_how_to_give_a_reason(client, login, web_engine, amy):
+    login("practitioner", "Team B")
+    refused = get(client, f"/api/v1/children/{amy}/chronology")
+    assert refused.status_code == 403
+    body = refused.get_json()
+    assert body["reason_required"] is True and body["break_glass"] == f"/api/v1/children/{amy}/break-glass"
+    assert "POST" in body["error"] and "X-CSRFToken" in body["error"]
+    assert _log(web_engine) == []  # nothing shown, nothing logged as viewed
+
+
+def test_break_glass_without_a_csrf_token_is_refused(client, login, web_engine, amy):
+    login("practitioner", "Team B")
+    assert break_glass(client, amy, REASON).status_code == 400
+    assert break_glass(client, amy, REASON, token="forged").status_code == 400
+    assert _log(web_engine, "break-glass") == []
+    assert get(client, f"/api/v1/children/{amy}").status_code == 403
+
+
+def test_break_glass_by_post_then_the_gets_read_the_grant_and_log_it(client, login, web_engine, amy):
+    user = login("practitioner", "Team B")
+    token = api_token(client)
+    assert break_glass(client, amy, "short", token).status_code == 400
+    assert _log(web_engine, "break-glass") == []
+
+    granted = break_glass(client, amy, REASON, token)
+    assert granted.status_code == 201, granted.get_json()
+    assert granted.get_json()["person_id"] == amy and granted.get_json()["reason"] == REASON
     glass = _log(web_engine, "break-glass")
     assert [(e.actor, e.person_id, e.reason) for e in glass] == [(user.username, amy, REASON)]
-    # the reason is not kept: the next call needs its own
-    assert get(client, f"/api/v1/children/{amy}/flags").status_code == 403
+    assert "through the API" in glass[0].detail
+
+    body = get(client, f"/api/v1/children/{amy}").get_json()
+    assert body["name"] == "Amy Jones" and body["access"] == {"basis": "reason given", "reason": REASON}
+    assert get(client, f"/api/v1/children/{amy}/flags").status_code == 200  # the grant covers the session
     views = _log(web_engine, "view")
-    assert [(e.person_id, e.reason) for e in views] == [(amy, REASON)]
-    assert "API" in views[0].detail
+    assert [(e.person_id, e.reason) for e in views] == [(amy, REASON), (amy, REASON)]
+    assert all("API" in e.detail for e in views)
+    assert len(_log(web_engine, "break-glass")) == 1  # reading never records another
+
+
+def test_a_grant_ends_after_the_break_glass_time(app, client, login, amy):
+    login("practitioner", "Team B")
+    app.config["BREAK_GLASS_MINUTES"] = -1  # already over when given
+    assert break_glass(client, amy, REASON, api_token(client)).status_code == 201
+    assert get(client, f"/api/v1/children/{amy}").status_code == 403
+
+
+def test_a_reason_given_on_the_page_opens_the_api_too(client, login, amy):
+    from tests.webapp.conftest import post_form
+
+    login("auditor")
+    assert post_form(client, f"/children/{amy}/reason", {"reason": REASON}).status_code == 302
+    assert get(client, f"/api/v1/children/{amy}/harm").status_code == 200
 
 
 def test_every_child_route_logs_a_view_for_the_teams_child(client, login, web_engine, amy):
@@ -204,7 +277,10 @@ def test_imports_list_and_report_for_data_officers(client, login, amy):
 def test_the_api_changes_nothing_and_takes_no_unprotected_post(client, login, amy):
     login("admin")
     response = client.post(f"/api/v1/children/{amy}/chronology", base_url=BASE)
-    assert response.status_code in (400, 405)  # refused: no API route accepts a POST
+    assert response.status_code in (400, 405)  # refused: no read route accepts a POST
+    posts = {rule.rule for rule in client.application.url_map.iter_rules() if rule.rule.startswith("/api/")
+             and "POST" in rule.methods}
+    assert posts == {"/api/v1/children/<int:person_id>/break-glass"}
 
 
 def _rule_path(rule: str) -> str:
