@@ -1,8 +1,8 @@
 """web sessions kept in the store, so that signing out, deactivation, a password change or an
 administrator can end them (the cookie carries only a random id; its SHA-256 is kept)
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07 15:40:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
