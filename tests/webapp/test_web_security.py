@@ -111,3 +111,17 @@ def test_no_template_marks_data_as_safe():
         if "|safe" in path.read_text().replace(" ", "") or "autoescape false" in path.read_text()
     ]
     assert offenders == []
+
+
+def test_referrer_policy_lets_the_https_csrf_check_see_our_own_forms(client, login):
+    """Over https Flask-WTF refuses a form POST without a same-site Referer; "no-referrer" would make
+    browsers send none and break every form. "same-origin" sends it to us only."""
+    login("practitioner", "Team A")
+    assert client.get("/children", base_url=BASE).headers["Referrer-Policy"] == "same-origin"
+    from tests.webapp.conftest import csrf_token
+
+    token = csrf_token(client, "/children")
+    refused = client.post("/logout", data={"csrf_token": token}, base_url=BASE)  # as a no-referrer browser
+    assert refused.status_code == 400
+    accepted = client.post("/logout", data={"csrf_token": token}, base_url=BASE, headers={"Referer": f"{BASE}/children"})
+    assert accepted.status_code == 302
