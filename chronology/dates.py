@@ -37,6 +37,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from chronology.events import PartialDate
@@ -210,7 +211,14 @@ def parse_date(text: str, *, today: dt.date | None = None) -> PartialDate:
     """
     if not isinstance(text, str):
         raise DateParseError(f"{text!r} is not a date: expected text, got {type(text).__name__}")
-    today = today or dt.date.today()
+    # 'today' is part of the key: two-digit years and the future-date grace depend on it
+    return _parse_cached(text, today or dt.date.today())
+
+
+@lru_cache(maxsize=8192)
+def _parse_cached(text: str, today: dt.date) -> PartialDate:
+    """A file repeats its dates thousands of times; the answer (a frozen PartialDate) is shared.
+    A text that raises is not cached, so its message is made afresh each time."""
     # Collapse every run of whitespace, including the non-breaking spaces that exports carry.
     original = " ".join(text.split())
     if not original:

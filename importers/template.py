@@ -171,20 +171,39 @@ def _event_type_name(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
+def used_keys(columns: dict[str, str]) -> frozenset[str]:
+    """Column keys the row reads as fields; any other non-empty cell is kept as an attribute."""
+    return frozenset(key for name, key in columns.items() if name not in KEPT_AS_ATTRIBUTES)
+
+
 class _Row(RowReader):
     """Turns one table row into an event (or a rejected row), gathering its warnings."""
 
-    def __init__(self, table: Table, columns: dict[str, str], row: TableRow, options: ImportOptions) -> None:
+    def __init__(
+        self,
+        table: Table,
+        columns: dict[str, str],
+        row: TableRow,
+        options: ImportOptions,
+        used: frozenset[str] | None = None,
+    ) -> None:
         super().__init__(table, columns, row)
         self.options = options
+        # column keys read as fields (the rest are kept as attributes): the same for every row
+        self.used = used if used is not None else used_keys(columns)
+        self._texts: dict[str, str] = {}  # each field's text, worked out once per row
+        self._categories: list[str] | None = None
 
     # -- access --
 
     def text(self, name: str) -> str:
         """Mapped cell: export escaping undone; stripped unless it was escaped (exact round trip)."""
-        raw = self.raw(name)
-        unescaped = unescape_formula(raw)
-        return unescaped if unescaped is not raw else raw.strip()
+        found = self._texts.get(name)
+        if found is None:
+            raw = self.raw(name)
+            unescaped = unescape_formula(raw)
+            found = self._texts[name] = unescaped if unescaped is not raw else raw.strip()
+        return found
 
     def native(self, name: str) -> object | None:
         key = self.columns.get(name)
@@ -247,7 +266,7 @@ class _Row(RowReader):
             labels=labels,
         )
         self.check_precision(date)
-        used = {key for name, key in self.columns.items() if name not in KEPT_AS_ATTRIBUTES}
+        used = self.used
         for key, value in self.row.cells.items():
             if key not in used and value.strip():
                 self.kept.setdefault(self.table.name_of(key), unescape_formula(value))
@@ -362,7 +381,10 @@ class _Row(RowReader):
             return None
 
     def categories(self) -> list[str]:
-        return [part.strip() for part in self.text("category").split(";") if part.strip()]
+        """The ';'-separated categories (a new list each call: the event keeps one as its own)."""
+        if self._categories is None:
+            self._categories = [part.strip() for part in self.text("category").split(";") if part.strip()]
+        return list(self._categories)
 
     def event_type(self) -> tuple[str, list[str]]:
         """(event type, labels): the row's own event_type if known, else the category's mapped type,
@@ -437,7 +459,8 @@ class TemplateImporter(Importer):
             self._check_columns(table, columns, options)
             yield from file_notices(table)
             yield from repeated_columns(table, columns)
-            yield from convert_rows(table, lambda row: _Row(table, columns, row, options))
+            used = used_keys(columns)
+            yield from convert_rows(table, lambda row: _Row(table, columns, row, options, used))
 
     @staticmethod
     def _check_columns(table: Table, columns: dict[str, str], options: ImportOptions) -> None:

@@ -642,3 +642,13 @@ def test_london_to_utc_round_trips_or_reports_the_gap(day: dt.date, time: dt.tim
         dt.timedelta(0),
         dt.timedelta(hours=1),
     )
+
+
+def test_a_repeated_date_is_read_again_for_another_today() -> None:
+    """parse_date remembers answers; the same text must still follow the 'today' it is given."""
+    assert parse_date("01/02/27", today=dt.date(2026, 6, 1)).earliest().year == 1927
+    assert parse_date("01/02/27", today=dt.date(2028, 6, 1)).earliest().year == 2027
+    assert parse_date("01/02/2027", today=dt.date(2026, 6, 1)).earliest() == dt.date(2027, 2, 1)
+    with pytest.raises(DateParseError, match="in the future"):
+        parse_date("01/02/2027", today=dt.date(2025, 6, 1))
+    assert parse_date("01/02/2027", today=dt.date(2026, 6, 1)) == parse_date("01/02/2027", today=dt.date(2026, 6, 1))
