@@ -23,6 +23,7 @@ refused for ``dask_scheduler``.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -119,14 +120,16 @@ def share(
     """Run ``fn(url, part)`` for every partition and yield each result as it is done.
 
     With ``dask_scheduler`` the partitions are tasks on that Dask cluster; else with ``workers`` > 1
-    and more than one partition, a process pool (spawned processes: the parent may hold connections
-    and threads that must not be forked); else one after the other in this process.
+    and more than one partition, a process pool; else one after the other in this process. The
+    pool's processes are forked (they start at once, with the code already imported) unless this
+    process runs other threads (a web server, a Dask client), which a fork could catch holding a
+    lock: then they are spawned. Callers dispose of their engines first, so no connection is shared.
     """
     if dask_scheduler:
         check_cluster_url(url)
         yield from _on_dask(fn, url, parts, dask_scheduler)
     elif workers > 1 and len(parts) > 1:
-        context = get_context("spawn")
+        context = get_context("fork" if threading.active_count() == 1 else "spawn")
         with ProcessPoolExecutor(min(workers, len(parts)), mp_context=context) as pool:
             yield from pool.map(fn, repeat(url), parts)
     else:
