@@ -1,8 +1,8 @@
 """``chronology audit-store``: run every pattern for every child and keep the flags for the audit panel.
 
 The panel reads what this stores (chronology/analysis/flag_store.py) instead of running the rules
-for a whole authority on each page. Children are shared among worker processes like
-``chronology link``; each child is stored in its own short transaction. It is not needed after
+for a whole authority on each page. Children are shared in partitions among worker processes, or a
+Dask cluster's workers (``--dask-scheduler``), like ``chronology link``; each child is stored in its own short transaction. It is not needed after
 imports: every import and identity decision brings the children it touched up to date itself
 (chronology/analysis/refresh.py). This command rebuilds everyone's, after a change of
 config/patterns.toml for instance.
@@ -13,16 +13,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 
 import click
 from sqlalchemy import Engine
 
 from chronology import settings
+from chronology.analysis import parallel
 from chronology.analysis.flag_store import forget_others, store_child
 from chronology.analysis.load import iter_child_ids, load_child_facts
 from chronology.analysis.pattern_settings import load_pattern_settings
-from commands.link import BATCH, _batches, worker_engine
+from commands.link import DASK_HELP, worker_engine
 from commands.store import open_store
 
 
@@ -38,37 +38,33 @@ def store_children(engine: Engine, child_ids: Iterable[int]) -> tuple[int, int]:
     return children, flags
 
 
-_engine: Engine | None = None
+def _store_part(url: str, child_ids: list[int]) -> tuple[int, int]:
+    """One partition, in a pool or Dask worker, on its own connection."""
+    with parallel.opened(url) as engine:
+        return store_children(engine, child_ids)
 
 
-def _start_worker(url: str) -> None:
-    global _engine
-    _engine = worker_engine(url)
+def run_audit_store(
+    url: str, *, workers: int, dask_scheduler: str | None = None, partition: int | None = None
+) -> tuple[int, int, int]:
+    """Every child stored; snapshots of children merged away are dropped. Returns (children, flags, dropped).
 
-
-def _store_batch(child_ids: list[int]) -> tuple[int, int]:
-    assert _engine is not None
-    return store_children(_engine, child_ids)
-
-
-def run_audit_store(url: str, *, workers: int) -> tuple[int, int, int]:
-    """Every child stored; snapshots of children merged away are dropped. Returns (children, flags, dropped)."""
+    The children go in partitions of ``partition`` to ``workers`` processes or the Dask cluster named."""
+    if dask_scheduler:
+        parallel.check_cluster_url(url)
     engine = worker_engine(url)
     with engine.connect() as conn:
         child_ids = list(iter_child_ids(conn))
-    if workers <= 1 or len(child_ids) <= BATCH:
-        children, flags = store_children(engine, child_ids)
-    else:
-        engine.dispose()
-        children = flags = 0
-        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(url,)) as pool:
-            for done, (part_children, part_flags) in enumerate(
-                pool.map(_store_batch, _batches(child_ids, BATCH)), 1
-            ):
-                children += part_children
-                flags += part_flags
-                if done % 20 == 0:
-                    click.echo(f"  {children} of {len(child_ids)} children audited", err=True)
+    engine.dispose()
+    children = flags = 0
+    parts = parallel.partitions(child_ids, partition)
+    for done, (part_children, part_flags) in enumerate(
+        parallel.share(_store_part, url, parts, workers=workers, dask_scheduler=dask_scheduler), 1
+    ):
+        children += part_children
+        flags += part_flags
+        if done % 20 == 0:
+            click.echo(f"  {children} of {len(child_ids)} children audited", err=True)
     with engine.begin() as conn:
         dropped = forget_others(conn, set(child_ids))
     engine.dispose()
@@ -83,12 +79,18 @@ def run_audit_store(url: str, *, workers: int) -> tuple[int, int, int]:
     show_default="the number of CPUs",
     help="Worker processes sharing the children.",
 )
-def audit_store_command(workers: int) -> None:
+@click.option("--dask-scheduler", "dask_scheduler", metavar="ADDRESS", help=DASK_HELP)
+def audit_store_command(workers: int, dask_scheduler: str | None) -> None:
     """Run every audit pattern for every child and store the flags the web audit panel shows."""
     url = settings.database_url()
-    open_store(url).dispose()
-    started = time.perf_counter()
-    children, flags, dropped = run_audit_store(url, workers=workers)
+    try:
+        if dask_scheduler:
+            parallel.check_cluster_url(url)
+        open_store(url).dispose()
+        started = time.perf_counter()
+        children, flags, dropped = run_audit_store(url, workers=workers, dask_scheduler=dask_scheduler)
+    except parallel.ParallelError as exc:
+        raise click.UsageError(str(exc)) from None
     click.echo(
         f"stored {flags} flags for {children} children in {time.perf_counter() - started:.1f}s"
         + (f"; dropped {dropped} children merged into others" if dropped else "")

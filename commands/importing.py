@@ -66,9 +66,12 @@ def bring_up_to_date(engine: Engine, reports: list[ImportReport], *, show_progre
     if show_progress and waiting > REFRESH_PROGRESS_THRESHOLD:
         with click.progressbar(length=1, label="bringing links and audit flags up to date", file=None) as bar:
 
-            def step(done: int, total: int) -> None:
+            shown = [0]
+
+            def step(done: int, total: int) -> None:  # called per child, or per partition of a pool
                 bar.length = total
-                bar.update(1)
+                bar.update(done - shown[0])
+                shown[0] = done
 
             tally = pipeline.bring_up_to_date(engine, reports, progress=step)
     else:

@@ -1,31 +1,31 @@
 """``chronology link``: build (or bring up to date) every child's link graph, one child at a time.
 
 Each child is read, linked and saved in its own transaction, so memory stays that of one child and
-the children are shared among worker processes. A child whose events, people and link settings are
-unchanged since the last run is skipped; a changed one has only its differences written, so running
-the command twice changes nothing the second time.
+the children are shared in partitions among worker processes, or among a Dask cluster's workers
+against a shared PostgreSQL (``--dask-scheduler``; chronology/analysis/parallel.py). A child whose
+events, people and link settings are unchanged since the last run is skipped; a changed one has only
+its differences written, so running the command twice changes nothing the second time.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import click
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from chronology import settings
+from chronology.analysis import parallel
 from chronology.analysis.graph_store import forget_children, save_graph, stored_graph
 from chronology.analysis.links import build_links
 from chronology.analysis.load import iter_child_ids, load_child_facts
 from chronology.db.engine import make_engine
 from commands.store import open_store
 
-BATCH = 50  # children handed to a worker at a time
-SQLITE_BUSY_MS = 120_000  # workers writing to one SQLite file wait for each other's short commits
+worker_engine = parallel.worker_engine  # an engine that waits for SQLite's other writers (commands.audit)
 
 
 @dataclass(slots=True)
@@ -40,16 +40,18 @@ class LinkTally:
     clusters: int = 0
     episodes: int = 0
     seconds: list[float] = field(default_factory=list)  # per child
+    processes: set[int] = field(default_factory=set)  # ids of the processes that linked them
 
     def add(self, other: LinkTally) -> None:
         for name in ("children", "changed", "unchanged", "events", "links", "clusters", "episodes"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.seconds += other.seconds
+        self.processes |= other.processes
 
 
 def link_children(engine: Engine, child_ids: Iterable[int]) -> LinkTally:
     """Build and save the graph of each child, each in its own transaction."""
-    tally = LinkTally()
+    tally = LinkTally(processes={os.getpid()})
     for child_id in child_ids:
         started = time.perf_counter()
         with engine.begin() as conn:
@@ -71,58 +73,50 @@ def link_children(engine: Engine, child_ids: Iterable[int]) -> LinkTally:
     return tally
 
 
-_worker_engine: Engine | None = None
+def _link_part(url: str, child_ids: list[int]) -> LinkTally:
+    """One partition, in a pool or Dask worker, on its own connection."""
+    with parallel.opened(url) as engine:
+        return link_children(engine, child_ids)
 
 
-def _start_worker(url: str) -> None:
-    global _worker_engine
-    _worker_engine = worker_engine(url)
-
-
-def worker_engine(url: str) -> Engine:
-    """An engine for one process; on SQLite it waits for other writers instead of failing."""
-    engine = make_engine(url)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _busy_timeout(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-
-    return engine
-
-
-def _link_batch(child_ids: list[int]) -> LinkTally:
-    assert _worker_engine is not None
-    return link_children(_worker_engine, child_ids)
-
-
-def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-def run_link(url: str, *, child_ids: list[int] | None, workers: int, progress: bool = False) -> LinkTally:
-    """Link the given children (default: every child, and forget graphs of children merged away)."""
+def run_link(
+    url: str,
+    *,
+    child_ids: list[int] | None,
+    workers: int,
+    progress: bool = False,
+    dask_scheduler: str | None = None,
+    partition: int | None = None,
+) -> LinkTally:
+    """Link the given children (default: every child, and forget graphs of children merged away),
+    in partitions of ``partition`` children over ``workers`` processes or the Dask cluster named."""
+    if dask_scheduler:
+        parallel.check_cluster_url(url)
     engine = worker_engine(url)
     everyone = child_ids is None
     if child_ids is None:
         with engine.connect() as conn:
             child_ids = list(iter_child_ids(conn))
+    engine.dispose()
     tally = LinkTally()
-    if workers <= 1 or len(child_ids) <= BATCH:
-        tally = link_children(engine, child_ids)
-    else:
-        engine.dispose()
-        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(url,)) as pool:
-            for done, part in enumerate(pool.map(_link_batch, _batches(child_ids, BATCH)), 1):
-                tally.add(part)
-                if progress and done % 20 == 0:
-                    click.echo(f"  {tally.children} of {len(child_ids)} children linked", err=True)
+    parts = parallel.partitions(child_ids, partition)
+    for done, part in enumerate(
+        parallel.share(_link_part, url, parts, workers=workers, dask_scheduler=dask_scheduler), 1
+    ):
+        tally.add(part)
+        if progress and done % 20 == 0:
+            click.echo(f"  {tally.children} of {len(child_ids)} children linked", err=True)
     if everyone:
         with engine.begin() as conn:
             forget_children(conn, set(child_ids))
     engine.dispose()
     return tally
+
+
+DASK_HELP = (
+    "Send the partitions of children to this Dask distributed scheduler (tcp://HOST:PORT) instead of "
+    "local processes; the database must be one every worker reaches (PostgreSQL)."
+)
 
 
 @click.command("link")
@@ -134,11 +128,17 @@ def run_link(url: str, *, child_ids: list[int] | None, workers: int, progress: b
     show_default="the number of CPUs",
     help="Worker processes sharing the children.",
 )
-def link_command(child: str | None, workers: int) -> None:
+@click.option("--dask-scheduler", "dask_scheduler", metavar="ADDRESS", help=DASK_HELP)
+def link_command(child: str | None, workers: int, dask_scheduler: str | None) -> None:
     """Build the link graph (incident clusters, episodes, explained links) for every child."""
     from chronology.record import find_child
 
     url = settings.database_url()
+    if dask_scheduler:
+        try:
+            parallel.check_cluster_url(url)
+        except parallel.ParallelError as exc:
+            raise click.UsageError(str(exc)) from None
     open_store(url).dispose()
     ids: list[int] | None = None
     if child is not None:
@@ -150,7 +150,10 @@ def link_command(child: str | None, workers: int) -> None:
             raise click.ClickException(f"no child with LA child ID, NHS number or UPN {child!r}")
         ids = [found]
     started = time.perf_counter()
-    tally = run_link(url, child_ids=ids, workers=workers, progress=True)
+    try:
+        tally = run_link(url, child_ids=ids, workers=workers, progress=True, dask_scheduler=dask_scheduler)
+    except parallel.ParallelError as exc:
+        raise click.UsageError(str(exc)) from None
     took = time.perf_counter() - started
     click.echo(
         f"linked {tally.children} children ({tally.events} events) in {took:.1f}s: "

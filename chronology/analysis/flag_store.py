@@ -150,9 +150,22 @@ def restore(person_id: int, profile: dict[str, Any]) -> ChildFacts:
 
 def store_child(conn: Connection, child: ChildFacts, settings: PatternSettings | None = None) -> list[Flag]:
     """Run every pattern for the child and replace what was stored for them; returns the flags."""
+    flags, profile = assess(child, settings)
+    write_assessment(conn, child, flags, profile)
+    return flags
+
+
+def assess(
+    child: ChildFacts, settings: PatternSettings | None = None
+) -> tuple[list[Flag], dict[str, Any]]:
+    """The child's flags and profile, computed without touching the store (so a worker can do this
+    before it takes the write lock)."""
     settings = settings or load_pattern_settings()
-    flags = find_flags(child, settings)
-    profile = profile_of(child, settings)
+    return find_flags(child, settings), profile_of(child, settings)
+
+
+def write_assessment(conn: Connection, child: ChildFacts, flags: list[Flag], profile: dict[str, Any]) -> None:
+    """Replace what was stored for the child by these flags and profile."""
     conn.execute(delete(flags_t).where(flags_t.c.child_id == child.person_id))
     conn.execute(delete(snapshots_t).where(snapshots_t.c.child_id == child.person_id))
     conn.execute(
@@ -179,7 +192,6 @@ def store_child(conn: Connection, child: ChildFacts, settings: PatternSettings |
                 for flag in flags
             ],
         )
-    return flags
 
 
 def forget_others(conn: Connection, keep: set[int]) -> int:

@@ -8,17 +8,23 @@ belong to, the link graph (incident clusters, episodes, unmatched references; on
 written) and the stored audit flags, each child in its own short transaction. The queue survives a
 run that stops part way: the next import, decision or panel view finishes it. ``chronology link``
 and ``chronology audit-store`` stay as the tools that rebuild everyone.
+
+When many children wait (``config/parallel.toml``), they are shared in partitions among a process
+pool sized to the machine, or sent to the Dask cluster ``CHRONOLOGY_DASK_SCHEDULER`` names
+(chronology/analysis/parallel.py); each partition opens its own connection.
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from chronology.analysis.flag_store import forget_snapshots, store_child
+from chronology.analysis import parallel
+from chronology.analysis.flag_store import assess, forget_snapshots, store_child, write_assessment
 from chronology.analysis.graph_store import forget_graphs, save_graph, stored_graph
 from chronology.analysis.links import build_links
 from chronology.analysis.load import load_child_facts
@@ -45,6 +51,15 @@ class RefreshTally:
     forgotten: int = 0  # stored analysis dropped for records that are no longer a child of their own
     seconds: float = 0.0
     per_child: list[float] = field(default_factory=list)
+    processes: set[int] = field(default_factory=set)  # ids of the processes that did the children
+
+    def add(self, part: RefreshTally) -> None:
+        """Count a partition's work in."""
+        self.children += part.children
+        self.graphs_changed += part.graphs_changed
+        self.flags += part.flags
+        self.per_child += part.per_child
+        self.processes |= part.processes
 
 
 def _in_chunks(conn: Connection, column, ids: list[int], *selected) -> list:  # type: ignore[no-untyped-def]
@@ -97,8 +112,61 @@ def refresh_child(
     return changed, len(store_child(conn, child, settings))
 
 
-def refresh_queued(engine: Engine, *, progress: Callable[[int, int], None] | None = None) -> RefreshTally:
-    """Bring every queued person's children up to date, then take those persons off the queue."""
+def refresh_one(engine: Engine, child_id: int, settings: PatternSettings | None = None) -> tuple[bool, int]:
+    """``refresh_child`` with everything read and computed before the write transaction begins, so a
+    worker holds SQLite's one write lock only while its differences are written."""
+    with engine.connect() as conn:
+        child = load_child_facts(conn, child_id, links=False)
+        graph = stored_graph(conn, child)
+    fresh = graph is None
+    if graph is None:
+        graph = build_links(child)
+    child.links, child.clusters, child.episodes = graph.links, graph.clusters, graph.episodes
+    child.unmatched = graph.unmatched
+    flags, profile = assess(child, settings)
+    with engine.begin() as conn:
+        changed = save_graph(conn, child, graph) if fresh else False
+        write_assessment(conn, child, flags, profile)
+    return changed, len(flags)
+
+
+def refresh_children(
+    engine: Engine, child_ids: Sequence[int], progress: Callable[[int, int], None] | None = None
+) -> RefreshTally:
+    """Rebuild each of these children, each in its own short transaction."""
+    settings = load_pattern_settings()
+    tally = RefreshTally(processes={os.getpid()})
+    for child_id in child_ids:
+        began = time.perf_counter()
+        changed, flags = refresh_one(engine, child_id, settings)
+        tally.children += 1
+        tally.graphs_changed += changed
+        tally.flags += flags
+        tally.per_child.append(time.perf_counter() - began)
+        if progress is not None:
+            progress(tally.children, len(child_ids))
+    return tally
+
+
+def refresh_part(url: str, child_ids: list[int]) -> RefreshTally:
+    """One partition, in a pool or Dask worker: its own engine on the shared database."""
+    with parallel.opened(url) as engine:
+        return refresh_children(engine, child_ids)
+
+
+def refresh_queued(
+    engine: Engine,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    dask_scheduler: str | None = None,
+) -> RefreshTally:
+    """Bring every queued person's children up to date, then take those persons off the queue.
+
+    ``workers`` None: one process when fewer children wait than ``config/parallel.toml`` says, else
+    a pool of one process per CPU (or the Dask cluster of ``dask_scheduler``, by default
+    ``CHRONOLOGY_DASK_SCHEDULER``).
+    """
     started = time.perf_counter()
     tally = RefreshTally()
     with engine.connect() as conn:
@@ -112,23 +180,34 @@ def refresh_queued(engine: Engine, *, progress: Callable[[int, int], None] | Non
         with engine.begin() as conn:
             tally.forgotten = forget_graphs(conn, sorted(gone))
             forget_snapshots(conn, sorted(gone))
-    settings = load_pattern_settings()
     ordered = sorted(children)
-    for done, child_id in enumerate(ordered, 1):
-        began = time.perf_counter()
-        with engine.begin() as conn:
-            changed, flags = refresh_child(conn, child_id, settings)
-        tally.children += 1
-        tally.graphs_changed += changed
-        tally.flags += flags
-        tally.per_child.append(time.perf_counter() - began)
-        if progress is not None:
-            progress(done, len(ordered))
+    many = len(ordered) >= int(parallel.settings()["refresh"]["pool_from_children"])
+    if workers is None:
+        workers = parallel.machine_workers() if many else 1
+    if dask_scheduler is None and many:
+        dask_scheduler = settings_dask_scheduler()
+    url = parallel.url_of(engine)
+    if (workers > 1 or dask_scheduler) and parallel.is_shareable(url):
+        engine.dispose()  # the workers open their own connections; none of this process's is shared
+        parts = parallel.partitions(ordered)
+        for part in parallel.share(
+            refresh_part, url, parts, workers=workers, dask_scheduler=dask_scheduler
+        ):
+            tally.add(part)
+            if progress is not None:
+                progress(tally.children, len(ordered))
+    else:
+        tally.add(refresh_children(engine, ordered, progress))
     with engine.begin() as conn:  # what was queued again since the refresh began stays for the next
         for part in chunks(queued):
             conn.execute(delete(queue_t).where(queue_t.c.person_id.in_(part), queue_t.c.queued_at <= read_at))
     tally.seconds = time.perf_counter() - started
     return tally
+
+
+def settings_dask_scheduler() -> str | None:
+    """``CHRONOLOGY_DASK_SCHEDULER``: the Dask cluster that refreshes many children, when set."""
+    return os.environ.get("CHRONOLOGY_DASK_SCHEDULER") or None
 
 
 def is_waiting(conn: Connection, person_ids: list[int]) -> bool:
