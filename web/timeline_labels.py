@@ -75,12 +75,14 @@ def dash_level(categories: Sequence[str], attributes: dict[str, Any]) -> str | N
 
 
 def summary_fragment(summary: str | None, type_words: str) -> str:
-    """The summary's distinguishing part: after an opening "Heading:" when there is one, never a
-    repeat of the type, cut to ``FRAGMENT_SIZE`` characters."""
+    """The summary's distinguishing part: after an opening "Heading:" when there is one, without the
+    type's words it repeats, cut to ``FRAGMENT_SIZE`` characters."""
     text = " ".join((summary or "").split())
     head, colon, rest = text.partition(": ")
     if colon and len(head) <= 60 and rest:
         text = rest
     if label_key(text) == label_key(type_words):
         return ""
+    if type_words and text.lower().startswith(type_words.lower()):
+        text = text[len(type_words) :].strip(" -–—:,;") or text
     return text if len(text) <= FRAGMENT_SIZE else text[: FRAGMENT_SIZE - 1].rstrip() + "…"
