@@ -4,27 +4,33 @@ filter that keeps the other agencies' reports of the same incident (dimmed)."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete, insert
 
 from chronology.analysis.facts import top_agency
-from chronology.record import groups_t, load_child
+from chronology.events import PartialDate, Reference, ReferenceRole
+from chronology.ingest import FileInfo, import_items
+from chronology.record import find_child, load_child
+from chronology.users import allocate
 from tests.browser.conftest import screenshot, sign_in, wait_for_timeline
-from tests.browser.harness import World
+from tests.browser.harness import TEAM_A, World
+from tests.factories import child, event
 
 LAPTOP = {"width": 1366, "height": 768}
 
 
-def _open(page, world: World) -> dict:  # type: ignore[no-untyped-def]
+def _open(page, world: World, person: int | None = None) -> dict:  # type: ignore[no-untyped-def]
+    person = person or world.featured
     page.set_viewport_size(LAPTOP)
     sign_in(page, world.users["practitioner"])
-    page.goto(f"/children/{world.featured}/timeline")
+    page.goto(f"/children/{person}/timeline")
     assert wait_for_timeline(page) == "drawn"
     page.wait_for_timeout(300)  # vis-timeline settles its lane heights after the first draw
-    return page.evaluate(f"fetch('/children/{world.featured}/timeline/data').then(r => r.json())")
+    return page.evaluate(f"fetch('/children/{person}/timeline/data').then(r => r.json())")
 
 
 def _agency_lanes(page) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -108,31 +114,44 @@ def test_the_colour_key_names_every_agency_in_its_items_colour(page, world: Worl
         assert edges and set(edges) == {colour}, agency
 
 
-@pytest.fixture
-def shared_incident(world: World) -> Iterator[None]:
-    """Two reports of one incident by different agencies, as the link graph stores a same-incident
-    cluster (the small generated world has none): put back as they were afterwards."""
-    with world.engine.begin() as conn:
-        entries = load_child(conn, world.featured).entries
-        picked = {}
-        for entry in entries:
-            if entry.date and top_agency(entry.agency) not in picked:
-                picked[top_agency(entry.agency)] = entry
-        pair = [picked[a] for a in sorted(picked)[:2]]
-        before = {e.id: e.incident_cluster for e in pair}
-        for entry in pair:
-            conn.execute(delete(groups_t).where(groups_t.c.event_id == entry.id))
-            conn.execute(insert(groups_t).values(event_id=entry.id, child_id=world.featured, incident_cluster="browser-test-incident"))
-    yield
-    with world.engine.begin() as conn:
-        for event_id, cluster in before.items():
-            conn.execute(delete(groups_t).where(groups_t.c.event_id == event_id))
-            if cluster:
-                conn.execute(insert(groups_t).values(event_id=event_id, child_id=world.featured, incident_cluster=cluster))
+LA_ID = "LAOVERVIEW1"
+SAME_START = "Domestic crime at home address: "
 
 
-def test_the_agency_filter_dims_linked_reports_and_hides_the_rest(page, world: World, shared_incident: None) -> None:  # type: ignore[no-untyped-def]
-    data = _open(page, world)
+@pytest.fixture(scope="module")
+def incident_child(world: World) -> Iterator[int]:
+    """A child of Team A: two police occurrences whose summaries open alike (one the school was told of
+    through Operation Encompass: the same incident), and social care and health events not linked."""
+    subject = child(la_id=LA_ID, name="Olly Overview", dob=dt.date(2013, 5, 5))
+
+    def typed(record: str, agency: str, day: PartialDate, summary: str, event_type: str, **more):  # type: ignore[no-untyped-def]
+        made = event(subject, record_id=record, agency=agency, when=day, summary=summary)
+        return dataclasses.replace(made, event_type=event_type, **more)
+
+    def police(ref: str, day: PartialDate, role: str, dash: str, summary: str):  # type: ignore[no-untyped-def]
+        return typed(ref, "Police", day, SAME_START + summary, "police_occurrence",
+                     categories=["Domestic crime", "DA", f"DASH {dash}"],
+                     attributes={"nominal_role": role, "dash_risk": dash},
+                     references=[Reference("police_occurrence", ref, ReferenceRole.OWN, "occurrence_ref")])
+
+    items = [
+        police("OR-21-000888", PartialDate(2021, 3, 1), "Victim", "high", "argument in the kitchen"),
+        police("OR-21-000999", PartialDate(2021, 9, 1), "Child present", "standard", "argument in the kitchen"),
+        typed("ov-e1", "Education: Oak Lane Primary", PartialDate(2021, 3, 2),
+              "Operation Encompass notification (ref OR-21-000888)", "operation_encompass"),
+        typed("ov-c1", "Children's Social Care", PartialDate(2021, 5, 4), "Home visit, child seen", "agency_record"),
+        typed("ov-h1", "Health: GP", PartialDate(2021, 6, 7), "GP consultation, cough", "health_contact"),
+    ]
+    import_items(world.engine, items, FileInfo("overview.csv", "template"), actor="browser-tests")
+    with world.engine.begin() as conn:
+        allocate(conn, TEAM_A, [LA_ID], "browser-tests")
+        person = find_child(conn, LA_ID)
+    assert person
+    yield person
+
+
+def test_the_agency_filter_dims_linked_reports_and_hides_the_rest(page, world: World, incident_child: int) -> None:  # type: ignore[no-untyped-def]
+    data = _open(page, world, incident_child)
     items = data["window"]["items"]
     by_cluster: dict[str, set[str]] = defaultdict(set)
     for item in items:
@@ -162,16 +181,13 @@ def test_the_agency_filter_dims_linked_reports_and_hides_the_rest(page, world: W
     assert page.locator("#timeline .vis-item.app-item--dimmed").count() == 0
 
 
-def test_events_of_one_agency_whose_summaries_start_alike_have_different_labels(page, world: World) -> None:  # type: ignore[no-untyped-def]
-    """(The generated world's featured child has no police records; web tests cover police labels.)"""
-    data = _open(page, world)
-    with world.engine.connect() as conn:
-        entries = [e for e in load_child(conn, world.featured).entries if e.date]
-    starts: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(dict)
-    for entry in entries:  # same agency, same first words, but not the same event type and summary
-        starts[(top_agency(entry.agency), (entry.summary or "")[:12])][(entry.event_type, entry.summary or "")] = entry.id
-    alike = next(list(ids.values()) for ids in starts.values() if len(ids) > 1)
-    labels = {item["id"]: item["label"] for item in data["window"]["items"]}
-    assert len({labels[i] for i in alike}) > 1, [labels[i] for i in alike]
+def test_two_police_events_whose_summaries_start_alike_have_different_labels(page, world: World, incident_child: int) -> None:  # type: ignore[no-untyped-def]
+    data = _open(page, world, incident_child)
+    police = [i for i in data["window"]["items"] if i["agency"] == "Police"]
+    assert len(police) == 2
+    labels = [i["label"] for i in police]
+    assert labels[0] != labels[1] and not any(label.startswith(SAME_START.strip()) for label in labels)
+    assert labels[0].startswith("Domestic crime · victim · DASH high")
+    assert labels[1].startswith("Domestic crime · present · DASH standard")
     drawn = page.eval_on_selector_all("#timeline .app-item__text", "els => els.map(e => e.textContent)")
-    assert any(labels[alike[0]] == text for text in drawn) or any(labels[alike[1]] == text for text in drawn)
+    assert set(labels) <= set(drawn)

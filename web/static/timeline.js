@@ -55,10 +55,10 @@
     if (item.cluster) {
       box.appendChild(el("span", "◆ " + item.cluster, "app-item__cluster"));
     }
-    if (item.age) {
-      box.appendChild(el("span", "[" + item.age + "]", "app-item__age"));
-    }
     box.appendChild(el("span", item.label || item.eventType, "app-item__text"));
+    if (item.age) {  // after the label: what the event is leads, the child's age follows
+      box.appendChild(el("span", " [" + item.age + "]", "app-item__age"));
+    }
     box.title = item.label || "";  // an attribute, set as text: the whole label when the box cuts it
     if (item.annotated) {
       box.appendChild(el("span", "✎", "app-item__mark"));
@@ -165,10 +165,16 @@
   function filtered(list) {
     var agencies = Object.keys(chosen);
     var colours = {};
+    var laneAgency = {};  // a lane's id -> its agency, so "N events: zoom in" boxes follow their lane
     groupsSet.forEach(function (group) {
       if (group.agency !== undefined) {
         colours[group.agency] = group.colour;
+        laneAgency[group.id] = group.agency;
+        (group.nestedGroups || []).forEach(function (id) { laneAgency[id] = group.agency; });
       }
+    });
+    list = list.map(function (item) {
+      return item.agency === undefined && laneAgency[item.group] !== undefined ? Object.assign({ agency: laneAgency[item.group], isCount: true }, item) : item;
     });
     var linked = {};
     list.forEach(function (item) {
@@ -185,6 +191,9 @@
       }
       if (!agencies.length || chosen[item.agency] || item.agency === undefined) {
         return shown;
+      }
+      if (item.isCount) {
+        return null;  // a count box of another agency cannot say whether its events are linked
       }
       if (item.cluster && linked[item.cluster]) {
         shown.dimmed = true;
