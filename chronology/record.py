@@ -369,7 +369,7 @@ class EntryQuery:
     offset: int = 0
 
 
-# What the timeline's items and counts need: no narrative, people, attributes or provenance.
+# What the timeline's items and counts need: no narrative, people or provenance.
 BRIEF_COLUMNS = (
     events_t.c.id,
     events_t.c.date,
@@ -382,10 +382,12 @@ BRIEF_COLUMNS = (
     events_t.c.seq,
     events_t.c.agency,
     events_t.c.event_type,
+    events_t.c.categories,
     events_t.c.themes,
     events_t.c.summary,
     events_t.c.significant,
     events_t.c.batch_id,
+    events_t.c.attributes,  # the child's role and the DASH level lead the item's label
 )
 
 
@@ -449,8 +451,8 @@ def count_entries(conn: Connection, record: ChildRecord, query: EntryQuery) -> i
 def load_entries_where(conn: Connection, record: ChildRecord, query: EntryQuery, *, brief: bool = False) -> list[Entry]:
     """The events the query picks, in the chronology's order, sliced in SQL.
 
-    ``brief`` entries carry dates, agency, type, themes, summary and groups only (no people,
-    narrative, attributes or provenance): enough to filter by agency, theme, date and significance,
+    ``brief`` entries carry dates, agency, type, categories, themes, summary, attributes and groups
+    only (no people, narrative or provenance): enough to filter by agency, theme, date and significance,
     count and label, at a fraction of the cost of whole entries.
     """
     columns = BRIEF_COLUMNS if brief else (events_t,)
@@ -476,7 +478,7 @@ def _brief_entry(row: Any, record: ChildRecord) -> Entry:
         agency=row.agency,
         source="",
         event_type=row.event_type,
-        categories=[],
+        categories=list(row.categories or []),
         themes=list(row.themes or []),
         summary=row.summary,
         impact_on_child=None,
@@ -486,7 +488,7 @@ def _brief_entry(row: Any, record: ChildRecord) -> Entry:
         child_voice=None,
         child_seen_alone=None,
         persons=[],
-        attributes={},
+        attributes=dict(row.attributes or {}),
         source_system="",
         source_file="",
         source_row=None,

@@ -20,10 +20,11 @@ from chronology.display_names import display, plan_label, systems
 from chronology.events import PartialDate
 from chronology.record import ChildRecord, Entry, age_at
 from web.timeline_filters import is_significant, person_key
+from web.timeline_labels import item_label
 from web.timeline_window import ITEM_LIMIT, Window, counts, extent, period_for
 
-LABEL_SIZE = 80  # an item's label; the whole summary is in the event's detail
 CLUSTER_COLOURS = 8  # CSS classes app-cluster-0..7; the label, not the colour, is what identifies a cluster
+AGENCY_COLOURS = 6  # CSS classes app-agency-0..5: an item's edge and its lane's key swatch; the lane names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,26 +114,51 @@ def context_payload(record: ChildRecord, facts: ChildFacts) -> dict[str, Any]:
 
 
 def lanes(entries: Sequence[Entry]) -> list[dict[str, Any]]:
-    """One lane per top agency, its services (e.g. each school) as nested lanes."""
+    """One lane per top agency, named in words with its event count and key colour, its services
+    (e.g. each school) as nested lanes; every lane has a label, whatever the source wrote."""
     services: dict[str, set[str]] = defaultdict(set)
+    counted: Counter[str] = Counter()
     for entry in entries:
         services[top_agency(entry.agency)].add(entry.agency)
+        counted[entry.agency] += 1
     groups: list[dict[str, Any]] = []
-    for agency in sorted(services):
+    for colour, agency in enumerate(sorted(services)):
         nested = sorted(services[agency])
-        groups.append(
-            {
-                "id": f"agency:{agency}",
-                "label": agency,
-                "nestedGroups": [f"service:{name}" for name in nested],
-                "showNested": True,
-                "className": f"app-lane app-lane--{_slug(agency)}",
-            }
-        )
+        words = agency_words(agency)
+        lane = {
+            "id": f"agency:{agency}",
+            "label": words,
+            "agency": agency,
+            "count": sum(counted[name] for name in nested),
+            "colour": colour % AGENCY_COLOURS,
+            "className": f"app-lane app-lane--{_slug(agency)}",
+        }
+        if len(nested) == 1 and _service_words(nested[0], words).lower() == words.lower():
+            # one service that is the agency itself: one lane, not a lane holding a copy of itself
+            groups.append(lane | {"id": f"service:{nested[0]}"})
+            continue
+        groups.append(lane | {"nestedGroups": [f"service:{name}" for name in nested], "showNested": True})
         for name in nested:
-            label = name.split(":", 1)[1].strip() if ":" in name else name
-            groups.append({"id": f"service:{name}", "label": label, "treeLevel": 2, "className": "app-service"})
+            groups.append(
+                {
+                    "id": f"service:{name}",
+                    "label": _service_words(name, words),
+                    "count": counted[name],
+                    "treeLevel": 2,
+                    "className": "app-service",
+                }
+            )
     return groups
+
+
+def _service_words(name: str, agency_words: str) -> str:
+    label = name.split(":", 1)[1].strip() if ":" in name else name
+    return label or agency_words
+
+
+def agency_words(agency: str) -> str:
+    """A lane's name as a person reads it: the config's words for a code, never an empty label."""
+    return display(agency, "agencies") if agency.strip() else "Agency not recorded"
 
 
 def _slug(agency: str) -> str:
@@ -154,7 +180,8 @@ def _item(entry: Entry, notes: Sequence[Note], clusters: ClusterLabels) -> dict[
         "id": entry.id,
         "group": f"service:{entry.agency}",
         "start": _moment(entry),
-        "label": _short(entry.summary or display(entry.event_type, "event_types")),
+        "label": item_label(entry.event_type, entry.summary, entry.categories, entry.attributes),
+        "agency": top_agency(entry.agency),
         "age": entry.age_at_event,
         "className": "app-item" + (" app-item--significant" if significant else ""),
     }
@@ -169,10 +196,6 @@ def _item(entry: Entry, notes: Sequence[Note], clusters: ClusterLabels) -> dict[
         item["cluster"] = clusters.names[cluster]
         item["className"] += f" app-cluster app-cluster-{clusters.colours[cluster]}"
     return item
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= LABEL_SIZE else text[: LABEL_SIZE - 1] + "…"
 
 
 def event_detail(

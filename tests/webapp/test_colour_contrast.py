@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from web.timeline_payload import CLUSTER_COLOURS
+from web.timeline_payload import AGENCY_COLOURS, CLUSTER_COLOURS
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "web" / "static"
@@ -123,6 +123,26 @@ def test_event_text_on_an_event_and_on_a_selected_event() -> None:
 def test_an_event_box_stands_out_from_the_page() -> None:
     border = parse_colour(rule(TIMELINE, ".app-timeline .vis-item", "border-color"))
     assert contrast(border, WHITE) >= NON_TEXT
+
+
+def test_every_agency_colour_stands_out_and_its_key_swatch_matches_its_items() -> None:
+    """An agency's colour is its items' left edge and its swatch in the key: 3:1 on the page and on an
+    item's fill, and the same colour in both places."""
+    edges = sorted(s for s in TIMELINE if re.fullmatch(r"\.app-timeline \.vis-item\.app-agency-\d+", s))
+    assert len(edges) == AGENCY_COLOURS  # one rule per colour the payload hands out
+    for selector in edges:
+        number = selector.rsplit("-", 1)[1]
+        edge = rule(TIMELINE, selector, "border-left").split()[-1]
+        swatch = rule(TIMELINE, f".app-agency-swatch-{number}", "background", "background-color")
+        assert parse_colour(edge) == parse_colour(swatch), selector
+        assert contrast(parse_colour(edge), WHITE) >= NON_TEXT, selector
+        assert contrast(parse_colour(edge), _item_fill()) >= NON_TEXT, selector
+
+
+def test_a_dimmed_report_stays_readable() -> None:
+    dimmed = TIMELINE[".app-timeline .vis-item.app-item--dimmed"]
+    assert "opacity" not in dimmed  # fading by opacity would fade the text below 4.5:1
+    assert contrast(parse_colour(dimmed["color"]), parse_colour(dimmed["background-color"])) >= TEXT
 
 
 def test_every_incident_cluster_colour_keeps_its_label_readable() -> None:

@@ -15,7 +15,7 @@ from tests.webapp.conftest import BASE, post_form
 
 def _event_id(client, child_id: int, summary: str) -> int:
     data = client.get(f"/children/{child_id}/timeline/data", base_url=BASE).get_json()
-    return next(i["id"] for i in data["window"]["items"] if i["label"] == summary)
+    return next(i["id"] for i in data["window"]["items"] if i["label"].endswith(summary))
 
 
 def test_practitioner_annotates_and_the_agency_record_is_untouched(client, login, web_engine, amy):  # noqa: F811
@@ -63,7 +63,7 @@ def test_significance_filter_follows_the_latest_judgement(client, login, amy):  
     path = f"/children/{amy}/events/{event_id}"
     post_form(client, path, {"significance": "yes"})
     data = client.get(f"/children/{amy}/timeline/data?significance=significant", base_url=BASE).get_json()
-    assert [i["label"] for i in data["window"]["items"]] == ["Moved school"]
+    assert [i["label"].endswith("Moved school") for i in data["window"]["items"]] == [True]
     post_form(client, path, {"significance": "no"})
     data = client.get(f"/children/{amy}/timeline/data?significance=significant", base_url=BASE).get_json()
     assert data["window"]["items"] == []

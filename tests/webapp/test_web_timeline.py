@@ -21,6 +21,11 @@ def _items(data: dict) -> list[dict]:
     return data["window"]["items"]
 
 
+def _said(item: dict, summary: str) -> bool:
+    """The item's label ends with the summary's words (it leads with the type, role and DASH level)."""
+    return item["label"].endswith(summary)
+
+
 def _detail(client, child_id: int, event_id: int) -> dict:  # type: ignore[no-untyped-def]
     response = client.get(f"/children/{child_id}/timeline/events/{event_id}", base_url=BASE)
     assert response.status_code == 200
@@ -30,13 +35,15 @@ def _detail(client, child_id: int, event_id: int) -> dict:  # type: ignore[no-un
 def test_timeline_data_has_agency_lanes_with_services_nested(client, login, amy):  # noqa: F811
     login("practitioner", "Team A")
     data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
-    tops = {g["label"]: g for g in data["groups"] if "nestedGroups" in g}
+    tops = {g["label"]: g for g in data["groups"] if "agency" in g}
     assert set(tops) == {"Police", "Health", "Education"}
+    assert {g["label"]: g["count"] for g in tops.values()} == {"Police": 1, "Health": 1, "Education": 2}
+    assert "nestedGroups" not in tops["Police"]  # one service that is the agency itself: one lane
     assert tops["Education"]["nestedGroups"] == [
         "service:Education: Elm High",
         "service:Education: Oak Lane Primary",
     ]
-    school = next(i for i in data["window"]["items"] if i["label"] == "Came in hungry")
+    school = next(i for i in data["window"]["items"] if _said(i, "Came in hungry"))
     assert school["group"] == "service:Education: Oak Lane Primary"
     assert school["age"] == "6y 9m"
     assert "events" not in data and not {"summary", "provenance", "attributes"} & set(school)  # short items
@@ -48,7 +55,7 @@ def test_filters_are_shared_by_timeline_table_and_csv(client, login, amy):  # no
     login("practitioner", "Team A")
     query = "agency=Education&from=2022-01-01&to=2022-12-31"
     data = client.get(f"/children/{amy}/timeline/data?{query}", base_url=BASE).get_json()
-    assert [i["label"] for i in _items(data)] == ["Came in hungry"]
+    assert [_said(i, "Came in hungry") for i in _items(data)] == [True]
     table = client.get(f"/children/{amy}/timeline/table?{query}", base_url=BASE).get_data(as_text=True)
     assert "Came in hungry" in table and "Moved school" not in table and "A&amp;E attendance" not in table
     assert "Showing 1 of 4 events" in table and (data["shown"], data["total"]) == (1, 4)
@@ -124,7 +131,7 @@ def test_theme_and_person_filters(client, login, web_engine, amy):  # noqa: F811
     assert all(theme in themes[i["id"]] for i in _items(by_theme))
     father = next(f for f in data["family"] if f["name"] == "Mark Jones")
     by_person = client.get(f"/children/{amy}/timeline/data?person={father['key']}", base_url=BASE).get_json()
-    assert [i["label"] for i in _items(by_person)] == ["Father arrested at home"]
+    assert [_said(i, "Father arrested at home") for i in _items(by_person)] == [True]
     page = client.get(f"/children/{amy}/timeline?person={father['key']}", base_url=BASE).get_data(as_text=True)
     assert f'<option value="{father["key"]}" selected>Mark Jones (father)</option>' in page
 
@@ -154,7 +161,8 @@ def test_plans_are_background_bands_and_an_incident_cluster_is_labelled_with_its
     [plan] = context["plans"]
     assert plan["kind"] == "cp" and plan["start"] == "2021-04-01" and plan["label"].startswith("Child protection plan 1")
     clustered = [i for i in _items(data) if i.get("cluster")]  # only incidents reported more than once
-    assert {i["label"] for i in clustered} >= {"Domestic incident OR-21-000123", "Operation Encompass notification (ref OR-21-000123)"}
+    assert any(_said(i, "Domestic incident OR-21-000123") for i in clustered)
+    assert any(_said(i, "Operation Encompass notification · (ref OR-21-000123)") for i in clustered)
     ours = [i for i in clustered if "OR-21-000123" in i["label"]]
     assert len(ours) == 2 and len({i["cluster"] for i in ours}) == 1 and all("app-cluster-" in i["className"] for i in ours)
     school = next(i for i in clustered if i["label"].startswith("Operation Encompass"))
@@ -190,4 +198,4 @@ def test_a_crowded_window_comes_as_counts_that_add_up_and_a_narrow_one_as_every_
     whole = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()["window"]
     assert whole["items"] == [] and sum(c["count"] for c in whole["counts"]) == whole["events"] == 4
     month = client.get(f"/children/{amy}/timeline/data?start=2022-01-01&end=2022-01-31", base_url=BASE).get_json()
-    assert [i["label"] for i in month["items"]] == ["Came in hungry"] and month["counts"] == []
+    assert [_said(i, "Came in hungry") for i in month["items"]] == [True] and month["counts"] == []

@@ -10,6 +10,11 @@
     return;
   }
   var detail = document.getElementById("event-detail");
+  var drawer = document.getElementById("event-drawer");
+  var itemsSet = null;
+  var groupsSet = null;
+  var chosen = {};  // agencies ticked in the key: none ticked shows every agency
+  var collapsed = {};  // agencies whose lane is folded to its count
   var eventBase = container.getAttribute("data-event-base");
   var detailBase = container.getAttribute("data-detail-base");
   var timeline = null;
@@ -50,19 +55,159 @@
     if (item.cluster) {
       box.appendChild(el("span", "◆ " + item.cluster, "app-item__cluster"));
     }
-    if (item.age) {
-      box.appendChild(el("span", "[" + item.age + "]", "app-item__age"));
+    box.appendChild(el("span", item.label || item.eventType, "app-item__text"));
+    if (item.age) {  // after the label: what the event is leads, the child's age follows
+      box.appendChild(el("span", " [" + item.age + "]", "app-item__age"));
     }
-    box.appendChild(el("span", shorten(item.label || item.eventType, 60), "app-item__text"));
+    box.title = item.label || "";  // an attribute, set as text: the whole label when the box cuts it
     if (item.annotated) {
       box.appendChild(el("span", "✎", "app-item__mark"));
       box.appendChild(el("span", "annotated", "govuk-visually-hidden"));
     }
+    if (item.dimmed) {
+      box.appendChild(el("span", " (" + item.agency + ": linked report of the same incident)", "govuk-visually-hidden"));
+    }
     return box;
   }
 
+  function countWords(count) {
+    return count + (count === 1 ? " event" : " events");
+  }
+
   function groupContent(group) {
-    return el("span", group.label, "app-lane__label");
+    var box = el("span", null, "app-lane__box");
+    box.appendChild(el("span", group.label || "Agency not recorded", "app-lane__label"));
+    if (typeof group.count === "number") {
+      box.appendChild(el("span", " — " + countWords(group.count), "app-lane__count"));
+    }
+    return box;
+  }
+
+  // The colour key, the agency filter and each lane's collapse button, one row per agency lane.
+  function drawKey(groups) {
+    var list = document.getElementById("agency-key");
+    list.textContent = "";
+    groups.filter(function (group) { return group.agency !== undefined; }).forEach(function (group, index) {
+      var li = el("li", null, "app-lanes__item");
+      li.setAttribute("data-agency", group.agency);
+      li.appendChild(el("span", null, "app-legend__swatch app-agency-swatch-" + group.colour));
+      var box = el("span", null, "govuk-checkboxes__item app-lanes__check");
+      var input = el("input", null, "govuk-checkboxes__input");
+      input.type = "checkbox";
+      input.id = "lane-filter-" + index;
+      input.name = "lane-filter";
+      input.value = group.agency;
+      input.addEventListener("change", function () {
+        if (input.checked) {
+          chosen[group.agency] = true;
+        } else {
+          delete chosen[group.agency];
+        }
+        render();
+      });
+      var label = el("label", group.label + " — " + countWords(group.count), "govuk-label govuk-checkboxes__label");
+      label.htmlFor = input.id;
+      box.appendChild(input);
+      box.appendChild(label);
+      li.appendChild(box);
+      var toggle = el("button", "Collapse", "govuk-button govuk-button--secondary app-lanes__toggle");
+      toggle.type = "button";
+      toggle.setAttribute("aria-expanded", "true");
+      toggle.setAttribute("data-lane", group.agency);
+      toggle.appendChild(el("span", " the " + group.label + " lane", "govuk-visually-hidden"));
+      toggle.addEventListener("click", function () {
+        var open = toggle.getAttribute("aria-expanded") !== "true";
+        if (open) {
+          delete collapsed[group.agency];
+        } else {
+          collapsed[group.agency] = true;
+        }
+        if (group.nestedGroups) {
+          groupsSet.update({ id: group.id, showNested: open });
+        } else {
+          groupsSet.update({ id: group.id, className: group.className + (open ? "" : " app-lane--collapsed") });
+        }
+      });
+      li.appendChild(toggle);
+      list.appendChild(li);
+    });
+    document.getElementById("timeline-lanes").hidden = false;
+  }
+
+  // Whether a lane is open: kept on its button (vis also toggles nested lanes from the lane's label).
+  function syncToggles(event, properties) {
+    (properties && properties.items ? properties.items : []).forEach(function (id) {
+      var group = groupsSet.get(id);
+      if (!group || group.agency === undefined) {
+        return;
+      }
+      if (group.nestedGroups) {
+        if (group.showNested === false) {
+          collapsed[group.agency] = true;
+        } else {
+          delete collapsed[group.agency];
+        }
+      }
+      var toggle = document.querySelector("button[data-lane='" + CSS.escape(group.agency) + "']");
+      if (!toggle) {
+        return;
+      }
+      var open = !collapsed[group.agency];
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      toggle.firstChild.textContent = open ? "Collapse" : "Expand";
+      document.getElementById("lanes-status").textContent = group.label + (open ? " lane expanded" : " lane collapsed: " + countWords(group.count));
+    });
+    render();
+  }
+
+  // The window's items under the agency filter: the chosen agencies' events, other agencies' reports
+  // of the same incidents dimmed, the rest hidden.
+  function filtered(list) {
+    var agencies = Object.keys(chosen);
+    var colours = {};
+    var laneAgency = {};  // a lane's id -> its agency, so "N events: zoom in" boxes follow their lane
+    groupsSet.forEach(function (group) {
+      if (group.agency !== undefined) {
+        colours[group.agency] = group.colour;
+        laneAgency[group.id] = group.agency;
+        (group.nestedGroups || []).forEach(function (id) { laneAgency[id] = group.agency; });
+      }
+    });
+    list = list.map(function (item) {
+      return item.agency === undefined && laneAgency[item.group] !== undefined ? Object.assign({ agency: laneAgency[item.group], isCount: true }, item) : item;
+    });
+    var linked = {};
+    list.forEach(function (item) {
+      if (item.cluster && chosen[item.agency]) {
+        linked[item.cluster] = true;
+      }
+    });
+    return list.filter(function (item) {
+      return !collapsed[item.agency];  // a collapsed lane is one line: its name and count
+    }).map(function (item) {
+      var shown = Object.assign({}, item);
+      if (item.agency !== undefined && colours[item.agency] !== undefined) {
+        shown.className = (item.className || "") + " app-agency-" + colours[item.agency];
+      }
+      if (!agencies.length || chosen[item.agency] || item.agency === undefined) {
+        return shown;
+      }
+      if (item.isCount) {
+        return null;  // a count box of another agency cannot say whether its events are linked
+      }
+      if (item.cluster && linked[item.cluster]) {
+        shown.dimmed = true;
+        shown.className += " app-item--dimmed";
+        return shown;
+      }
+      return null;
+    }).filter(Boolean);
+  }
+
+  function render() {
+    var keep = itemsSet.getIds({ filter: function (item) { return !item.isPlan; } });
+    itemsSet.remove(keep);
+    itemsSet.add(filtered(windowItems(payload.window)));
   }
 
   function row(list, label, value) {
@@ -84,8 +229,29 @@
     fetchJson(detailBase + String(Number(id))).then(renderDetail, function () { renderDetail(null); });
   }
 
+  function openDrawer() {
+    var wasHidden = drawer.hidden;
+    drawer.hidden = false;
+    if (wasHidden) {
+      drawer.focus();
+    }
+  }
+
+  function closeDrawer() {
+    if (drawer.hidden) {
+      return;
+    }
+    drawer.hidden = true;
+    if (timeline) {
+      timeline.setSelection([]);
+    }
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    container.focus();
+  }
+
   function renderDetail(event) {
     detail.textContent = "";
+    openDrawer();
     if (!event) {
       detail.appendChild(el("p", "This event is not in the current view.", "govuk-body"));
       return;
@@ -228,8 +394,7 @@
         url.searchParams.set("end", properties.end.toISOString().slice(0, 10));
         fetchJson(url.toString()).then(function (view) {
           payload.window = view;
-          items.remove(items.getIds({ filter: function (item) { return !item.isPlan; } }));
-          items.add(windowItems(view));
+          render();
         });
       }, 250);
     });
@@ -258,7 +423,12 @@
     var groups = new vis.DataSet(data.groups.map(function (group) {
       return Object.assign({ content: "" }, group);
     }));
-    var items = new vis.DataSet(shown);
+    groupsSet = groups;
+    var items = new vis.DataSet([]);
+    itemsSet = items;
+    render();
+    drawKey(data.groups);
+    groups.on("update", syncToggles);
     var first = Date.parse(data.extent.start);
     var last = Date.parse(data.extent.end);
     var pad = Math.max((last - first) * 0.03, 7 * 864e5);
@@ -269,9 +439,9 @@
       stack: true,
       orientation: { axis: "top" },
       zoomKey: "ctrlKey",
-      horizontalScroll: true,
-      verticalScroll: true,
-      maxHeight: 640,
+      horizontalScroll: false,
+      verticalScroll: false,
+      groupHeightMode: "auto",
       zoomMin: 864e5 * 3,
       start: new Date(first - pad),
       end: new Date(last + pad),
@@ -279,7 +449,7 @@
       max: new Date(last + 365 * 864e5),
       cluster: { maxItems: 3, titleTemplate: "{count} events: zoom in to see them", showStipes: true },
       tooltip: { followMouse: false },
-      margin: { item: { horizontal: 2, vertical: 4 } },
+      margin: { item: { horizontal: 2, vertical: 2 }, axis: 4 },
     };
     timeline = new vis.Timeline(container, items, groups, options);
     follow(items);
@@ -356,6 +526,14 @@
       return response.json();
     });
   }
+
+  container.tabIndex = -1;
+  document.getElementById("detail-close").addEventListener("click", closeDrawer);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !drawer.hidden) {
+      closeDrawer();
+    }
+  });
 
   fetchJson(container.getAttribute("data-url"))
     .then(draw)
