@@ -441,8 +441,30 @@ def _config() -> dict[str, Any]:
 
 
 @cache
+def _layouts() -> dict[str, dict[str, Any]]:
+    """Ofsted's layouts since 2015 (``config/annex_a_layouts.toml``): version -> "listN" -> columns."""
+    return load_config("annex_a_layouts").get("layouts", {})
+
+
+@cache
+def layout_headings() -> dict[str, tuple[str, ...]]:
+    """Field -> the headings Ofsted's layouts since 2015 give it, so every version's workbook reads."""
+    found: dict[str, list[str]] = {}
+    for lists in _layouts().values():
+        for spec in lists.values():
+            for field_name, heading in spec.get("columns", ()):
+                if field_name:
+                    found.setdefault(field_name, []).append(heading)
+    return {name: tuple(headings) for name, headings in found.items()}
+
+
+@cache
 def _aliases(field_name: str) -> tuple[str, ...]:
-    names = [field_name.replace("_", " "), *_config().get("aliases", {}).get(field_name, ())]
+    names = [
+        field_name.replace("_", " "),
+        *_config().get("aliases", {}).get(field_name, ()),
+        *layout_headings().get(field_name, ()),
+    ]
     return tuple(dict.fromkeys(loose(name) for name in names))
 
 
