@@ -4,7 +4,8 @@ Sheets "List 1" … "List 11": 1 contacts,
 2 early help, 3 referrals, 4 assessments, 5 section 47 enquiries and initial child protection
 conferences, 6 children in need, 7 child protection, 8 children in care, 9 care leavers,
 10 adoption, 11 adopters. Headers are worded differently by each authority, so they are matched
-loosely through the aliases in ``config/annex_a.toml``.
+loosely through the aliases in ``config/annex_a.toml`` and the headings of every Ofsted layout since
+2015 in ``config/annex_a_layouts.toml``.
 
 Authorities fill the workbook in: a cover or guidance sheet comes first, lookups sit at the end, title
 and notes rows stand above a list's header, sheets are renamed ("L1 Contacts", "Contacts (List 1)",
