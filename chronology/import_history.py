@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Row, func, select
 
-from chronology.db.models import ImportBatch, ImportIssue
+from chronology.db.models import ImportBatch, ImportIssue, ImportSkippedItem
 
 batches_t = ImportBatch.__table__
 issues_t = ImportIssue.__table__
+skipped_t = ImportSkippedItem.__table__
 
 
 def list_batches(conn: Connection, *, limit: int = 50, offset: int = 0) -> tuple[list[Row], int]:
@@ -36,3 +37,11 @@ def batch_issues(
         select(issues_t).where(*where).order_by(issues_t.c.id).limit(limit).offset(offset)
     ).all()
     return list(rows), int(total)
+
+
+def batch_skipped(conn: Connection, batch_id: int) -> list[Row]:
+    """What one import skipped as not a record (a guidance sheet, an unmapped resource), each with
+    its reason, in file order: read from the store, so the report says why long after the import."""
+    return list(
+        conn.execute(select(skipped_t).where(skipped_t.c.batch_id == batch_id).order_by(skipped_t.c.id)).all()
+    )

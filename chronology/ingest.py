@@ -17,7 +17,15 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from chronology.analysis_queue import queue_persons
 from chronology.coverage_check import Declared, check_coverage
-from chronology.db.models import Event, ImportBatch, ImportIssue, PersonIdentifier, Relationship, utcnow
+from chronology.db.models import (
+    Event,
+    ImportBatch,
+    ImportIssue,
+    ImportSkippedItem,
+    PersonIdentifier,
+    Relationship,
+    utcnow,
+)
 from chronology.events import (
     CanonicalEvent,
     Coverage,
@@ -43,6 +51,7 @@ from chronology.vocabulary import family_relationship, themes_for
 events_t = Event.__table__
 batches_t = ImportBatch.__table__
 issues_t = ImportIssue.__table__
+skipped_t = ImportSkippedItem.__table__
 relationships_t = Relationship.__table__
 identifiers_t = PersonIdentifier.__table__
 
@@ -152,6 +161,7 @@ class _Loader:
         self.people = PersonResolver(conn, batch_id, actor)
         self.events: dict[str, dict] = {}
         self.issues: list[dict] = []
+        self.skipped_items: list[dict] = []  # kept with the batch so the report read later lists them
         self.relationship_rows: dict[str, dict] = {}
         self.counted_relationships: set[str] = set()  # keys that came from relationship records
         self.identity_records: set[int] = set()  # persons an identity-only record spoke of
@@ -190,12 +200,15 @@ class _Loader:
             self.report.skipped += 1
             reasons = self.report.skipped_reasons
             reasons[item.reason] = reasons.get(item.reason, 0) + 1
+            self.skipped_items.append(
+                {"batch_id": self.batch_id, "what": item.what, "reason": item.reason, "path": item.path}
+            )
         elif isinstance(item, ImportWarning):
             self.report.warnings += 1
             self._issue("warning", item.row, item.path, item.field, item.message, None, item.location())
         else:  # a programming error in an importer, not bad input
             raise TypeError(f"importer produced {type(item).__name__}, not an import item")
-        if len(self.events) + len(self.issues) + len(self.relationship_rows) >= BATCH_SIZE:
+        if len(self.events) + len(self.issues) + len(self.relationship_rows) + len(self.skipped_items) >= BATCH_SIZE:
             self.flush()
 
     def _widen_coverage(self, item: Coverage) -> None:
@@ -378,6 +391,9 @@ class _Loader:
         if self.issues:
             self.conn.execute(insert(issues_t), self.issues)
             self.issues = []
+        if self.skipped_items:
+            self.conn.execute(insert(skipped_t), self.skipped_items)
+            self.skipped_items = []
 
 
 def _where(provenance: Provenance) -> tuple[str, int | None]:

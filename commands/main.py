@@ -314,6 +314,7 @@ def imports_show(batch_id: int) -> None:
     its records quote that match no occurrence."""
     from chronology.analysis.graph_store import unmatched_references_of_batch
     from chronology.db.models import ImportBatch, ImportIssue
+    from chronology.import_history import batch_skipped
 
     engine = open_store()
     with engine.connect() as conn:
@@ -328,12 +329,18 @@ def imports_show(batch_id: int) -> None:
             .order_by(ImportIssue.__table__.c.id)
         ).all()
         unmatched = unmatched_references_of_batch(conn, batch_id)
+        skipped = batch_skipped(conn, batch_id)
     click.echo(f"import {batch.id}: {batch.file_name} ({batch.format}) {batch.status}")
     click.echo(
         f"  rejected {batch.rows_rejected}, skipped {batch.skipped} (context or types not read as records; "
         "not rejected), warnings "
         f"{batch.warnings_count}"
     )
+    if skipped:
+        noun = "sheet/resource" if len(skipped) == 1 else "sheets/resources"
+        click.echo(f"  skipped: {len(skipped)} {noun}")
+        for item in skipped:
+            click.echo(f"    {item.what}: {item.reason}")
     for row, refs in unmatched:
         click.echo(
             f"  unmatched reference: {batch.file_name}, row {row if row is not None else '?'}: "

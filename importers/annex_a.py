@@ -4,7 +4,8 @@ Sheets "List 1" … "List 11": 1 contacts,
 2 early help, 3 referrals, 4 assessments, 5 section 47 enquiries and initial child protection
 conferences, 6 children in need, 7 child protection, 8 children in care, 9 care leavers,
 10 adoption, 11 adopters. Headers are worded differently by each authority, so they are matched
-loosely through the aliases in ``config/annex_a.toml``.
+loosely through the aliases in ``config/annex_a.toml`` and the headings of every Ofsted layout since
+2015 in ``config/annex_a_layouts.toml``.
 
 Authorities fill the workbook in: a cover or guidance sheet comes first, lookups sit at the end, title
 and notes rows stand above a list's header, sheets are renamed ("L1 Contacts", "Contacts (List 1)",
@@ -441,8 +442,30 @@ def _config() -> dict[str, Any]:
 
 
 @cache
+def _layouts() -> dict[str, dict[str, Any]]:
+    """Ofsted's layouts since 2015 (``config/annex_a_layouts.toml``): version -> "listN" -> columns."""
+    return load_config("annex_a_layouts").get("layouts", {})
+
+
+@cache
+def layout_headings() -> dict[str, tuple[str, ...]]:
+    """Field -> the headings Ofsted's layouts since 2015 give it, so every version's workbook reads."""
+    found: dict[str, list[str]] = {}
+    for lists in _layouts().values():
+        for spec in lists.values():
+            for field_name, heading in spec.get("columns", ()):
+                if field_name:
+                    found.setdefault(field_name, []).append(heading)
+    return {name: tuple(headings) for name, headings in found.items()}
+
+
+@cache
 def _aliases(field_name: str) -> tuple[str, ...]:
-    names = [field_name.replace("_", " "), *_config().get("aliases", {}).get(field_name, ())]
+    names = [
+        field_name.replace("_", " "),
+        *_config().get("aliases", {}).get(field_name, ()),
+        *layout_headings().get(field_name, ()),
+    ]
     return tuple(dict.fromkeys(loose(name) for name in names))
 
 

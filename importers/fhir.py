@@ -220,6 +220,7 @@ class _BundleReader:
         self.not_events: Counter[tuple[str, str]] = Counter()
         self.unknown: dict[tuple[str, str, str], list[Any]] = {}
         self.dates: list[dt.date] = []
+        self.absent: dict[str, PersonInfo] = {}  # NHS number -> the child a Patient-less file names by it
 
     # --- first pass: index -------------------------------------------------------------------------
 
@@ -628,13 +629,14 @@ class _BundleReader:
                 return
             named = context
         targets = self._targets(named)
-        if isinstance(targets, str) and self.shape.bare and self.entries == 1:
+        if isinstance(targets, str) and self._patients_absent():
             absent = self._absent_patient(info, named)
             if isinstance(absent, str):
                 yield self._reject(info.path, field_name, absent, resource)
                 return
             targets, notice = absent
-            yield notice
+            if notice is not None:
+                yield notice
         if isinstance(targets, str):
             yield self._reject(info.path, field_name, targets, resource)
             return
@@ -676,12 +678,22 @@ class _BundleReader:
             )
         return []
 
+    def _patients_absent(self) -> bool:
+        """Whether the file holds no Patient to place its records on: a single resource, or a Bundle
+        with no Patient entry at all (a GP system's export of one child's encounters, sent as a
+        searchset or collection that names the child only by NHS number on each reference)."""
+        if self.shape.bare:
+            return self.entries == 1
+        return not self.people.patients
+
     def _absent_patient(
         self, info: EntryInfo, named: list[tuple[str, Any, PersonInfo | None]]
-    ) -> tuple[list[tuple[PersonInfo, PersonInfo | None, str | None]], ImportWarning] | str:
-        """A single resource whose Patient is not in the file: its child is the person its subject
-        reference's NHS number names (``subject.identifier``), with a warning saying so; without a
-        valid NHS number, the reason it is rejected, naming the file and the field."""
+    ) -> tuple[list[tuple[PersonInfo, PersonInfo | None, str | None]], ImportWarning | None] | str:
+        """A record whose Patient is not in the file: its child is the person its subject reference's
+        NHS number names (``subject.identifier``), with a warning saying so (once per child in a
+        Bundle); without a valid NHS number, the reason it is rejected, naming file, entry and field."""
+        what = f"this single {info.resource_type}" if self.shape.bare else f"{info.path}"
+        whose = f"{what}'s Patient is not in the file" if self.shape.bare else f"{what}: the bundle holds no Patient"
         for label, value, person in named:
             if person is not None or self.lookup.kind_of(value) not in (None, "Patient"):
                 continue
@@ -692,30 +704,41 @@ class _BundleReader:
             nhs = normalise_nhs_number(number)
             if problem := nhs_number_problem(number):
                 return (
-                    f"{self.file}: this single {info.resource_type}'s Patient is not in the file and the NHS number "
-                    f"'{short(number, 40)}' in its {label}.identifier is not valid ({problem}), so the child it is "
-                    "about is unknown"
+                    f"{self.file}: {whose} and the NHS number '{short(number, 40)}' in its {label}.identifier "
+                    f"is not valid ({problem}), so the child it is about is unknown"
                 )
+            known = self.absent.get(nhs)
+            if known is not None:
+                return [(known, None, None)], None
             ref = PersonRef(identifiers=[Identifier(IdentifierKind.NHS_NUMBER, nhs)])
             basis = f"not in the file; named by the NHS number in {label}.identifier"
             child = PersonInfo("Patient", -1, None, None, {}, ref, {("nhs", nhs)}, basis=basis)
+            self.absent[nhs] = child
             shown = short(reference_of(value), 120)
+            placed = (
+                f"the {info.resource_type} is placed"
+                if self.shape.bare
+                else f"this {info.resource_type} and every other entry naming that NHS number are placed"
+            )
             notice = self._warn(
                 info.path,
                 f"{label}.identifier",
-                f"the Patient{f' {shown!r}' if shown else ''} is not in this file: the "
-                f"{info.resource_type} is placed on the child with NHS number {nhs} (from {label}.identifier), "
-                "joined to their record where the chronology holds it; the file does not say whether they are "
-                "a child, nor their name or birth date",
+                f"the Patient{f' {shown!r}' if shown else ''} is not in this file: {placed} on the child with "
+                f"NHS number {nhs} (from {label}.identifier), joined to their record where the chronology "
+                "holds it; the file does not say whether they are a child, nor their name or birth date",
             )
             return [(child, None, None)], notice
         ref = next((r for _, v, _ in named if (r := reference_of(v))), None)
         said = f" ({label_of(named)} '{short(ref, 120)}')" if ref else ""
+        carries = (
+            f"its {label_of(named)} carries no NHS number (a {label_of(named)}.identifier with system "
+            "https://fhir.nhs.uk/Id/nhs-number)"
+            if named
+            else "it names no patient at all (no subject or patient reference)"
+        )
         return (
-            f"{self.file}: this single {info.resource_type}'s Patient is not in the file{said} and its "
-            f"{label_of(named)} carries no NHS number (a {label_of(named)}.identifier with system "
-            "https://fhir.nhs.uk/Id/nhs-number), so the child it is about is unknown; export it in a Bundle "
-            "with its Patient, or with the NHS number on the reference"
+            f"{self.file}: {whose}{said} and {carries}, so the child it is about is unknown; export it in a "
+            "Bundle with its Patient, or with the NHS number on the reference"
         )
 
     def _targets(

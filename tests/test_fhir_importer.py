@@ -817,7 +817,9 @@ def test_a_bundle_without_patient_rejects_each_event_with_the_reason(tmp_path: P
     items = read(write(tmp_path, b.bundle("searchset")))
     reasons = [r.reason for r in of(items, RejectedRow)]
     assert len(reasons) == 2
-    assert "'Patient/999' does not match any Patient in this bundle" in reasons[0]
+    # no Patient in the bundle: read as a bare resource is, by an NHS number on the reference (none here)
+    assert "the bundle holds no Patient (subject 'Patient/999')" in reasons[0]
+    assert "carries no NHS number" in reasons[0]
     assert "names no patient" in reasons[1]
     assert any("holds no Patient" in w.message for w in of(items, ImportWarning))
 

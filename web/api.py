@@ -23,7 +23,7 @@ from chronology.analysis.harm import harm_series
 from chronology.analysis.load import load_child_facts
 from chronology.analysis.patterns import find_flags, rule_info
 from chronology.annotations import notes_for
-from chronology.import_history import batch_issues, get_batch, list_batches
+from chronology.import_history import batch_issues, batch_skipped, get_batch, list_batches
 from chronology.people import root_of
 from chronology.plan_status import current_plans
 from chronology.record import (
@@ -312,8 +312,14 @@ def import_report(batch_id: int) -> Any:
         if batch is None:
             abort(404)
         issues, total = batch_issues(conn, batch_id, kind=kind, limit=size, offset=(page - 1) * size)
+        skipped = batch_skipped(conn, batch_id)
     return jsonify(
-        report=row_json(batch), total=total, page=page, page_size=size, issues=[row_json(i) for i in issues]
+        report=row_json(batch),
+        total=total,
+        page=page,
+        page_size=size,
+        issues=[row_json(i) for i in issues],
+        skipped=[{"what": s.what, "reason": s.reason, "path": s.path} for s in skipped],
     )
 
 

@@ -15,7 +15,7 @@ from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
 from chronology.analysis.graph_store import unmatched_references_of_batch
-from chronology.import_history import batch_issues, get_batch, list_batches
+from chronology.import_history import batch_issues, batch_skipped, get_batch, list_batches
 from chronology.users import Role
 from services.importing import ImportOptions, formats, import_file, importer_for, refusal, refusal_of
 from web.auth import current_user, roles_required
@@ -95,8 +95,10 @@ def show(batch_id: int) -> Any:
             abort(404)
         issues, total = batch_issues(conn, batch_id, kind=kind, limit=PAGE, offset=(page - 1) * PAGE)
         unmatched = unmatched_references_of_batch(conn, batch_id)
+        skipped = batch_skipped(conn, batch_id)
     return render_template(
         "imports/show.html",
+        skipped=skipped,
         batch=batch,
         issues=issues,
         total=total,

@@ -82,6 +82,19 @@ class ImportIssue(Base):
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class ImportSkippedItem(Base):
+    """A sheet, element or entry of a file that is not a record (a guidance sheet, a Composition, a
+    resource type not read), kept with its reason so the report read later says what and why."""
+
+    __tablename__ = "import_skipped_items"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    what: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    path: Mapped[str | None] = mapped_column(String(500))
+
+
 class Person(Base):
     """A person as one source system knew them. ``merged_into_id`` joins them into one real person."""
 

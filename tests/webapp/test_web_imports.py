@@ -122,3 +122,33 @@ def test_an_upload_leaves_clusters_and_audit_flags_current_and_lists_unmatched_r
         assert len(list(stored_children(conn))) == 2  # police and school records of Ava, still to be joined
         clustered = conn.execute(select(func.count()).select_from(EventGroup).where(EventGroup.incident_cluster.is_not(None))).scalar_one()  # fmt: skip
     assert clustered == 2  # each report is an incident of its own until a person joins the two records
+
+
+def test_the_import_report_page_lists_each_stored_skip_with_its_reason(client, login, web_engine, tmp_path):
+    from tests.test_skipped_stored import annex_with_guidance, bundle_with_claim
+
+    login("data_officer")
+    pages = []
+    for path in (annex_with_guidance(tmp_path), bundle_with_claim(tmp_path)):
+        response = _upload(client, path.read_bytes(), path.name)
+        assert response.status_code == 302
+        pages.append(client.get(response.headers["Location"], base_url=BASE).get_data(as_text=True))
+    # read back later from the store, not from the upload's run
+    with web_engine.connect() as conn:
+        ids = [row.id for row in conn.execute(select(ImportBatch.__table__).order_by(ImportBatch.id))]
+    annex = client.get(f"/imports/{ids[0]}", base_url=BASE).get_data(as_text=True)
+    assert "skipped: 1 sheet/resource," in annex
+    assert "sheet &#39;Guidance&#39; (3 non-blank row(s))" in annex and "not an Annex A list" in annex
+    fhir = client.get(f"/imports/{ids[1]}", base_url=BASE).get_data(as_text=True)
+    assert "Claim/claim-9" in fhir and "billing claim" in fhir
+    with web_engine.connect() as conn:
+        batch = conn.execute(select(ImportBatch.__table__).where(ImportBatch.id == ids[1])).one()
+    assert f"skipped: {batch.skipped} sheets/resources," in fhir
+    assert (
+        batch.rows_read
+        == batch.events_imported
+        + batch.relationships_imported
+        + batch.person_records
+        + batch.duplicates_skipped
+        + batch.rows_rejected
+    )
