@@ -14,6 +14,13 @@ killed with SIGKILL never leaves a file that can no longer be imported:
   transaction so the loser can say who holds it.
 * SQLite (one machine by its nature): ``flock`` on a small file beside the database, one per file
   hash, held until the import's transaction has committed; the holder writes who and when into it.
+
+SQLite also has one writer at a time for the whole database, so two imports of *different* files
+would collide too: the second waits on SQLite's busy timeout and fails with "database is locked"
+while the first's long transaction runs. So on SQLite every import (and the analysis refresh after
+it) also takes one database-wide ``flock``, waiting for it (``CHRONOLOGY_IMPORT_WAIT_SECONDS``,
+default 600) rather than failing: imports of different files run one after the other and both
+succeed. Only after that long wait is the import refused, naming the file and who is importing.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +37,9 @@ from sqlalchemy import Connection, Engine, text
 
 from chronology.events import ImportFileError
 
-__all__ = ["ImportBusy", "importing_alone"]
+__all__ = ["ImportBusy", "importing_alone", "writing_alone"]
+
+DEFAULT_WAIT_SECONDS = 600.0
 
 
 class ImportBusy(ImportFileError):
@@ -62,8 +72,48 @@ def importing_alone(engine: Engine, file_name: str, sha256: str | None, actor: s
             _pg_claim(conn, file_name, sha256, actor)
             yield conn
         return
-    with _sqlite_claim(engine, file_name, sha256, actor), engine.begin() as conn:
+    with _sqlite_claim(engine, file_name, sha256, actor), writing_alone(engine, file_name, actor), engine.begin() as conn:
         yield conn
+
+
+def _wait_seconds() -> float:
+    return float(os.environ.get("CHRONOLOGY_IMPORT_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
+
+
+@contextlib.contextmanager
+def writing_alone(engine: Engine, file_name: str, actor: str, *, wait: bool = True) -> Iterator[bool]:
+    """On a SQLite file, the one database-wide writer's turn: wait for any other import (or its
+    analysis refresh) to finish, so ours never meets "database is locked". Elsewhere a no-op:
+    PostgreSQL lets imports of different files write side by side. Yields whether the turn was
+    taken: with ``wait=False`` a busy writer yields False at once instead of waiting."""
+    folder = _lock_folder(engine) if engine.dialect.name == "sqlite" else None
+    if folder is None:
+        yield True
+        return
+    fd = os.open(folder / "writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + _wait_seconds()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    yield False
+                    return
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 500, 0).decode("utf-8", "replace").strip() or "another session"
+                    raise ImportBusy(
+                        f"{file_name}: another import is running into this database ({holder}); "
+                        "nothing was imported from this file; try again when it has finished"
+                    ) from None
+                time.sleep(0.05)
+        started = dt.datetime.now(dt.UTC)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{file_name} by {actor}, started {started:%Y-%m-%d %H:%M UTC}".encode(), 0)
+        yield True
+    finally:
+        os.close(fd)  # closing drops the flock
 
 
 def _pg_claim(conn: Connection, file_name: str, sha256: str, actor: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, insert, or_, select
 
+from chronology import access_syslog
 from chronology.db.models import (
     AccessLog,
     Event,
@@ -565,12 +566,25 @@ def log_access(
     detail: str,
     reason: str | None = None,
 ) -> None:
-    """Append to the access log (who, when, what, why). The database refuses edits to it."""
-    conn.execute(
-        insert(AccessLog.__table__).values(
-            at=utcnow(), actor=actor, action=action, person_id=person_id, detail=detail, reason=reason
-        )
-    )
+    """Append to the access log (who, when, what, why). The database refuses edits to it. With
+    ``CHRONOLOGY_ACCESS_LOG_SYSLOG`` set, the same entry is also sent to syslog as it is written."""
+    entry = {"at": utcnow(), "actor": actor, "action": action, "person_id": person_id, "detail": detail,
+             "reason": reason}
+    conn.execute(insert(AccessLog.__table__).values(**entry))
+    if access_syslog.enabled():
+        access_syslog.ship(child=_la_child_id(conn, person_id), **entry)
+
+
+def _la_child_id(conn: Connection, person_id: int | None) -> str | None:
+    """The child's LA child ID for the syslog copy, so it reads without the database's row ids."""
+    if person_id is None:
+        return None
+    return conn.execute(
+        select(PersonIdentifier.value)
+        .where(PersonIdentifier.person_id == person_id, PersonIdentifier.kind == IdentifierKind.LA_CHILD_ID.value)
+        .order_by(PersonIdentifier.id)
+        .limit(1)
+    ).scalar()
 
 
 def events_by_agency(record: ChildRecord) -> dict[str, int]:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 import importers
 from chronology.analysis.graph_store import unmatched_references_of_batch
 from chronology.analysis.refresh import RefreshTally, refresh_queued
+from chronology.import_lock import writing_alone
 from chronology.ingest import FileInfo, ImportReport, import_items
 from importers.base import Importer, ImportOptions
 from importers.refusals import refusal
@@ -148,7 +149,12 @@ def bring_up_to_date(
     queued by an earlier run), then count each file's references that match no police occurrence."""
     if sum(r.events_imported for r in reports) >= ANALYZE_AFTER_EVENTS:
         refresh_statistics(engine)
-    tally = refresh_queued(engine, progress=progress)
+    # On SQLite, waits for another import's transaction rather than meeting "database is locked".
+    # When nothing was imported here (a refused copy) it does not wait: whoever holds the writer is
+    # an import whose own refresh will take whatever is queued.
+    imported = any(r.status == "completed" for r in reports)
+    with writing_alone(engine, "the analysis refresh", "an import", wait=imported) as turn:
+        tally = refresh_queued(engine, progress=progress) if turn else RefreshTally()
     with engine.connect() as conn:
         for report in reports:
             if report.batch_id is not None and report.status == "completed":

@@ -8,6 +8,7 @@ known point rather than a random one. The file is a generated authority's templa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -164,3 +165,31 @@ def test_two_imports_started_together_end_with_each_event_once(store, database_u
     assert _distinct_event_keys(store) == (clean_counts["events"],) * 2
     if [code for code, _ in results] == [0, 0]:  # one ran after the other: it said so and added nothing
         assert any("this same file was imported before" in output for _, output in results)
+
+
+def test_two_imports_of_different_files_at_once_both_succeed(store, database_url, big_file, clean_counts, tmp_path):
+    """SQLite has one writer: bob's import waits for ann's (paused inside her transaction for longer
+    than SQLite's own busy timeout) instead of failing with "database is locked"; PostgreSQL runs
+    them side by side. Each file ends imported once, with no traceback."""
+    other = tmp_path / "other agency.csv"
+    other.write_text(template_rows(40, "Other", ids="O"))
+    release = tmp_path / "go"
+    ann = _start(database_url, big_file, "ann", "batch:1", release)
+    _wait_for_pause(ann, "batch:1")
+    bob = _start(database_url, other, "bob")
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        bob.wait(timeout=6)  # PostgreSQL: bob has finished; SQLite: bob is still waiting his turn
+    release.touch()
+    results = {"ann": _finish(ann), "bob": _finish(bob)}
+    for who, (code, output) in results.items():
+        assert code == 0, f"{who}: {output}"
+        assert "Traceback" not in output and "database is locked" not in output
+    assert f"events imported     {ROWS}" in results["ann"][1]
+    assert "events imported     40" in results["bob"][1]
+    with store.connect() as conn:
+        batches = conn.execute(
+            select(ImportBatch.file_name, func.count()).where(ImportBatch.status == "completed")
+            .group_by(ImportBatch.file_name)
+        ).all()
+    assert dict(batches) == {"earlier.csv": 1, "authority.csv": 1, "other agency.csv": 1}
+    assert _distinct_event_keys(store) == (clean_counts["events"] + 40,) * 2

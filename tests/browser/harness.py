@@ -31,6 +31,7 @@ HOSTILE = {
     "source": "{{7*7}} ${7*7} <b>bold</b>",
     "file": 'template-hostile-"><img src=x onerror=window.__pwned=8>.csv',
     "note": "<img src=x onerror=window.__pwned=9> {{7*7}} javascript:window.__pwned=10",
+    "reason": '"><img src=x onerror=window.__pwned=11> {{7*7}} audit review',
 }
 
 
@@ -56,6 +57,12 @@ def write_hostile_file(path: Path) -> None:
          "2015-01-01", HOSTILE["summary"], HOSTILE["category"], HOSTILE["analysis"], f"{HOSTILE['person']} (father)"],
         ["Police", "H2", "2022-05-02", "Police records", HOSTILE_CHILD, HOSTILE["child"], "2015-01-01",
          f"Second report: {HOSTILE['summary']}", "Police occurrence", "", ""],
+    ]
+    # three domestic abuse incidents in a year: a da_escalation flag puts the child on the audit panel
+    rows += [
+        ["Police", f"DA{i}", f"2022-0{6 + i}-01", "Police records", HOSTILE_CHILD, HOSTILE["child"], "2015-01-01",
+         f"Domestic incident {i}: {HOSTILE['summary']}", "Domestic abuse", "", ""]
+        for i in range(3)
     ]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)

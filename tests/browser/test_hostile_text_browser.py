@@ -88,5 +88,16 @@ def test_hostile_text_in_search_annotations_import_report_and_audit_is_inert(pag
     _assert_inert(page)
     screenshot(page, "hostile-import-report")
     page.goto("/audit/")
-    page.wait_for_load_state()
+    page.wait_for_load_state()  # pseudonymised: no agency text on the page yet
     assert page.evaluate("typeof window.__pwned") == "undefined" and page.locator(INJECTED).count() == 0
+    page.click("summary:has-text(\"Show children's names\")")
+    page.fill("#reason", HOSTILE["reason"])
+    page.click("button:has-text('Show names')")
+    page.wait_for_load_state()
+    row = page.locator("main tbody tr", has=page.locator("th", has_text="Hostile"))
+    assert row.count() == 1, "the hostile child is not on the audit panel"
+    assert row.locator("th").inner_text().strip() == f"{HOSTILE['child']} ({HOSTILE_CHILD})"  # as typed, as text
+    assert row.locator("a.app-evidence-link").count() >= 1  # flagged: its da_escalation row is listed
+    assert f"\u201c{HOSTILE['reason']}\u201d" in page.inner_text("main")  # the hostile reason, as text
+    _assert_inert(page)
+    screenshot(page, "hostile-audit-panel")
