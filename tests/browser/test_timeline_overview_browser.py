@@ -191,3 +191,53 @@ def test_two_police_events_whose_summaries_start_alike_have_different_labels(pag
     assert labels[1].startswith("Domestic crime · present · DASH standard")
     drawn = page.eval_on_selector_all("#timeline .app-item__text", "els => els.map(e => e.textContent)")
     assert set(labels) <= set(drawn)
+
+
+DENSE_LA_ID = "LA-OVERVIEW-DENSE"
+DENSE_AGENCIES = [
+    ("Children's Social Care", "agency_record", "Home visit, child seen"),
+    ("Education: Oak Lane Primary", "agency_record", "Attendance concern"),
+    ("Education: Elm High", "agency_record", "Late to school"),
+    ("Health: GP", "health_contact", "GP consultation"),
+    ("Health: Health visitor", "health_contact", "Health visitor contact"),
+    ("Police", "police_occurrence", "Concern for welfare"),
+]
+
+
+@pytest.fixture(scope="module")
+def dense_child(world: World) -> Iterator[int]:
+    """A child of Team A with many events close together in every agency: at full stack its lanes run far
+    below a laptop's screen (as a native authority's busiest children do)."""
+    subject = child(la_id=DENSE_LA_ID, name="Dana Dense", dob=dt.date(2012, 1, 9))
+    items = []
+    for agency_index, (agency, event_type, summary) in enumerate(DENSE_AGENCIES):
+        for n in range(30):
+            day = dt.date(2016, 1, 1) + dt.timedelta(days=(n * 97 + agency_index * 13) % 2900)
+            made = event(subject, record_id=f"dense-{agency_index}-{n}", agency=agency,
+                         when=PartialDate(day.year, day.month, day.day), summary=f"{summary} {n}")
+            items.append(dataclasses.replace(made, event_type=event_type))
+    import_items(world.engine, items, FileInfo("dense.csv", "template"), actor="browser-tests")
+    with world.engine.begin() as conn:
+        allocate(conn, TEAM_A, [DENSE_LA_ID], "browser-tests")
+        person = find_child(conn, DENSE_LA_ID)
+    assert person
+    yield person
+
+
+def test_a_busy_childs_every_lane_is_on_the_first_screen(page, world: World, dense_child: int) -> None:  # type: ignore[no-untyped-def]
+    _open(page, world, dense_child)
+    lanes = _agency_lanes(page)
+    assert {lane["name"] for lane in lanes} == {"Children's social care", "Education", "Health", "Police"}
+    for lane in lanes:
+        assert lane["bottom"] <= LAPTOP["height"], lane  # grouped or folded until every agency is in view
+    box = page.locator("#timeline").bounding_box()
+    assert box["y"] + box["height"] <= LAPTOP["height"]
+    shown = page.locator(".vis-item.app-item").count() + page.locator(".vis-item.vis-cluster").count()
+    assert shown > 0
+    folded = page.locator("#agency-key button[aria-expanded=false]").count()
+    note = page.locator("#lanes-fitted")
+    if folded:  # a lane folded to fit says so, and its Expand button opens it again
+        assert note.is_visible() and "start folded to their counts" in note.inner_text()
+    else:
+        assert note.is_hidden()
+    screenshot(page, "timeline-overview-busy-child")

@@ -76,6 +76,9 @@
 
   function groupContent(group) {
     var box = el("span", null, "app-lane__box");
+    if (group.agency !== undefined) {
+      box.setAttribute("data-agency", group.agency);  // a service lane names no agency: it is counted with its parent's
+    }
     box.appendChild(el("span", group.label || "Agency not recorded", "app-lane__label"));
     if (typeof group.count === "number") {
       box.appendChild(el("span", " — " + countWords(group.count), "app-lane__count"));
@@ -114,6 +117,7 @@
       toggle.type = "button";
       toggle.setAttribute("aria-expanded", "true");
       toggle.setAttribute("data-lane", group.agency);
+      toggle.setAttribute("data-label", group.label);
       toggle.appendChild(el("span", " the " + group.label + " lane", "govuk-visually-hidden"));
       toggle.addEventListener("click", function () {
         var open = toggle.getAttribute("aria-expanded") !== "true";
@@ -465,12 +469,78 @@
       select(Number(linked[1]), true);
     }
     timeline.once("changed", function () {
-      container.setAttribute("data-state", "drawn");
+      fitFirstScreen(options.cluster, function () {
+        container.setAttribute("data-state", "drawn");
+      });
     });
     fetchJson(container.getAttribute("data-context-url")).then(function (context) {
       items.add(bands(context.plans));
       drawHarm(context.harm, options.start, options.end, options.min, options.max);
     });
+  }
+
+  // The first screen shows every agency: when the lanes run below the window, close events are first
+  // grouped into count boxes ("N events: zoom in"), then the tallest lanes fold to their counts, until
+  // the timeline fits. The note says which lanes were folded; each one's Expand button opens it.
+  var FIT_CLUSTER_STEPS = [2, 1];
+  function fits() {
+    return container.getBoundingClientRect().bottom + window.scrollY <= window.innerHeight;
+  }
+  function laneHeights() {
+    var heights = {};
+    var current = null;  // a service's lane follows its agency's lane and counts towards it
+    container.querySelectorAll(".vis-panel.vis-left .vis-label").forEach(function (label) {
+      var box = label.querySelector(".app-lane__box");
+      if (box && box.hasAttribute("data-agency")) {
+        current = box.getAttribute("data-agency");
+      }
+      if (current !== null) {
+        heights[current] = (heights[current] || 0) + label.getBoundingClientRect().height;
+      }
+    });
+    return heights;
+  }
+  function fitFirstScreen(cluster, done) {
+    var steps = FIT_CLUSTER_STEPS.slice();
+    var folded = [];
+    function settle(next) {
+      window.setTimeout(next, 60);  // vis redraws lane heights asynchronously after a change
+    }
+    function finish() {
+      var note = document.getElementById("lanes-fitted");
+      if (note && folded.length) {
+        note.textContent = "To fit the screen, these lanes start folded to their counts: " + folded.join(", ") + ". Use Expand to open one.";
+        note.hidden = false;
+      }
+      done();
+    }
+    function step() {
+      if (fits()) {
+        finish();
+        return;
+      }
+      if (steps.length) {
+        timeline.setOptions({ cluster: Object.assign({}, cluster, { maxItems: steps.shift() }) });
+        settle(step);
+        return;
+      }
+      var heights = laneHeights();
+      var open = Object.keys(heights).filter(function (agency) { return !collapsed[agency]; });
+      if (open.length < 2) {
+        finish();  // one lane open: folding it too would show nothing; the page scrolls instead
+        return;
+      }
+      open.sort(function (a, b) { return heights[b] - heights[a]; });
+      var toggle = document.querySelector('#agency-key button[data-lane="' + CSS.escape(open[0]) + '"]');
+      if (!toggle) {
+        finish();
+        return;
+      }
+      toggle.click();
+      folded.push(toggle.getAttribute("data-label"));
+      settle(step);
+    }
+    step();
   }
 
   function drawHarm(points, start, end, min, max) {
