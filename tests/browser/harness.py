@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from chronology.events import CanonicalEvent
+from chronology.ingest import FileInfo, import_items
 from chronology.record import find_child
 from chronology.users import add_user, allocate
 from commands.demo import _interesting_child
@@ -46,6 +48,17 @@ class World:
     featured_name: str
     hostile: int
     users: dict[str, str] = field(default_factory=dict)  # role label -> username
+
+
+def import_team_a_child(engine: Engine, la_id: str, items: list[CanonicalEvent], file_name: str) -> int:
+    """Events a test writes for one more child, imported as a template file and allocated to Team A
+    (whom the practitioner belongs to): the child's person id."""
+    import_items(engine, items, FileInfo(file_name, "template"), actor="browser-tests")
+    with engine.begin() as conn:
+        allocate(conn, TEAM_A, [la_id], "browser-tests")
+        person = find_child(conn, la_id)
+    assert person, la_id
+    return person
 
 
 def write_hostile_file(path: Path) -> None:

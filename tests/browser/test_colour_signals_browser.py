@@ -13,11 +13,8 @@ import pytest
 
 from chronology.display_names import display
 from chronology.events import PartialDate, Reference, ReferenceRole
-from chronology.ingest import FileInfo, import_items
-from chronology.record import find_child
-from chronology.users import allocate
 from tests.browser.conftest import screenshot, sign_in, wait_for_timeline
-from tests.browser.harness import TEAM_A, World
+from tests.browser.harness import World, import_team_a_child
 from tests.factories import child, event
 
 LA_ID = "LACOLOUR1"
@@ -45,12 +42,7 @@ def incident_child(world: World) -> Iterator[int]:
         typed("c3", "Children's Social Care", PartialDate(2021, 6, 30), "Child in need plan starts", "cin_plan_start"),
         typed("c4", "Children's Social Care", PartialDate(2021, 12, 1), "Child in need plan ends", "cin_plan_end"),
     ]
-    import_items(world.engine, items, FileInfo("colour-signals.csv", "template"), actor="browser-tests")
-    with world.engine.begin() as conn:
-        allocate(conn, TEAM_A, [LA_ID], "browser-tests")
-        person = find_child(conn, LA_ID)
-    assert person
-    yield person
+    yield import_team_a_child(world.engine, LA_ID, items, "colour-signals.csv")
 
 
 def _drawn(page, selector: str, inner: str) -> list[list[str]]:  # type: ignore[no-untyped-def]

@@ -13,11 +13,9 @@ import pytest
 
 from chronology.analysis.facts import top_agency
 from chronology.events import PartialDate, Reference, ReferenceRole
-from chronology.ingest import FileInfo, import_items
-from chronology.record import find_child, load_child
-from chronology.users import allocate
+from chronology.record import load_child
 from tests.browser.conftest import screenshot, sign_in, wait_for_timeline
-from tests.browser.harness import TEAM_A, World
+from tests.browser.harness import World, import_team_a_child
 from tests.factories import child, event
 
 LAPTOP = {"width": 1366, "height": 768}
@@ -142,12 +140,7 @@ def incident_child(world: World) -> Iterator[int]:
         typed("ov-c1", "Children's Social Care", PartialDate(2021, 5, 4), "Home visit, child seen", "agency_record"),
         typed("ov-h1", "Health: GP", PartialDate(2021, 6, 7), "GP consultation, cough", "health_contact"),
     ]
-    import_items(world.engine, items, FileInfo("overview.csv", "template"), actor="browser-tests")
-    with world.engine.begin() as conn:
-        allocate(conn, TEAM_A, [LA_ID], "browser-tests")
-        person = find_child(conn, LA_ID)
-    assert person
-    yield person
+    yield import_team_a_child(world.engine, LA_ID, items, "overview.csv")
 
 
 def test_the_agency_filter_dims_linked_reports_and_hides_the_rest(page, world: World, incident_child: int) -> None:  # type: ignore[no-untyped-def]
@@ -216,12 +209,7 @@ def dense_child(world: World) -> Iterator[int]:
             made = event(subject, record_id=f"dense-{agency_index}-{n}", agency=agency,
                          when=PartialDate(day.year, day.month, day.day), summary=f"{summary} {n}")
             items.append(dataclasses.replace(made, event_type=event_type))
-    import_items(world.engine, items, FileInfo("dense.csv", "template"), actor="browser-tests")
-    with world.engine.begin() as conn:
-        allocate(conn, TEAM_A, [DENSE_LA_ID], "browser-tests")
-        person = find_child(conn, DENSE_LA_ID)
-    assert person
-    yield person
+    yield import_team_a_child(world.engine, DENSE_LA_ID, items, "dense.csv")
 
 
 def test_a_busy_childs_every_lane_is_on_the_first_screen(page, world: World, dense_child: int) -> None:  # type: ignore[no-untyped-def]
