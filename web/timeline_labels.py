@@ -43,7 +43,8 @@ def _type_words(event_type: str, categories: Sequence[str]) -> str:
     words = display(event_type, "event_types")
     if event_type in _rules()["generic_event_types"]:
         prefix = _rules()["dash"]["category_prefix"]
-        own = [c for c in categories if c and not c.startswith(prefix) and c != "DA"]
+        flags = set(_rules()["flag_categories"])
+        own = [c for c in categories if c and not c.startswith(prefix) and c not in flags]
         if own:
             return own[0]
     return words
