@@ -12,7 +12,7 @@ tests compare the two), so the panel uses the project's cohort rules, not a copy
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -155,9 +155,7 @@ def store_child(conn: Connection, child: ChildFacts, settings: PatternSettings |
     return flags
 
 
-def assess(
-    child: ChildFacts, settings: PatternSettings | None = None
-) -> tuple[list[Flag], dict[str, Any]]:
+def assess(child: ChildFacts, settings: PatternSettings | None = None) -> tuple[list[Flag], dict[str, Any]]:
     """The child's flags and profile, computed without touching the store (so a worker can do this
     before it takes the write lock)."""
     settings = settings or load_pattern_settings()
@@ -166,32 +164,46 @@ def assess(
 
 def write_assessment(conn: Connection, child: ChildFacts, flags: list[Flag], profile: dict[str, Any]) -> None:
     """Replace what was stored for the child by these flags and profile."""
-    conn.execute(delete(flags_t).where(flags_t.c.child_id == child.person_id))
-    conn.execute(delete(snapshots_t).where(snapshots_t.c.child_id == child.person_id))
+    write_assessments(conn, [(child, flags, profile)])
+
+
+def write_assessments(
+    conn: Connection, assessed: Sequence[tuple[ChildFacts, list[Flag], dict[str, Any]]]
+) -> None:
+    """Replace what was stored for several children by their flags and profiles, in a few statements
+    for them all (one child at a time cost a round trip per statement per child)."""
+    if not assessed:
+        return
+    ids = sorted({child.person_id for child, _, _ in assessed})
+    forget_snapshots(conn, ids)
+    now = utcnow()
     conn.execute(
-        insert(snapshots_t).values(
-            child_id=child.person_id,
-            la_child_id=child.la_child_id,
-            as_of=_day(profile["as_of"]),
-            computed_at=utcnow(),
-            profile=profile,
-        )
+        insert(snapshots_t),
+        [
+            {
+                "child_id": child.person_id,
+                "la_child_id": child.la_child_id,
+                "as_of": _day(profile["as_of"]),
+                "computed_at": now,
+                "profile": profile,
+            }
+            for child, _, profile in assessed
+        ],
     )
-    if flags:
-        conn.execute(
-            insert(flags_t),
-            [
-                {
-                    "child_id": child.person_id,
-                    "pattern": flag.pattern,
-                    "evidence_from": flag.evidence_from,
-                    "evidence_to": flag.evidence_to,
-                    "events": list(flag.events),
-                    "detail": flag.detail,
-                }
-                for flag in flags
-            ],
-        )
+    rows = [
+        {
+            "child_id": child.person_id,
+            "pattern": flag.pattern,
+            "evidence_from": flag.evidence_from,
+            "evidence_to": flag.evidence_to,
+            "events": list(flag.events),
+            "detail": flag.detail,
+        }
+        for child, flags, _ in assessed
+        for flag in flags
+    ]
+    if rows:
+        conn.execute(insert(flags_t), rows)
 
 
 def forget_others(conn: Connection, keep: set[int]) -> int:

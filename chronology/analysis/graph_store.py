@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from chronology.analysis.facts import ChildFacts, Link
 from chronology.analysis.links import LinkGraph, settings
@@ -72,11 +74,107 @@ def stored_graph(conn: Connection, child: ChildFacts) -> LinkGraph | None:
 
 def save_graph(conn: Connection, child: ChildFacts, graph: LinkGraph) -> bool:
     """Store the child's graph, writing only what differs; True when anything changed."""
-    digest = fingerprint(child)
-    run = conn.execute(select(runs_t).where(runs_t.c.child_id == child.person_id)).first()
+    return save_graphs(conn, [(child, graph)])[0]
+
+
+def save_graphs(conn: Connection, graphs: Sequence[tuple[ChildFacts, LinkGraph]]) -> list[bool]:
+    """Store several children's graphs, writing only what differs: whether each changed.
+
+    The stored rows of all of them are read, and their differences written, in a few statements for
+    the lot rather than a few per child: refreshing many small children was round trips, not work.
+    Children never share an event, so each wanted row is one child's; a stored row whose event moved
+    to another child (a merge undone) is stale for both and deleted before its new owner's is inserted.
+    """
+    if not graphs:
+        return []
+    child_ids = sorted({child.person_id for child, _ in graphs})
+    event_ids = sorted(f.id for child, _ in graphs for f in child.facts)
+    runs = {int(row.child_id): row for row in _rows_in(conn, select(runs_t), runs_t.c.child_id, child_ids)}
+    links = _Held(
+        _rows_in(conn, select(*_HELD_LINK_COLUMNS), links_t.c.event_a_id, event_ids)
+        + _rows_in(conn, select(*_HELD_LINK_COLUMNS), links_t.c.child_id, child_ids),
+        key=lambda row: row.id,
+        event=lambda row: row.event_a_id,
+    )
+    groups = _Held(
+        _rows_in(conn, select(groups_t), groups_t.c.event_id, event_ids)
+        + _rows_in(conn, select(groups_t), groups_t.c.child_id, child_ids),
+        key=lambda row: row.event_id,
+        event=lambda row: row.event_id,
+    )
+    writes = _Writes()
+    changed = [
+        _compare(child, graph, runs.get(child.person_id), links, groups, writes) for child, graph in graphs
+    ]
+    writes.apply(conn)
+    return changed
+
+
+def _rows_in(conn: Connection, query, column, ids: Sequence[int]) -> list:  # type: ignore[no-untyped-def]
+    """Rows of ``query`` whose ``column`` is one of ``ids``, asked in chunks."""
+    return [row for part in _chunks(sorted(set(ids))) for row in conn.execute(query.where(column.in_(part)))]
+
+
+class _Held:
+    """Stored rows of one graph table, found by event and by owning child."""
+
+    def __init__(self, rows: list, key: Callable, event: Callable) -> None:  # type: ignore[type-arg]
+        unique = {key(row): row for row in rows}
+        self.key = key
+        self.by_event: dict[int, list] = defaultdict(list)
+        self.by_child: dict[int, list] = defaultdict(list)
+        for row in unique.values():
+            self.by_event[int(event(row))].append(row)
+            self.by_child[int(row.child_id)].append(row)
+
+    def of(self, child_id: int, event_ids: Iterable[int]) -> list:  # type: ignore[type-arg]
+        """What a child's graph is compared with: rows on its events (whoever owns them) and rows it
+        owns (whatever events they are on), each once."""
+        found = {self.key(row): row for e in event_ids for row in self.by_event.get(e, ())}
+        for row in self.by_child.get(child_id, ()):
+            found.setdefault(self.key(row), row)
+        return list(found.values())
+
+
+@dataclass(slots=True)
+class _Writes:
+    """The differences of several children, written in a few statements."""
+
+    stale_links: set[int] = field(default_factory=set)
+    new_links: list[dict] = field(default_factory=list)
+    stale_groups: set[int] = field(default_factory=set)
+    new_groups: list[dict] = field(default_factory=list)
+    new_runs: list[dict] = field(default_factory=list)
+    run_updates: list[dict] = field(default_factory=list)
+
+    def apply(self, conn: Connection) -> None:
+        for ids in _chunks(sorted(self.stale_links)):
+            conn.execute(delete(links_t).where(links_t.c.id.in_(ids)))
+        for ids in _chunks(sorted(self.stale_groups)):
+            conn.execute(delete(groups_t).where(groups_t.c.event_id.in_(ids)))
+        if self.new_links:
+            conn.execute(insert(links_t), self.new_links)
+        if self.new_groups:
+            conn.execute(insert(groups_t), self.new_groups)
+        if self.new_runs:
+            conn.execute(insert(runs_t), self.new_runs)
+        if self.run_updates:
+            columns = [name for name in self.run_updates[0] if name != "owner"]
+            conn.execute(
+                update(runs_t)
+                .where(runs_t.c.child_id == bindparam("owner"))
+                .values({name: bindparam(name) for name in columns}),
+                self.run_updates,
+            )
+
+
+def _compare(child: ChildFacts, graph: LinkGraph, run, links: _Held, groups: _Held, writes: _Writes) -> bool:  # type: ignore[no-untyped-def]
+    """Add one child's differences to ``writes``; whether its stored graph changes."""
+    child_id = child.person_id
     event_ids = sorted(f.id for f in child.facts)
-    changed = _save_links(conn, child.person_id, event_ids, graph.links)
-    changed |= _save_groups(conn, child.person_id, event_ids, graph)
+    links_changed = _link_differences(child_id, graph.links, links.of(child_id, event_ids), writes)
+    groups_changed = _group_differences(child_id, graph, groups.of(child_id, event_ids), writes)
+    digest = fingerprint(child)
     counts = {
         "events": len(event_ids),
         "links": len(graph.links),
@@ -84,16 +182,15 @@ def save_graph(conn: Connection, child: ChildFacts, graph: LinkGraph) -> bool:
         "episodes": len(set(graph.episodes.values())),
     }
     if run is None:
-        conn.execute(
-            insert(runs_t).values(child_id=child.person_id, fingerprint=digest, built_at=utcnow(), **counts)
-        )
+        writes.new_runs.append({"child_id": child_id, "fingerprint": digest, "built_at": utcnow(), **counts})
         return True
-    if changed or run.fingerprint != digest or any(getattr(run, k) != v for k, v in counts.items()):
-        conn.execute(
-            update(runs_t)
-            .where(runs_t.c.child_id == child.person_id)
-            .values(fingerprint=digest, built_at=utcnow(), **counts)
-        )
+    if (
+        links_changed
+        or groups_changed
+        or run.fingerprint != digest
+        or any(getattr(run, k) != v for k, v in counts.items())
+    ):
+        writes.run_updates.append({"owner": child_id, "fingerprint": digest, "built_at": utcnow(), **counts})
         return True
     return False
 
@@ -109,20 +206,12 @@ _HELD_LINK_COLUMNS = (
 )
 
 
-def _save_links(conn: Connection, child_id: int, event_ids: Sequence[int], links: Iterable[Link]) -> bool:
+def _link_differences(child_id: int, links: Iterable[Link], rows: list, writes: _Writes) -> bool:  # type: ignore[type-arg]
     wanted = {(link.a, link.b, link.kind): link.reason for link in links}
-    held: dict[tuple[int, int, str], tuple[int, str, int]] = {}
-    for ids in _chunks(event_ids):
-        for row in conn.execute(
-            select(*_HELD_LINK_COLUMNS).where(links_t.c.event_a_id.in_(ids))
-        ):
-            held[(int(row.event_a_id), int(row.event_b_id), row.kind)] = (row.id, row.reason, row.child_id)
-    for row in conn.execute(
-        select(*_HELD_LINK_COLUMNS).where(links_t.c.child_id == child_id)
-    ):
-        held.setdefault(
-            (int(row.event_a_id), int(row.event_b_id), row.kind), (row.id, row.reason, row.child_id)
-        )
+    held = {
+        (int(row.event_a_id), int(row.event_b_id), row.kind): (row.id, row.reason, row.child_id)
+        for row in rows
+    }
     stale = [
         row_id
         for key, (row_id, reason, owner) in held.items()
@@ -133,10 +222,8 @@ def _save_links(conn: Connection, child_id: int, event_ids: Sequence[int], links
         for (a, b, kind), reason in wanted.items()
         if (held_row := held.get((a, b, kind))) is None or held_row[1] != reason or held_row[2] != child_id
     ]
-    for ids in _chunks(stale):
-        conn.execute(delete(links_t).where(links_t.c.id.in_(ids)))
-    if new:
-        conn.execute(insert(links_t), new)
+    writes.stale_links.update(stale)
+    writes.new_links += new
     return bool(stale or new)
 
 
@@ -144,29 +231,20 @@ def _unmatched(values: Sequence[str] | None) -> tuple[str, ...] | None:
     return tuple(values) if values else None
 
 
-def _save_groups(conn: Connection, child_id: int, event_ids: Sequence[int], graph: LinkGraph) -> bool:
+def _group_differences(child_id: int, graph: LinkGraph, rows: list, writes: _Writes) -> bool:  # type: ignore[type-arg]
     wanted = {
         event_id: (graph.clusters.get(event_id), graph.episodes.get(event_id), graph.unmatched.get(event_id))
         for event_id in set(graph.clusters) | set(graph.episodes) | set(graph.unmatched)
     }
-    held: dict[int, tuple[str | None, str | None, tuple[str, ...] | None, int]] = {}
-    for ids in _chunks(event_ids):
-        for row in conn.execute(select(groups_t).where(groups_t.c.event_id.in_(ids))):
-            held[int(row.event_id)] = (
-                row.incident_cluster, row.episode, _unmatched(row.unmatched_refs), row.child_id
-            )
-    for row in conn.execute(select(groups_t).where(groups_t.c.child_id == child_id)):
-        held.setdefault(
-            int(row.event_id),
-            (row.incident_cluster, row.episode, _unmatched(row.unmatched_refs), row.child_id),
-        )
+    held = {
+        int(row.event_id): (row.incident_cluster, row.episode, _unmatched(row.unmatched_refs), row.child_id)
+        for row in rows
+    }
     stale = [
         event_id
         for event_id, (cluster, episode, unmatched, owner) in held.items()
         if wanted.get(event_id) != (cluster, episode, unmatched) or owner != child_id
     ]
-    for ids in _chunks(stale):
-        conn.execute(delete(groups_t).where(groups_t.c.event_id.in_(ids)))
     stale_set = set(stale)
     new = [
         {
@@ -179,8 +257,8 @@ def _save_groups(conn: Connection, child_id: int, event_ids: Sequence[int], grap
         for event_id, (cluster, episode, unmatched) in sorted(wanted.items())
         if event_id not in held or event_id in stale_set
     ]
-    if new:
-        conn.execute(insert(groups_t), new)
+    writes.stale_groups.update(stale)
+    writes.new_groups += new
     return bool(stale or new)
 
 

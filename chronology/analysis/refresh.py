@@ -20,13 +20,15 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from chronology.analysis import parallel
-from chronology.analysis.flag_store import assess, forget_snapshots, store_child, write_assessment
-from chronology.analysis.graph_store import forget_graphs, save_graph, stored_graph
-from chronology.analysis.links import build_links
+from chronology.analysis.facts import ChildFacts, Flag
+from chronology.analysis.flag_store import assess, forget_snapshots, store_child, write_assessments
+from chronology.analysis.graph_store import forget_graphs, save_graph, save_graphs, stored_graph
+from chronology.analysis.links import LinkGraph, build_links
 from chronology.analysis.load import load_child_facts
 from chronology.analysis.pattern_settings import PatternSettings, load_pattern_settings
 from chronology.db.chunks import chunks
@@ -38,6 +40,9 @@ persons_t = Person.__table__
 relationships_t = Relationship.__table__
 runs_t = LinkRun.__table__
 snapshots_t = AuditSnapshot.__table__
+# children written in one transaction by a refresh: few enough that SQLite's write lock is held for
+# milliseconds, enough that the writes are a few statements for many children
+WRITE_GROUP = 50
 
 
 @dataclass(slots=True)
@@ -112,9 +117,21 @@ def refresh_child(
     return changed, len(store_child(conn, child, settings))
 
 
-def refresh_one(engine: Engine, child_id: int, settings: PatternSettings | None = None) -> tuple[bool, int]:
-    """``refresh_child`` with everything read and computed before the write transaction begins, so a
-    worker holds SQLite's one write lock only while its differences are written."""
+@dataclass(slots=True)
+class _Computed:
+    """One child's graph and flags, computed and waiting to be written."""
+
+    child: ChildFacts
+    graph: LinkGraph
+    fresh: bool  # the stored graph was out of date, so this one is saved
+    flags: list[Flag]
+    profile: dict[str, Any]
+    seconds: float
+
+
+def _compute(engine: Engine, child_id: int, settings: PatternSettings | None) -> _Computed:
+    """Read the child and compute its graph and flags, outside any write transaction."""
+    began = time.perf_counter()
     with engine.connect() as conn:
         child = load_child_facts(conn, child_id, links=False)
         graph = stored_graph(conn, child)
@@ -124,27 +141,49 @@ def refresh_one(engine: Engine, child_id: int, settings: PatternSettings | None 
     child.links, child.clusters, child.episodes = graph.links, graph.clusters, graph.episodes
     child.unmatched = graph.unmatched
     flags, profile = assess(child, settings)
+    return _Computed(child, graph, fresh, flags, profile, time.perf_counter() - began)
+
+
+def _write(engine: Engine, computed: list[_Computed]) -> list[bool]:
+    """Write computed children in one short transaction: whether each one's graph changed."""
     with engine.begin() as conn:
-        changed = save_graph(conn, child, graph) if fresh else False
-        write_assessment(conn, child, flags, profile)
-    return changed, len(flags)
+        fresh = [c for c in computed if c.fresh]
+        saved = dict(
+            zip((id(c) for c in fresh), save_graphs(conn, [(c.child, c.graph) for c in fresh]), strict=True)
+        )
+        write_assessments(conn, [(c.child, c.flags, c.profile) for c in computed])
+    return [saved.get(id(c), False) for c in computed]
+
+
+def refresh_one(engine: Engine, child_id: int, settings: PatternSettings | None = None) -> tuple[bool, int]:
+    """``refresh_child`` with everything read and computed before the write transaction begins, so a
+    worker holds SQLite's one write lock only while its differences are written."""
+    computed = _compute(engine, child_id, settings)
+    (changed,) = _write(engine, [computed])
+    return changed, len(computed.flags)
 
 
 def refresh_children(
     engine: Engine, child_ids: Sequence[int], progress: Callable[[int, int], None] | None = None
 ) -> RefreshTally:
-    """Rebuild each of these children, each in its own short transaction."""
+    """Rebuild these children: each read and computed on its own, then written ``WRITE_GROUP`` at a
+    time in one short transaction (a transaction per child was most of a small child's refresh)."""
     settings = load_pattern_settings()
     tally = RefreshTally(processes={os.getpid()})
-    for child_id in child_ids:
+    for start in range(0, len(child_ids), WRITE_GROUP):
+        computed = []
+        for child_id in child_ids[start : start + WRITE_GROUP]:
+            computed.append(_compute(engine, child_id, settings))
+            if progress is not None:
+                progress(start + len(computed), len(child_ids))
         began = time.perf_counter()
-        changed, flags = refresh_one(engine, child_id, settings)
-        tally.children += 1
-        tally.graphs_changed += changed
-        tally.flags += flags
-        tally.per_child.append(time.perf_counter() - began)
-        if progress is not None:
-            progress(tally.children, len(child_ids))
+        changed = _write(engine, computed)
+        share = (time.perf_counter() - began) / len(computed)
+        for done, was_changed in zip(computed, changed, strict=True):
+            tally.children += 1
+            tally.graphs_changed += was_changed
+            tally.flags += len(done.flags)
+            tally.per_child.append(done.seconds + share)
     return tally
 
 
@@ -190,9 +229,7 @@ def refresh_queued(
     if (workers > 1 or dask_scheduler) and parallel.is_shareable(url):
         engine.dispose()  # the workers open their own connections; none of this process's is shared
         parts = parallel.partitions(ordered)
-        for part in parallel.share(
-            refresh_part, url, parts, workers=workers, dask_scheduler=dask_scheduler
-        ):
+        for part in parallel.share(refresh_part, url, parts, workers=workers, dask_scheduler=dask_scheduler):
             tally.add(part)
             if progress is not None:
                 progress(tally.children, len(ordered))
