@@ -19,23 +19,31 @@ from sqlalchemy import Engine
 
 from chronology import settings
 from chronology.analysis import parallel
-from chronology.analysis.flag_store import forget_others, store_child
+from chronology.analysis.flag_store import assess, forget_others, write_assessments
 from chronology.analysis.load import iter_child_ids, load_child_facts
 from chronology.analysis.pattern_settings import load_pattern_settings
+from chronology.analysis.refresh import WRITE_GROUP
 from commands.link import DASK_HELP, worker_engine
 from commands.store import open_store
 
 
 def store_children(engine: Engine, child_ids: Iterable[int]) -> tuple[int, int]:
-    """Store each child's flags and profile; returns (children, flags)."""
+    """Store each child's flags and profile, assessed outside any write and written ``WRITE_GROUP``
+    children at a time in one short transaction; returns (children, flags)."""
     pattern_settings = load_pattern_settings()
-    children = flags = 0
-    for child_id in child_ids:
+    ids = list(child_ids)
+    flags = 0
+    for start in range(0, len(ids), WRITE_GROUP):
+        assessed = []
+        for child_id in ids[start : start + WRITE_GROUP]:
+            with engine.connect() as conn:
+                child = load_child_facts(conn, child_id)
+            found, profile = assess(child, pattern_settings)
+            assessed.append((child, found, profile))
+            flags += len(found)
         with engine.begin() as conn:
-            child = load_child_facts(conn, child_id)
-            flags += len(store_child(conn, child, pattern_settings))
-        children += 1
-    return children, flags
+            write_assessments(conn, assessed)
+    return len(ids), flags
 
 
 def _store_part(url: str, child_ids: list[int]) -> tuple[int, int]:
