@@ -77,7 +77,12 @@ def run_pipeline(csv_path: Path, url: str) -> dict:
     assert report.status == "completed", report.error
     bring_up_to_date(engine, [report], show_progress=False)
     seconds = time.perf_counter() - start
+    from chronology.analysis.load import iter_child_ids
+
+    with engine.connect() as conn:
+        children = sum(1 for _ in iter_child_ids(conn))
     return {
+        "children": children,
         "import_cpu": import_cpu,
         "cpu": cpu_seconds() - cpu_start,
         "rows": report.events_imported + report.duplicates_skipped + report.rows_rejected,
@@ -176,7 +181,10 @@ def main() -> None:
                     f"{database}: {rows:>10} {phase:>16} {seconds:>8.1f} {base['rows'] / seconds:>9.0f} "
                     f"{base['seconds'] / seconds:>6.3f} {cpu:>7.1f} {base['cpu'] / cpu:>9.3f} {peak:>8.0f}"
                 )
-            print(f"{database}: {rows:>10}  file {csv_path.stat().st_size / 1e6:.0f} MB")
+            print(
+                f"{database}: {rows:>10}  file {csv_path.stat().st_size / 1e6:.0f} MB, "
+                f"{pipe['children']} children"
+            )
             csv_path.unlink()
 
 
