@@ -31,7 +31,20 @@ from chronology.analysis.load import load_child_facts
 from chronology.annotations import AnnotationError, Kind, Note, add_note, notes_for
 from chronology.db.models import Event, EventLink, Person
 from chronology.people import root_of
-from chronology.record import ChildRecord, Entry, EntryQuery, load_child, load_entries_where, read_child
+from chronology.record import (
+    ChildRecord,
+    Entry,
+    EntryQuery,
+    Placement,
+    agencies_of,
+    count_entries,
+    load_child,
+    load_entries_to_filter,
+    load_entries_where,
+    load_placements,
+    placement_of,
+    read_child,
+)
 from chronology.settings import PROJECT_ROOT
 from chronology.users import TEAM_ROLES
 from exporters.chronology_csv import write_chronology
@@ -44,9 +57,11 @@ from web.timeline_filters import SIGNIFICANCE_CHOICES, TimelineFilter, is_signif
 from web.timeline_forms import AnnotationForm
 from web.timeline_payload import (
     ClusterLabels,
+    ItemsOf,
     cluster_of,
     context_payload,
     event_detail,
+    items,
     links_by_event,
     timeline_payload,
     window_payload,
@@ -146,15 +161,53 @@ def _open_json(conn: Connection, person_id: int) -> access.ChildAccess | None:
 REFUSED_JSON = {"error": "give a reason to open this record first"}
 
 
-def _brief_chronology(
+def _placed_chronology(
     conn: Connection, record: ChildRecord, filters: TimelineFilter
-) -> tuple[list[Entry], dict[int, list[Note]], ClusterLabels]:
-    """The events the filters keep, read brief (whole when a person filter needs their people), with
-    every event's notes and the incident names (numbered over the whole record, as the table does)."""
-    record.entries = load_entries_where(conn, record, EntryQuery(), brief=not filters.person)
-    notes = notes_for(conn, [entry.id for entry in record.entries])
-    clusters = ClusterLabels.of([entry.incident_cluster for entry in record.entries])
-    return filters.select(record.entries, notes, record.family), notes, clusters
+) -> tuple[list[Placement], int, ItemsOf]:
+    """The events the filters keep, placed; how many the record holds; how to draw some as items.
+
+    With no filters, or agency and date ones, SQL applies them and the events are only placed: thousands
+    cost one light read, and only the few a window draws are read again to label. Theme, significance
+    and person filters read the events (for a person, whole) and filter them as the table does. Either
+    way incidents are numbered over the whole record, as the table numbers them.
+    """
+    if not filters.exact_in_sql:
+        return _filtered_in_python(conn, record, filters)
+    agencies = agencies_of(conn, record.members) if filters.agencies else ()
+    placed = load_placements(conn, record, filters.entry_query(agencies))
+    narrowed = filters.active  # by agency or date: the record's total and incidents need the rest too
+    total = count_entries(conn, record, EntryQuery()) if narrowed else len(placed)
+
+    def items_of(ids: list[int]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        every = load_placements(conn, record, EntryQuery()) if narrowed else placed
+        clusters = ClusterLabels.of([p.cluster for p in every])
+        entries = load_entries_where(conn, record, EntryQuery(ids=tuple(ids)), brief=True)
+        return items(entries, notes_for(conn, ids), clusters)
+
+    return placed, total, items_of
+
+
+def _filtered_in_python(
+    conn: Connection, record: ChildRecord, filters: TimelineFilter
+) -> tuple[list[Placement], int, ItemsOf]:
+    if filters.person:
+        entries = load_entries_where(conn, record, EntryQuery())  # whole: the filter reads their people
+    else:
+        entries = load_entries_to_filter(conn, record, EntryQuery(), themes=bool(filters.themes))
+    notes = notes_for(conn, [entry.id for entry in entries])
+    clusters = ClusterLabels.of([entry.incident_cluster for entry in entries])
+    shown = filters.select(entries, notes, record.family)
+    whole = {entry.id: entry for entry in shown} if filters.person else None
+
+    def items_of(ids: list[int]) -> list[dict[str, Any]]:
+        if whole is not None:
+            return items([whole[i] for i in ids], notes, clusters)
+        drawn = load_entries_where(conn, record, EntryQuery(ids=tuple(ids)), brief=True) if ids else []
+        return items(drawn, notes, clusters)
+
+    return [placement_of(entry) for entry in shown], len(entries), items_of
 
 
 @bp.route("/children/<int:person_id>/timeline/data")
@@ -168,12 +221,14 @@ def data(person_id: int) -> Any:
             return jsonify(REFUSED_JSON), 403
         record = read_child(conn, decision.person_id)
         filters = TimelineFilter.from_args(request.args, also=("start", "end"))
-        shown, notes, clusters = _brief_chronology(conn, record, filters)
+        placed, total, items_of = _placed_chronology(conn, record, filters)
+        if window.asked:
+            payload = window_payload([p for p in placed if p.first is not None], window, items_of)
+        else:
+            payload = timeline_payload(record, placed, total, window, items_of)
         what = filters.describe() + (f"; {window.describe()}" if window.asked else "")
         access.log_view(conn, current_user(), decision, f"timeline data ({what})")
-    if window.asked:
-        return _json(window_payload([e for e in shown if e.date is not None], notes, clusters, window))
-    return _json(timeline_payload(record, shown, notes, clusters, window))
+    return _json(payload)
 
 
 @bp.route("/children/<int:person_id>/timeline/context")
@@ -203,11 +258,12 @@ def detail(person_id: int, event_id: int) -> Any:
         if not found:
             abort(404)
         links = stored_links(conn, record.person_id, event_id)
-        record.entries = load_entries_where(conn, record, EntryQuery(), brief=True)
+        # incidents numbered over the whole record (placed only); the linked events read brief
+        clusters = ClusterLabels.of([p.cluster for p in load_placements(conn, record, EntryQuery())])
+        others = tuple({link.a for link in links} | {link.b for link in links})
+        by_id = {e.id: e for e in load_entries_where(conn, record, EntryQuery(ids=others), brief=True)} if others else {}
         notes = notes_for(conn, [event_id])
         access.log_view(conn, current_user(), decision, f"event {event_id} on the timeline")
-    clusters = ClusterLabels.of([entry.incident_cluster for entry in record.entries])
-    by_id = {entry.id: entry for entry in record.entries}
     return _json(event_detail(found[0], notes.get(event_id, []), links, by_id, clusters, None))
 
 
