@@ -238,10 +238,10 @@ def context(person_id: int) -> Any:
         decision = _open_json(conn, person_id)
         if decision is None:
             return jsonify(REFUSED_JSON), 403
-        # The analysis reads the child's identity itself (chronology/analysis); the record here is
-        # read without events, for the date of birth at its precision (ages marked "~" when partial).
+        # Read without events (the analysis reads them as facts), once: for the analysis and for the
+        # date of birth at its precision (ages marked "~" when partial).
         record = load_child(conn, decision.person_id, with_events=False)
-        facts = load_child_facts(conn, decision.person_id)
+        facts = load_child_facts(conn, decision.person_id, record=record)
         access.log_view(conn, current_user(), decision, "timeline plans and harm index")
     return _json(context_payload(record, facts))
 
@@ -285,7 +285,7 @@ def table(person_id: int) -> Any:
         if not decision.allowed:
             return _refused(person_id)
         chronology = _chronology(conn, decision)
-        facts = load_child_facts(conn, decision.person_id)
+        facts = load_child_facts(conn, decision.person_id, record=chronology.record)
         access.log_view(conn, current_user(), decision, f"chronology table ({chronology.filters.describe()})")
     clusters = ClusterLabels.of([cluster_of(e, facts) for e in chronology.record.entries])
     rows = [_row(entry, chronology.notes.get(entry.id, []), clusters, facts) for entry in chronology.shown]
@@ -342,7 +342,7 @@ def export_docx(person_id: int) -> Any:
         if not decision.allowed:
             return _refused(person_id)
         chronology = _chronology(conn, decision, also=("pseudonymise",))
-        facts = load_child_facts(conn, decision.person_id)
+        facts = load_child_facts(conn, decision.person_id, record=chronology.record)
         kind = "pseudonymised Word document" if pseudonymise else "Word document"
         access.log_view(
             conn,
@@ -408,7 +408,7 @@ def event(person_id: int, event_id: int) -> Any:
                     return redirect(url_for("timeline.event", person_id=person_id, event_id=event_id))
             elif form.is_empty():
                 form.significance.errors = ["Make a judgement or write a note"]
-        facts = load_child_facts(conn, decision.person_id)
+        facts = load_child_facts(conn, decision.person_id, record=record)
         notes = notes_for(conn, [e.id for e in record.entries])
         access.log_view(conn, user, decision, f"event {event_id} in full")
     clusters = ClusterLabels.of([cluster_of(e, facts) for e in record.entries])

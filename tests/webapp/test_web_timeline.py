@@ -288,3 +288,31 @@ def test_an_incident_keeps_its_name_whatever_the_filters_and_window(client, logi
     assert names("significance=not_significant&agency=Police&from=2022-01-01") == {("Police", "2022"): "Incident 2"}
     window = client.get(f"/children/{amy}/timeline/data?start=2022-06-01&end=2022-06-30", base_url=BASE).get_json()
     assert {(i["agency"], i.get("cluster")) for i in window["items"]} == {("Police", "Incident 2"), ("Education", "Incident 2")}
+
+
+def test_each_view_reads_the_child_once(client, login, web_engine, amy, monkeypatch):  # noqa: F811
+    """Identity, family and coverage are read once per request: the analysis is handed the record the
+    route read (``load_child_facts(..., record=...)``) instead of reading the child again. Counted where
+    every read of a child goes (``load_child`` reads the family), however it was imported. (The import's
+    analysis is rebuilt first: a child still waiting for it is rebuilt, which reads them, on each read.)"""
+    import chronology.record as record_module
+    from chronology.analysis.refresh import refresh_queued
+
+    refresh_queued(web_engine, workers=1)
+    login("practitioner", "Team A")
+    data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
+    event_id = _items(data)[0]["id"]
+    reads: list[object] = []
+    original = record_module.load_family
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(record_module, "load_family", counted)
+    for path in ("timeline", "timeline/data", "timeline/context", f"timeline/events/{event_id}", "timeline/table",
+                 "timeline.csv", "timeline.docx", f"events/{event_id}"):
+        reads.clear()
+        response = client.get(f"/children/{amy}/{path}", base_url=BASE)
+        assert response.status_code == 200, path
+        assert len(reads) == 1, f"{path} read the child {len(reads)} times"
