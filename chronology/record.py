@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -587,6 +588,38 @@ def _entry_to_filter(row: Any, themes: bool) -> Entry:
         batch_id=row.batch_id,
         incident_cluster=row.incident_cluster,
     )
+
+
+def load_brief_entries_among(
+    conn: Connection,
+    record: ChildRecord,
+    ids: Collection[int],
+    query: EntryQuery,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> list[Entry]:
+    """These events, read brief in the chronology's order, when the query picks them all and they all
+    touch the days from ``start`` to ``end``: found by those, not by a list of thousands of ids to bind."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    where = _where(record.members, query)
+    if end is not None:
+        where.append(events_t.c.date <= end)
+    if start is not None:
+        # an end date at year precision may reach a year past its stored (earliest) day
+        reach = start - dt.timedelta(days=366)
+        where.append(or_(events_t.c.date >= start, events_t.c.end_date >= reach))
+    groups = (groups_t.c.incident_cluster, groups_t.c.episode, groups_t.c.unmatched_refs)
+    sql = select(*BRIEF_COLUMNS, *groups).select_from(_with_groups()).where(*where).order_by(*_order())
+    entries = []
+    for row in conn.execute(sql):
+        if row.id in wanted:
+            entry = _brief_entry(row, record)
+            entry.incident_cluster, entry.episode = row.incident_cluster, row.episode
+            entry.unmatched_refs = list(row.unmatched_refs or ())
+            entries.append(entry)
+    return entries
 
 
 def _brief_entry(row: Any, record: ChildRecord) -> Entry:

@@ -38,6 +38,7 @@ from chronology.record import (
     Placement,
     agencies_of,
     count_entries,
+    load_brief_entries_among,
     load_child,
     load_entries_to_filter,
     load_entries_where,
@@ -162,7 +163,7 @@ REFUSED_JSON = {"error": "give a reason to open this record first"}
 
 
 def _placed_chronology(
-    conn: Connection, record: ChildRecord, filters: TimelineFilter
+    conn: Connection, record: ChildRecord, filters: TimelineFilter, window: Window
 ) -> tuple[list[Placement], int, ItemsOf]:
     """The events the filters keep, placed; how many the record holds; how to draw some as items.
 
@@ -172,9 +173,9 @@ def _placed_chronology(
     way incidents are numbered over the whole record, as the table numbers them.
     """
     if not filters.exact_in_sql:
-        return _filtered_in_python(conn, record, filters)
-    agencies = agencies_of(conn, record.members) if filters.agencies else ()
-    placed = load_placements(conn, record, filters.entry_query(agencies))
+        return _filtered_in_python(conn, record, filters, window)
+    query = _sql_part(conn, record, filters)
+    placed = load_placements(conn, record, query)
     narrowed = filters.active  # by agency or date: the record's total and incidents need the rest too
     total = count_entries(conn, record, EntryQuery()) if narrowed else len(placed)
 
@@ -183,14 +184,19 @@ def _placed_chronology(
             return []
         every = load_placements(conn, record, EntryQuery()) if narrowed else placed
         clusters = ClusterLabels.of([p.cluster for p in every])
-        entries = load_entries_where(conn, record, EntryQuery(ids=tuple(ids)), brief=True)
+        entries = load_brief_entries_among(conn, record, ids, query, window.start, window.end)
         return items(entries, notes_for(conn, ids), clusters)
 
     return placed, total, items_of
 
 
+def _sql_part(conn: Connection, record: ChildRecord, filters: TimelineFilter) -> EntryQuery:
+    """The filters' agencies and dates as SQL applies them (exactly, the same events ``select`` keeps)."""
+    return filters.entry_query(agencies_of(conn, record.members) if filters.agencies else ())
+
+
 def _filtered_in_python(
-    conn: Connection, record: ChildRecord, filters: TimelineFilter
+    conn: Connection, record: ChildRecord, filters: TimelineFilter, window: Window
 ) -> tuple[list[Placement], int, ItemsOf]:
     if filters.person:
         entries = load_entries_where(conn, record, EntryQuery())  # whole: the filter reads their people
@@ -204,8 +210,8 @@ def _filtered_in_python(
     def items_of(ids: list[int]) -> list[dict[str, Any]]:
         if whole is not None:
             return items([whole[i] for i in ids], notes, clusters)
-        drawn = load_entries_where(conn, record, EntryQuery(ids=tuple(ids)), brief=True) if ids else []
-        return items(drawn, notes, clusters)
+        query = _sql_part(conn, record, filters)
+        return items(load_brief_entries_among(conn, record, ids, query, window.start, window.end), notes, clusters)
 
     return [placement_of(entry) for entry in shown], len(entries), items_of
 
@@ -221,7 +227,7 @@ def data(person_id: int) -> Any:
             return jsonify(REFUSED_JSON), 403
         record = read_child(conn, decision.person_id)
         filters = TimelineFilter.from_args(request.args, also=("start", "end"))
-        placed, total, items_of = _placed_chronology(conn, record, filters)
+        placed, total, items_of = _placed_chronology(conn, record, filters, window)
         if window.asked:
             payload = window_payload([p for p in placed if p.first is not None], window, items_of)
         else:
