@@ -10,10 +10,12 @@ depends on whether the graph was built.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import JSON, Connection, Text, select, type_coerce
 
 from chronology.analysis.facts import ChildFacts, Fact, FamilyPerson, Involved, Ref, top_agency
 from chronology.analysis.graph_store import stored_graph
@@ -106,8 +108,26 @@ def load_child_facts(
     return child
 
 
+EventRow = namedtuple("EventRow", [column.name for column in EVENT_COLUMNS])  # type: ignore[misc]
+_JSON_AT = frozenset(i for i, column in enumerate(EVENT_COLUMNS) if isinstance(column.type, JSON))
+
+
 def _event_rows(conn: Connection, members: list[int]) -> list[Any]:
-    return list(conn.execute(select(*EVENT_COLUMNS).where(events_t.c.subject_id.in_(members))))
+    """The child's events. JSON columns come as text where the driver leaves them text (SQLite) and
+    each distinct text is decoded once: the same categories, themes, labels and people recur on
+    thousands of events. (Every use below copies what it keeps, so sharing a decoded value is safe.)"""
+    columns = [type_coerce(c, Text).label(c.name) if i in _JSON_AT else c for i, c in enumerate(EVENT_COLUMNS)]
+    decoded: dict[str, Any] = {}
+
+    def value(raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw  # NULL, or decoded already by the driver (PostgreSQL)
+        if raw not in decoded:
+            decoded[raw] = json.loads(raw)
+        return decoded[raw]
+
+    rows = conn.execute(select(*columns).where(events_t.c.subject_id.in_(members)))
+    return [EventRow(*(value(v) if i in _JSON_AT else v for i, v in enumerate(row))) for row in rows]
 
 
 class _RootCache:
