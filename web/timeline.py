@@ -24,7 +24,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, Text, cast, or_, select
 
 from chronology.analysis.facts import ChildFacts, Link, top_agency
 from chronology.analysis.load import load_child_facts
@@ -143,9 +143,12 @@ def page(person_id: int) -> Any:
 def _choices(conn: Connection, members: list[int]) -> tuple[list[str], list[str]]:
     """The agencies and risk themes of the child's events, for the filter form."""
     events = Event.__table__
-    rows = conn.execute(select(events.c.agency, events.c.themes).where(events.c.subject_id.in_(members))).all()
-    agencies = sorted({top_agency(agency) for agency, _ in rows})
-    themes = sorted({theme for _, listed in rows for theme in listed or ()})
+    mine = events.c.subject_id.in_(members)
+    stored = conn.execute(select(events.c.agency).where(mine).distinct()).scalars()
+    # each distinct list of themes (as text: PostgreSQL's json has no equality), not every event's
+    listed = conn.execute(select(cast(events.c.themes, Text)).where(mine).distinct()).scalars()
+    agencies = sorted({top_agency(agency) for agency in stored})
+    themes = sorted({theme for text in listed if text for theme in json.loads(text) or ()})
     return agencies, themes
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from sqlalchemy import select
 
@@ -134,6 +135,11 @@ def test_theme_and_person_filters(client, login, web_engine, amy):  # noqa: F811
     assert [_said(i, "Father arrested at home") for i in _items(by_person)] == [True]
     page = client.get(f"/children/{amy}/timeline?person={father['key']}", base_url=BASE).get_data(as_text=True)
     assert f'<option value="{father["key"]}" selected>Mark Jones (father)</option>' in page
+    # the filter form offers each agency and theme the child's events have, once
+    offered = {(name, value) for name, value in re.findall(r'name="(agency|theme)" type="checkbox" value="([^"]*)"', page)}
+    assert offered == {("agency", "Education"), ("agency", "Health"), ("agency", "Police")} | {
+        ("theme", t) for listed in themes.values() for t in listed}
+    assert page.count(f'name="theme" type="checkbox" value="{theme}"') == 1
 
 
 def test_plans_are_background_bands_and_an_incident_cluster_is_labelled_with_its_links(client, login, web_engine, amy):  # noqa: F811
