@@ -550,7 +550,7 @@ def load_entries_to_filter(
     """The events the query picks, in the chronology's order, carrying only what the timeline's filters
     other than a person read: dates, agency, the agency's significance, the incident cluster and
     (``themes``) the risk themes. Summary, type, categories, attributes, age and episode are left
-    empty: the few events drawn as items are read again, brief (``load_entries_where``)."""
+    empty: the few events drawn as items are read again, brief (``load_brief_entries_among``)."""
     columns = FILTERED_COLUMNS + ((events_t.c.themes,) if themes else ())
     sql = select(*columns).select_from(_with_groups()).where(*_where(record.members, query)).order_by(*_order())
     return [_entry_to_filter(row, themes) for row in conn.execute(sql)]
