@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, insert, or_, select
 
@@ -392,6 +393,83 @@ BRIEF_COLUMNS = (
 )
 
 
+# What the timeline's filters read (dates, agency, significance) with the incident cluster: no text and
+# no JSON, whose decoding is most of the cost of reading thousands of events.
+FILTERED_COLUMNS = (
+    events_t.c.id,
+    events_t.c.date,
+    events_t.c.date_precision,
+    events_t.c.date_uncertain,
+    events_t.c.time,
+    events_t.c.end_date,
+    events_t.c.end_precision,
+    events_t.c.end_uncertain,
+    events_t.c.seq,
+    events_t.c.agency,
+    events_t.c.significant,
+    events_t.c.batch_id,
+    groups_t.c.incident_cluster,
+)
+# Where an event sits on the timeline and its incident cluster: what placing and counting need.
+PLACEMENT_COLUMNS = (
+    events_t.c.id,
+    events_t.c.date,
+    events_t.c.date_precision,
+    events_t.c.end_date,
+    events_t.c.end_precision,
+    events_t.c.agency,
+    groups_t.c.incident_cluster,
+)
+
+
+class Placement(NamedTuple):
+    """Where one event sits on the timeline: its first and last day (None when undated), lane, cluster."""
+
+    id: int
+    first: dt.date | None
+    last: dt.date | None
+    agency: str
+    cluster: str | None
+
+
+def _with_groups() -> Any:
+    return events_t.outerjoin(groups_t, groups_t.c.event_id == events_t.c.id)
+
+
+def load_placements(conn: Connection, record: ChildRecord, query: EntryQuery) -> list[Placement]:
+    """Where each event the query picks sits, in the chronology's order: thousands of events placed
+    and counted without building an ``Entry`` (or decoding a JSON column) for any of them."""
+    sql = select(*PLACEMENT_COLUMNS).select_from(_with_groups()).where(*_where(record.members, query)).order_by(*_order())
+    if query.limit is not None:
+        sql = sql.limit(query.limit).offset(query.offset)
+    placed = []
+    for event_id, day, precision, end, end_precision, agency, cluster in conn.execute(sql):
+        if day is None or precision in (None, "unknown"):
+            placed.append(Placement(event_id, None, None, agency, cluster))
+            continue
+        last = day if end is None or end_precision in (None, "unknown") else max(day, _last_day(end, end_precision))
+        placed.append(Placement(event_id, day, last, agency, cluster))
+    return placed
+
+
+def placement_of(entry: Entry) -> Placement:
+    """The same placement for an entry already read (first day earliest, last the end's latest)."""
+    if entry.date is None:
+        return Placement(entry.id, None, None, entry.agency, entry.incident_cluster)
+    first = entry.date.earliest()
+    last = max(first, entry.end.latest()) if entry.end is not None else first
+    return Placement(entry.id, first, last, entry.agency, entry.incident_cluster)
+
+
+def _last_day(earliest: dt.date, precision: str) -> dt.date:
+    """The stored date's latest day at its precision (``PartialDate.latest`` without building one)."""
+    if precision == "day":
+        return earliest
+    if precision == "month":
+        return dt.date(earliest.year + (earliest.month == 12), earliest.month % 12 + 1, 1) - dt.timedelta(days=1)
+    return dt.date(earliest.year, 12, 31)
+
+
 def read_child(conn: Connection, person_id: int) -> ChildRecord:
     """The child's identity and family, their analysis brought up to date, events not yet read."""
     record = load_child(conn, person_id, with_events=False)
@@ -463,6 +541,84 @@ def load_entries_where(conn: Connection, record: ChildRecord, query: EntryQuery,
     make = _brief_entry if brief else _entry
     entries = [make(row, record) for row in conn.execute(sql)]
     _fill_groups(conn, entries)
+    return entries
+
+
+def load_entries_to_filter(
+    conn: Connection, record: ChildRecord, query: EntryQuery, *, themes: bool = False
+) -> list[Entry]:
+    """The events the query picks, in the chronology's order, carrying only what the timeline's filters
+    other than a person read: dates, agency, the agency's significance, the incident cluster and
+    (``themes``) the risk themes. Summary, type, categories, attributes, age and episode are left
+    empty: the few events drawn as items are read again, brief (``load_brief_entries_among``)."""
+    columns = FILTERED_COLUMNS + ((events_t.c.themes,) if themes else ())
+    sql = select(*columns).select_from(_with_groups()).where(*_where(record.members, query)).order_by(*_order())
+    return [_entry_to_filter(row, themes) for row in conn.execute(sql)]
+
+
+def _entry_to_filter(row: Any, themes: bool) -> Entry:
+    return Entry(
+        id=row.id,
+        date=_stored_date(row.date, row.date_precision, row.date_uncertain),
+        date_text=None,
+        time=row.time,
+        end=_stored_date(row.end_date, row.end_precision, row.end_uncertain),
+        end_time=None,
+        seq=row.seq,
+        agency=row.agency,
+        source="",
+        event_type="",
+        categories=[],
+        themes=list(row.themes or []) if themes else [],
+        summary="",
+        impact_on_child=None,
+        action_outcome=None,
+        analysis=None,
+        significant=row.significant,
+        child_voice=None,
+        child_seen_alone=None,
+        persons=[],
+        attributes={},
+        source_system="",
+        source_file="",
+        source_row=None,
+        source_path=None,
+        source_sheet=None,
+        source_record_id=None,
+        batch_id=row.batch_id,
+        incident_cluster=row.incident_cluster,
+    )
+
+
+def load_brief_entries_among(
+    conn: Connection,
+    record: ChildRecord,
+    ids: Collection[int],
+    query: EntryQuery,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> list[Entry]:
+    """These events, read brief in the chronology's order, when the query picks them all and they all
+    touch the days from ``start`` to ``end``: found by those, not by a list of thousands of ids to bind."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    where = _where(record.members, query)
+    if end is not None:
+        where.append(events_t.c.date <= end)
+    if start is not None:
+        # an end date at year precision may reach a year past its stored (earliest) day
+        reach = start - dt.timedelta(days=366)
+        where.append(or_(events_t.c.date >= start, events_t.c.end_date >= reach))
+    groups = (groups_t.c.incident_cluster, groups_t.c.episode, groups_t.c.unmatched_refs)
+    sql = select(*BRIEF_COLUMNS, *groups).select_from(_with_groups()).where(*where).order_by(*_order())
+    entries = []
+    for row in conn.execute(sql):
+        if row.id in wanted:
+            entry = _brief_entry(row, record)
+            entry.incident_cluster, entry.episode = row.incident_cluster, row.episode
+            entry.unmatched_refs = list(row.unmatched_refs or ())
+            entries.append(entry)
     return entries
 
 

@@ -24,14 +24,28 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, Text, cast, or_, select
 
 from chronology.analysis.facts import ChildFacts, Link, top_agency
 from chronology.analysis.load import load_child_facts
 from chronology.annotations import AnnotationError, Kind, Note, add_note, notes_for
 from chronology.db.models import Event, EventLink, Person
 from chronology.people import root_of
-from chronology.record import ChildRecord, Entry, EntryQuery, load_child, load_entries_where, read_child
+from chronology.record import (
+    ChildRecord,
+    Entry,
+    EntryQuery,
+    Placement,
+    agencies_of,
+    count_entries,
+    load_brief_entries_among,
+    load_child,
+    load_entries_to_filter,
+    load_entries_where,
+    load_placements,
+    placement_of,
+    read_child,
+)
 from chronology.settings import PROJECT_ROOT
 from chronology.users import TEAM_ROLES
 from exporters.chronology_csv import write_chronology
@@ -44,9 +58,11 @@ from web.timeline_filters import SIGNIFICANCE_CHOICES, TimelineFilter, is_signif
 from web.timeline_forms import AnnotationForm
 from web.timeline_payload import (
     ClusterLabels,
+    ItemsOf,
     cluster_of,
     context_payload,
     event_detail,
+    items,
     links_by_event,
     timeline_payload,
     window_payload,
@@ -127,9 +143,12 @@ def page(person_id: int) -> Any:
 def _choices(conn: Connection, members: list[int]) -> tuple[list[str], list[str]]:
     """The agencies and risk themes of the child's events, for the filter form."""
     events = Event.__table__
-    rows = conn.execute(select(events.c.agency, events.c.themes).where(events.c.subject_id.in_(members))).all()
-    agencies = sorted({top_agency(agency) for agency, _ in rows})
-    themes = sorted({theme for _, listed in rows for theme in listed or ()})
+    mine = events.c.subject_id.in_(members)
+    stored = conn.execute(select(events.c.agency).where(mine).distinct()).scalars()
+    # each distinct list of themes (as text: PostgreSQL's json has no equality), not every event's
+    listed = conn.execute(select(cast(events.c.themes, Text)).where(mine).distinct()).scalars()
+    agencies = sorted({top_agency(agency) for agency in stored})
+    themes = sorted({theme for text in listed if text for theme in json.loads(text) or ()})
     return agencies, themes
 
 
@@ -146,15 +165,58 @@ def _open_json(conn: Connection, person_id: int) -> access.ChildAccess | None:
 REFUSED_JSON = {"error": "give a reason to open this record first"}
 
 
-def _brief_chronology(
-    conn: Connection, record: ChildRecord, filters: TimelineFilter
-) -> tuple[list[Entry], dict[int, list[Note]], ClusterLabels]:
-    """The events the filters keep, read brief (whole when a person filter needs their people), with
-    every event's notes and the incident names (numbered over the whole record, as the table does)."""
-    record.entries = load_entries_where(conn, record, EntryQuery(), brief=not filters.person)
-    notes = notes_for(conn, [entry.id for entry in record.entries])
-    clusters = ClusterLabels.of([entry.incident_cluster for entry in record.entries])
-    return filters.select(record.entries, notes, record.family), notes, clusters
+def _placed_chronology(
+    conn: Connection, record: ChildRecord, filters: TimelineFilter, window: Window
+) -> tuple[list[Placement], int, ItemsOf]:
+    """The events the filters keep, placed; how many the record holds; how to draw some as items.
+
+    With no filters, or agency and date ones, SQL applies them and the events are only placed: thousands
+    cost one light read, and only the few a window draws are read again to label. Theme, significance
+    and person filters read the events (for a person, whole) and filter them as the table does. Either
+    way incidents are numbered over the whole record, as the table numbers them.
+    """
+    if not filters.exact_in_sql:
+        return _filtered_in_python(conn, record, filters, window)
+    query = _sql_part(conn, record, filters)
+    placed = load_placements(conn, record, query)
+    narrowed = filters.active  # by agency or date: the record's total and incidents need the rest too
+    total = count_entries(conn, record, EntryQuery()) if narrowed else len(placed)
+
+    def items_of(ids: list[int]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        every = load_placements(conn, record, EntryQuery()) if narrowed else placed
+        clusters = ClusterLabels.of([p.cluster for p in every])
+        entries = load_brief_entries_among(conn, record, ids, query, window.start, window.end)
+        return items(entries, notes_for(conn, ids), clusters)
+
+    return placed, total, items_of
+
+
+def _sql_part(conn: Connection, record: ChildRecord, filters: TimelineFilter) -> EntryQuery:
+    """The filters' agencies and dates as SQL applies them (exactly, the same events ``select`` keeps)."""
+    return filters.entry_query(agencies_of(conn, record.members) if filters.agencies else ())
+
+
+def _filtered_in_python(
+    conn: Connection, record: ChildRecord, filters: TimelineFilter, window: Window
+) -> tuple[list[Placement], int, ItemsOf]:
+    if filters.person:
+        entries = load_entries_where(conn, record, EntryQuery())  # whole: the filter reads their people
+    else:
+        entries = load_entries_to_filter(conn, record, EntryQuery(), themes=bool(filters.themes))
+    notes = notes_for(conn, [entry.id for entry in entries])
+    clusters = ClusterLabels.of([entry.incident_cluster for entry in entries])
+    shown = filters.select(entries, notes, record.family)
+    whole = {entry.id: entry for entry in shown} if filters.person else None
+
+    def items_of(ids: list[int]) -> list[dict[str, Any]]:
+        if whole is not None:
+            return items([whole[i] for i in ids], notes, clusters)
+        query = _sql_part(conn, record, filters)
+        return items(load_brief_entries_among(conn, record, ids, query, window.start, window.end), notes, clusters)
+
+    return [placement_of(entry) for entry in shown], len(entries), items_of
 
 
 @bp.route("/children/<int:person_id>/timeline/data")
@@ -168,12 +230,14 @@ def data(person_id: int) -> Any:
             return jsonify(REFUSED_JSON), 403
         record = read_child(conn, decision.person_id)
         filters = TimelineFilter.from_args(request.args, also=("start", "end"))
-        shown, notes, clusters = _brief_chronology(conn, record, filters)
+        placed, total, items_of = _placed_chronology(conn, record, filters, window)
+        if window.asked:
+            payload = window_payload([p for p in placed if p.first is not None], window, items_of)
+        else:
+            payload = timeline_payload(record, placed, total, window, items_of)
         what = filters.describe() + (f"; {window.describe()}" if window.asked else "")
         access.log_view(conn, current_user(), decision, f"timeline data ({what})")
-    if window.asked:
-        return _json(window_payload([e for e in shown if e.date is not None], notes, clusters, window))
-    return _json(timeline_payload(record, shown, notes, clusters, window))
+    return _json(payload)
 
 
 @bp.route("/children/<int:person_id>/timeline/context")
@@ -183,10 +247,10 @@ def context(person_id: int) -> Any:
         decision = _open_json(conn, person_id)
         if decision is None:
             return jsonify(REFUSED_JSON), 403
-        # The analysis reads the child's identity itself (chronology/analysis); the record here is
-        # read without events, for the date of birth at its precision (ages marked "~" when partial).
+        # Read without events (the analysis reads them as facts), once: for the analysis and for the
+        # date of birth at its precision (ages marked "~" when partial).
         record = load_child(conn, decision.person_id, with_events=False)
-        facts = load_child_facts(conn, decision.person_id)
+        facts = load_child_facts(conn, decision.person_id, record=record)
         access.log_view(conn, current_user(), decision, "timeline plans and harm index")
     return _json(context_payload(record, facts))
 
@@ -203,11 +267,12 @@ def detail(person_id: int, event_id: int) -> Any:
         if not found:
             abort(404)
         links = stored_links(conn, record.person_id, event_id)
-        record.entries = load_entries_where(conn, record, EntryQuery(), brief=True)
+        # incidents numbered over the whole record (placed only); the linked events read brief
+        clusters = ClusterLabels.of([p.cluster for p in load_placements(conn, record, EntryQuery())])
+        others = tuple({link.a for link in links} | {link.b for link in links})
+        by_id = {e.id: e for e in load_entries_where(conn, record, EntryQuery(ids=others), brief=True)} if others else {}
         notes = notes_for(conn, [event_id])
         access.log_view(conn, current_user(), decision, f"event {event_id} on the timeline")
-    clusters = ClusterLabels.of([entry.incident_cluster for entry in record.entries])
-    by_id = {entry.id: entry for entry in record.entries}
     return _json(event_detail(found[0], notes.get(event_id, []), links, by_id, clusters, None))
 
 
@@ -229,7 +294,7 @@ def table(person_id: int) -> Any:
         if not decision.allowed:
             return _refused(person_id)
         chronology = _chronology(conn, decision)
-        facts = load_child_facts(conn, decision.person_id)
+        facts = load_child_facts(conn, decision.person_id, record=chronology.record)
         access.log_view(conn, current_user(), decision, f"chronology table ({chronology.filters.describe()})")
     clusters = ClusterLabels.of([cluster_of(e, facts) for e in chronology.record.entries])
     rows = [_row(entry, chronology.notes.get(entry.id, []), clusters, facts) for entry in chronology.shown]
@@ -286,7 +351,7 @@ def export_docx(person_id: int) -> Any:
         if not decision.allowed:
             return _refused(person_id)
         chronology = _chronology(conn, decision, also=("pseudonymise",))
-        facts = load_child_facts(conn, decision.person_id)
+        facts = load_child_facts(conn, decision.person_id, record=chronology.record)
         kind = "pseudonymised Word document" if pseudonymise else "Word document"
         access.log_view(
             conn,
@@ -352,7 +417,7 @@ def event(person_id: int, event_id: int) -> Any:
                     return redirect(url_for("timeline.event", person_id=person_id, event_id=event_id))
             elif form.is_empty():
                 form.significance.errors = ["Make a judgement or write a note"]
-        facts = load_child_facts(conn, decision.person_id)
+        facts = load_child_facts(conn, decision.person_id, record=record)
         notes = notes_for(conn, [e.id for e in record.entries])
         access.log_view(conn, user, decision, f"event {event_id} in full")
     clusters = ClusterLabels.of([cluster_of(e, facts) for e in record.entries])

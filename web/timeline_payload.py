@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from chronology.analysis.harm import harm_series
 from chronology.annotations import Note
 from chronology.display_names import display, plan_label, systems
 from chronology.events import PartialDate
-from chronology.record import ChildRecord, Entry, age_at
+from chronology.record import ChildRecord, Entry, Placement, age_at
 from web.timeline_filters import is_significant, person_key
 from web.timeline_labels import item_label
 from web.timeline_window import ITEM_LIMIT, Window, counts, extent, period_for
@@ -62,15 +62,17 @@ def links_by_event(links: Sequence[Link]) -> dict[int, list[Link]]:
     return found
 
 
+# The drawn items of the events with these ids (in the chronology's order): only the few events a
+# window draws are read in full enough to label; the thousands it counts are only placed.
+ItemsOf = Callable[[list[int]], list[dict[str, Any]]]
+
+
 def timeline_payload(
-    record: ChildRecord,
-    entries: Sequence[Entry],
-    notes: Mapping[int, Sequence[Note]],
-    clusters: ClusterLabels,
-    window: Window,
+    record: ChildRecord, placed: Sequence[Placement], total: int, window: Window, items_of: ItemsOf
 ) -> dict[str, Any]:
-    """The timeline's frame (child, lanes, counts, extent, family) and the first window's events."""
-    shown = [entry for entry in entries if entry.date is not None]
+    """The timeline's frame (child, lanes, counts, extent, family) and the first window's events;
+    ``placed`` are the events the filters keep, ``total`` how many the record holds."""
+    shown = [p for p in placed if p.first is not None]
     first_last = extent(shown)
     return {
         "child": {
@@ -79,33 +81,36 @@ def timeline_payload(
             "dob": record.dob.iso() if record.dob else None,
         },
         "groups": lanes(shown),
-        "undated": len(entries) - len(shown),
-        "shown": len(entries),
-        "total": len(record.entries),
+        "undated": len(placed) - len(shown),
+        "shown": len(placed),
+        "total": total,
         "extent": {"start": first_last[0].isoformat(), "end": first_last[1].isoformat()} if first_last else None,
         "family": [
             {"key": person_key(m), "name": m.name, "relationship": m.relationship, "known_to": systems(m.sources)}
             for m in record.family
         ],
-        "window": window_payload(shown, notes, clusters, window),
+        "window": window_payload(shown, window, items_of),
     }
 
 
-def window_payload(
-    shown: Sequence[Entry], notes: Mapping[int, Sequence[Note]], clusters: ClusterLabels, window: Window
-) -> dict[str, Any]:
+def window_payload(shown: Sequence[Placement], window: Window, items_of: ItemsOf) -> dict[str, Any]:
     """The dated events in the window as short items or, beyond ``ITEM_LIMIT``, counts per lane per period."""
-    inside = [entry for entry in shown if window.holds(entry)]
+    inside = [p for p in shown if window.holds(p)]
     answer: dict[str, Any] = {
         "start": window.start.isoformat() if window.start else None,
         "end": window.end.isoformat() if window.end else None,
         "events": len(inside),
     }
     if len(inside) <= ITEM_LIMIT:
-        return answer | {"items": [_item(e, notes.get(e.id, ()), clusters) for e in inside], "counts": []}
+        return answer | {"items": items_of([p.id for p in inside]), "counts": []}
     first, last = extent(inside)  # type: ignore[misc]
     period = period_for(window.start or first, window.end or last)
     return answer | {"items": [], "counts": counts(inside, period), "period": period}
+
+
+def items(entries: Sequence[Entry], notes: Mapping[int, Sequence[Note]], clusters: ClusterLabels) -> list[dict[str, Any]]:
+    """The events as the timeline draws them, each with its notes' marks and incident name."""
+    return [_item(entry, notes.get(entry.id, ()), clusters) for entry in entries]
 
 
 def context_payload(record: ChildRecord, facts: ChildFacts) -> dict[str, Any]:
@@ -113,14 +118,13 @@ def context_payload(record: ChildRecord, facts: ChildFacts) -> dict[str, Any]:
     return {"plans": [_plan(plan, record, facts) for plan in facts.plans], "harm": harm_points(facts)}
 
 
-def lanes(entries: Sequence[Entry]) -> list[dict[str, Any]]:
+def lanes(entries: Sequence[Placement]) -> list[dict[str, Any]]:
     """One lane per top agency, named in words with its event count and key colour, its services
     (e.g. each school) as nested lanes; every lane has a label, whatever the source wrote."""
+    counted = Counter(entry.agency for entry in entries)
     services: dict[str, set[str]] = defaultdict(set)
-    counted: Counter[str] = Counter()
-    for entry in entries:
-        services[top_agency(entry.agency)].add(entry.agency)
-        counted[entry.agency] += 1
+    for name in counted:
+        services[top_agency(name)].add(name)
     groups: list[dict[str, Any]] = []
     for colour, agency in enumerate(sorted(services)):
         nested = sorted(services[agency])

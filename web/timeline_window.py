@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from chronology.record import Entry
+from chronology.record import Placement
 
 ITEM_LIMIT = 2_000
 # (longest window in days, period): the first that fits picks the counts' period
@@ -39,28 +39,19 @@ class Window:
     def asked(self) -> bool:
         return self.start is not None or self.end is not None
 
-    def holds(self, entry: Entry) -> bool:
-        """Whether the event (a point, or a range from its first to its last day) touches the window."""
-        first, last = span(entry)
-        return (self.start is None or last >= self.start) and (self.end is None or first <= self.end)
+    def holds(self, placed: Placement) -> bool:
+        """Whether the dated event (a point, or a range from its first to its last day) touches the window."""
+        return (self.start is None or placed.last >= self.start) and (self.end is None or placed.first <= self.end)  # type: ignore[operator]
 
     def describe(self) -> str:
         return f"window {self.start or '…'} to {self.end or '…'}"
 
 
-def span(entry: Entry) -> tuple[dt.date, dt.date]:
-    """A dated event's first and last day on the timeline."""
-    first = entry.date.earliest()  # type: ignore[union-attr]
-    last = entry.end.latest() if entry.end is not None else first
-    return first, max(first, last)
-
-
-def extent(entries: Sequence[Entry]) -> tuple[dt.date, dt.date] | None:
+def extent(placed: Sequence[Placement]) -> tuple[dt.date, dt.date] | None:
     """The first and last day of these dated events, for the timeline's initial view."""
-    spans = [span(entry) for entry in entries]
-    if not spans:
+    if not placed:
         return None
-    return min(first for first, _ in spans), max(last for _, last in spans)
+    return min(p.first for p in placed), max(p.last for p in placed)  # type: ignore[type-var]
 
 
 def period_for(first: dt.date, last: dt.date) -> str:
@@ -89,9 +80,9 @@ def period_end(start: dt.date, period: str) -> dt.date:
     return dt.date(start.year + 1, 1, 1)
 
 
-def counts(entries: Sequence[Entry], period: str) -> list[dict[str, object]]:
+def counts(placed: Sequence[Placement], period: str) -> list[dict[str, object]]:
     """How many events each lane (service) has in each period, by the day each event starts."""
-    tally = Counter((entry.agency, period_start(span(entry)[0], period)) for entry in entries)
+    tally = Counter((p.agency, period_start(p.first, period)) for p in placed)  # type: ignore[arg-type]
     return [
         {
             "id": f"count:{agency}:{start.isoformat()}",

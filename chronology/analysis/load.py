@@ -10,10 +10,12 @@ depends on whether the graph was built.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import JSON, Connection, Text, select, type_coerce
 
 from chronology.analysis.facts import ChildFacts, Fact, FamilyPerson, Involved, Ref, top_agency
 from chronology.analysis.graph_store import stored_graph
@@ -64,20 +66,29 @@ def iter_child_ids(conn: Connection) -> Iterator[int]:
 
 
 def load_child_facts(
-    conn: Connection, person_id: int, *, as_of: dt.date | None = None, links: bool = True
+    conn: Connection,
+    person_id: int,
+    *,
+    as_of: dt.date | None = None,
+    links: bool = True,
+    record: ChildRecord | None = None,
 ) -> ChildFacts:
     """The child's facts, plans and link graph (stored when current, else computed).
 
     ``as_of`` defaults to the latest date the imported data covers (latest coverage end, else the
     latest event). ``links=False`` leaves the graph empty (``chronology link`` builds it itself).
+    ``record`` is the child's record when the caller has read it already (with or without its
+    events): their identity, family and coverage are then not read a second time.
     """
-    record = load_child(conn, person_id, with_events=False)
+    if record is None or person_id not in record.members:
+        record = load_child(conn, person_id, with_events=False)
     roots = _RootCache(conn)
     rows = _event_rows(conn, record.members)
     named = {m["person_id"] for row in rows for m in row.persons or () if m.get("person_id") is not None}
     roots.prefetch(named | {p for member in record.family for p in member.person_ids})
     relationships = _relationships_by_root(record.family, roots)
-    facts = [_fact(row, record, roots, relationships) for row in rows]
+    involved = _Involvement(record, roots, relationships)
+    facts = [_fact(row, involved) for row in rows]
     facts.sort(key=lambda f: (f.day is None, f.day or dt.date.max, f.time or dt.time.min, f.id))
     child = ChildFacts(
         person_id=record.person_id,
@@ -97,8 +108,26 @@ def load_child_facts(
     return child
 
 
+EventRow = namedtuple("EventRow", [column.name for column in EVENT_COLUMNS])  # type: ignore[misc]
+_JSON_AT = frozenset(i for i, column in enumerate(EVENT_COLUMNS) if isinstance(column.type, JSON))
+
+
 def _event_rows(conn: Connection, members: list[int]) -> list[Any]:
-    return list(conn.execute(select(*EVENT_COLUMNS).where(events_t.c.subject_id.in_(members))))
+    """The child's events. JSON columns come as text where the driver leaves them text (SQLite) and
+    each distinct text is decoded once: the same categories, themes, labels and people recur on
+    thousands of events. (Every use below copies what it keeps, so sharing a decoded value is safe.)"""
+    columns = [type_coerce(c, Text).label(c.name) if i in _JSON_AT else c for i, c in enumerate(EVENT_COLUMNS)]
+    decoded: dict[str, Any] = {}
+
+    def value(raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw  # NULL, or decoded already by the driver (PostgreSQL)
+        if raw not in decoded:
+            decoded[raw] = json.loads(raw)
+        return decoded[raw]
+
+    rows = conn.execute(select(*columns).where(events_t.c.subject_id.in_(members)))
+    return [EventRow(*(value(v) if i in _JSON_AT else v for i, v in enumerate(row))) for row in rows]
 
 
 class _RootCache:
@@ -119,7 +148,25 @@ class _RootCache:
         return self.known[person_id]
 
 
-def _fact(row: Any, record: ChildRecord, roots: _RootCache, relationships: dict[int, str]) -> Fact:
+class _Involvement:
+    """Who a mention on an event is, as the analysis joins people; remembered per distinct mention, as
+    the same few people are named on thousands of a child's events."""
+
+    def __init__(self, record: ChildRecord, roots: _RootCache, relationships: dict[int, str]) -> None:
+        self.record, self.roots, self.relationships = record, roots, relationships
+        self.known: dict[tuple[Any, ...], Involved] = {}
+
+    def __call__(self, mention: dict[str, Any]) -> Involved:
+        key = tuple(sorted((k, v) for k, v in mention.items() if isinstance(v, str | int | None)))
+        if len(key) != len(mention):  # a value that is no plain text or number: not remembered
+            return _involved(mention, self.record, self.roots, self.relationships)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = _involved(mention, self.record, self.roots, self.relationships)
+        return found
+
+
+def _fact(row: Any, involved: _Involvement) -> Fact:
     dated = row.date is not None and row.date_precision != "unknown"
     return Fact(
         id=int(row.id),
@@ -133,7 +180,7 @@ def _fact(row: Any, record: ChildRecord, roots: _RootCache, relationships: dict[
         summary=row.summary or "",
         significant=bool(row.significant),
         child_voice=bool(row.child_voice) or bool(row.child_seen_alone),
-        persons=tuple(_involved(m, record, roots, relationships) for m in row.persons or ()),
+        persons=tuple(involved(m) for m in row.persons or ()),
         attributes=dict(row.attributes or {}),
         source_record_id=row.source_record_id,
         end=row.end_date,

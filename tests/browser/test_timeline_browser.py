@@ -144,3 +144,20 @@ def test_conference_document_from_the_table_with_and_without_names(page, world: 
         )
         surname = world.featured_name.split()[-1]
         assert (surname in text) is named
+
+
+def test_the_events_are_asked_for_once_while_the_scripts_load(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    """The page preloads its data request so it runs beside the scripts' download; the script's fetch
+    must take that answer, not ask again (a preload that does not match is a second, wasted request)."""
+    sign_in(page, world.users["practitioner"])
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/timeline/data" in request.url else None)
+    page.goto(f"/children/{world.featured}/timeline")
+    assert wait_for_timeline(page) == "drawn"
+    page.wait_for_selector("#timeline[data-context=drawn]", state="attached")
+    assert len(asked) == 1, asked
+    [entry] = page.evaluate("performance.getEntriesByType('resource').filter(r => r.name.includes('/timeline/data'))"
+                            ".map(r => r.initiatorType)")
+    assert entry == "link"  # the preload's, taken by the script's fetch
+    marks = page.evaluate("['timeline-drawn', 'timeline-context-drawn'].map(n => performance.getEntriesByName(n).length)")
+    assert marks == [1, 1]

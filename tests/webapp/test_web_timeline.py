@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from sqlalchemy import select
 
@@ -134,6 +135,11 @@ def test_theme_and_person_filters(client, login, web_engine, amy):  # noqa: F811
     assert [_said(i, "Father arrested at home") for i in _items(by_person)] == [True]
     page = client.get(f"/children/{amy}/timeline?person={father['key']}", base_url=BASE).get_data(as_text=True)
     assert f'<option value="{father["key"]}" selected>Mark Jones (father)</option>' in page
+    # the filter form offers each agency and theme the child's events have, once
+    offered = {(name, value) for name, value in re.findall(r'name="(agency|theme)" type="checkbox" value="([^"]*)"', page)}
+    assert offered == {("agency", "Education"), ("agency", "Health"), ("agency", "Police")} | {
+        ("theme", t) for listed in themes.values() for t in listed}
+    assert page.count(f'name="theme" type="checkbox" value="{theme}"') == 1
 
 
 def test_plans_are_background_bands_and_an_incident_cluster_is_labelled_with_its_links(client, login, web_engine, amy):  # noqa: F811
@@ -199,3 +205,120 @@ def test_a_crowded_window_comes_as_counts_that_add_up_and_a_narrow_one_as_every_
     assert whole["items"] == [] and sum(c["count"] for c in whole["counts"]) == whole["events"] == 4
     month = client.get(f"/children/{amy}/timeline/data?start=2022-01-01&end=2022-01-31", base_url=BASE).get_json()
     assert [_said(i, "Came in hungry") for i in month["items"]] == [True] and month["counts"] == []
+
+
+def _more(web_engine, *events) -> None:  # type: ignore[no-untyped-def]
+    from chronology.ingest import FileInfo, import_items
+
+    import_items(web_engine, list(events), FileInfo("more.csv", "template"), actor="t")
+
+
+def _amy():  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from tests.factories import child
+
+    return child(la_id="LA1", name="Amy Jones", dob=dt.date(2015, 3, 14))
+
+
+def test_every_event_is_reachable_window_by_window_however_crowded(client, login, web_engine, amy, monkeypatch):  # noqa: F811
+    """Counted events are only placed (not read whole), yet zooming in reaches each of them: a range
+    event in every window it spans, a month-dated one on its first day, an undated one in no window."""
+    import dataclasses
+    import datetime as dt
+
+    import web.timeline_payload as payload
+    from chronology.events import PartialDate
+    from tests.factories import event
+
+    _more(
+        web_engine,
+        dataclasses.replace(event(_amy(), record_id="r1", agency="Children's Social Care", when=PartialDate(2021, 11, 20),
+                                  summary="Respite stay"), end=PartialDate(2022, 2, 3)),
+        event(_amy(), record_id="m1", agency="Health: GP", when=PartialDate(2022, 1), summary="GP letter, month only"),
+        event(_amy(), record_id="u1", agency="Health: GP", when=None, summary="Undated letter"),
+    )
+    monkeypatch.setattr(payload, "ITEM_LIMIT", 3)  # no month holds more; the whole record does
+    login("practitioner", "Team A")
+    data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
+    assert (data["shown"], data["total"], data["undated"]) == (7, 7, 1) and data["window"]["items"] == []
+    assert data["extent"] == {"start": "2021-03-04", "end": "2023-09-01"}  # the range's end is inside
+    seen: dict[str, set[str]] = {}
+    month = dt.date(2021, 1, 1)
+    while month <= dt.date(2023, 12, 1):
+        after = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        window = client.get(
+            f"/children/{amy}/timeline/data?start={month}&end={after - dt.timedelta(days=1)}", base_url=BASE
+        ).get_json()
+        assert window["counts"] == [] and len(window["items"]) == window["events"]
+        for item in window["items"]:
+            seen.setdefault(item["label"].rsplit(" · ", 1)[-1], set()).add(month.isoformat()[:7])
+        month = after
+    assert seen["Respite stay"] == {"2021-11", "2021-12", "2022-01", "2022-02"}
+    assert seen["GP letter, month only"] == {"2022-01"}
+    assert "Undated letter" not in seen and len(seen) == 6
+    december = client.get(f"/children/{amy}/timeline/data?start=2021-12-01&end=2021-12-31", base_url=BASE).get_json()
+    [respite] = december["items"]
+    assert respite["type"] == "range" and respite["end"] == "2022-02-03" and respite["age"] == "6y 8m"
+
+
+def test_an_incident_keeps_its_name_whatever_the_filters_and_window(client, login, web_engine, amy):  # noqa: F811
+    """Incidents are numbered over the whole record, so a filtered or zoomed view names them as the whole does
+    (agency and date filters are applied in SQL, significance in Python: both paths)."""
+    import dataclasses
+
+    from chronology.events import PartialDate, Reference, ReferenceRole
+    from tests.factories import event
+
+    def incident(ref: str, day: PartialDate, school_day: PartialDate):  # type: ignore[no-untyped-def]
+        police = dataclasses.replace(
+            event(_amy(), record_id=ref, agency="Police", when=day, summary=f"Domestic incident {ref}"),
+            event_type="police_occurrence", references=[Reference("police_occurrence", ref, ReferenceRole.OWN, "occurrence_ref")])
+        school = dataclasses.replace(
+            event(_amy(), record_id=f"e-{ref}", agency="Education: Oak Lane Primary", when=school_day,
+                  summary=f"Operation Encompass notification (ref {ref})"), event_type="operation_encompass")
+        return police, school
+
+    _more(web_engine, *incident("OR-21-000123", PartialDate(2021, 6, 1), PartialDate(2021, 6, 2)),
+          *incident("OR-22-000456", PartialDate(2022, 6, 1), PartialDate(2022, 6, 2)))
+    login("practitioner", "Team A")
+
+    def names(query: str) -> dict[tuple[str, str], str]:
+        found = _items(client.get(f"/children/{amy}/timeline/data?{query}", base_url=BASE).get_json())
+        return {(i["agency"], i["start"][:4]): i["cluster"] for i in found if i.get("cluster")}
+
+    whole = names("")
+    assert whole == {("Police", "2021"): "Incident 1", ("Education", "2021"): "Incident 1",
+                     ("Police", "2022"): "Incident 2", ("Education", "2022"): "Incident 2"}
+    assert names("agency=Education&from=2022-01-01") == {("Education", "2022"): "Incident 2"}  # in SQL
+    assert names("significance=not_significant&agency=Police&from=2022-01-01") == {("Police", "2022"): "Incident 2"}
+    window = client.get(f"/children/{amy}/timeline/data?start=2022-06-01&end=2022-06-30", base_url=BASE).get_json()
+    assert {(i["agency"], i.get("cluster")) for i in window["items"]} == {("Police", "Incident 2"), ("Education", "Incident 2")}
+
+
+def test_each_view_reads_the_child_once(client, login, web_engine, amy, monkeypatch):  # noqa: F811
+    """Identity, family and coverage are read once per request: the analysis is handed the record the
+    route read (``load_child_facts(..., record=...)``) instead of reading the child again. Counted where
+    every read of a child goes (``load_child`` reads the family), however it was imported. (The import's
+    analysis is rebuilt first: a child still waiting for it is rebuilt, which reads them, on each read.)"""
+    import chronology.record as record_module
+    from chronology.analysis.refresh import refresh_queued
+
+    refresh_queued(web_engine, workers=1)
+    login("practitioner", "Team A")
+    data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
+    event_id = _items(data)[0]["id"]
+    reads: list[object] = []
+    original = record_module.load_family
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(record_module, "load_family", counted)
+    for path in ("timeline", "timeline/data", "timeline/context", f"timeline/events/{event_id}", "timeline/table",
+                 "timeline.csv", "timeline.docx", f"events/{event_id}"):
+        reads.clear()
+        response = client.get(f"/children/{amy}/{path}", base_url=BASE)
+        assert response.status_code == 200, path
+        assert len(reads) == 1, f"{path} read the child {len(reads)} times"

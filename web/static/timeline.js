@@ -470,12 +470,15 @@
     }
     timeline.once("changed", function () {
       fitFirstScreen(options.cluster, function () {
+        performance.mark("timeline-drawn");  // what bench/timeline_render.py reports as the first render
         container.setAttribute("data-state", "drawn");
       });
     });
     fetchJson(container.getAttribute("data-context-url")).then(function (context) {
       items.add(bands(context.plans));
       drawHarm(context.harm, options.start, options.end, options.min, options.max);
+      performance.mark("timeline-context-drawn");
+      container.setAttribute("data-context", "drawn");
     });
   }
 
@@ -503,8 +506,24 @@
   function fitFirstScreen(cluster, done) {
     var steps = FIT_CLUSTER_STEPS.slice();
     var folded = [];
-    function settle(next) {
-      window.setTimeout(next, 60);  // vis redraws lane heights asynchronously after a change
+    // Make a change, then go on once vis has drawn it: vis says "changed" when a redraw ends with
+    // every lane's height stable (sometimes within the change itself, so it is listened for first).
+    // A change that redraws nothing says nothing: a timer stands in for it.
+    function settle(change, next) {
+      var settled = false;
+      var timer = null;
+      function go() {
+        if (settled) {
+          return;
+        }
+        settled = true;
+        window.clearTimeout(timer);
+        timeline.off("changed", go);
+        window.setTimeout(next, 0);  // out of vis's own call
+      }
+      timeline.on("changed", go);
+      timer = window.setTimeout(go, 250);
+      change();
     }
     function finish() {
       var note = document.getElementById("lanes-fitted");
@@ -520,8 +539,10 @@
         return;
       }
       if (steps.length) {
-        timeline.setOptions({ cluster: Object.assign({}, cluster, { maxItems: steps.shift() }) });
-        settle(step);
+        var maxItems = steps.shift();
+        settle(function () {
+          timeline.setOptions({ cluster: Object.assign({}, cluster, { maxItems: maxItems }) });
+        }, step);
         return;
       }
       var heights = laneHeights();
@@ -536,9 +557,8 @@
         finish();
         return;
       }
-      toggle.click();
       folded.push(toggle.getAttribute("data-label"));
-      settle(step);
+      settle(function () { toggle.click(); }, step);
     }
     step();
   }
