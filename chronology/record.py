@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, insert, or_, select, text
 
 from chronology import access_syslog
+from chronology.db.chunks import chunks
 from chronology.db.models import (
     AccessLog,
     Event,
@@ -27,7 +28,7 @@ from chronology.db.models import (
 )
 from chronology.events import IdentifierKind, PartialDate
 from chronology.identifiers import normalise_nhs_number, normalise_upn
-from chronology.people import group_members, name_key, root_of, roots_of
+from chronology.people import name_key, root_of, roots_of
 from chronology.person_facts import Disagreement, disagreements
 from chronology.vocabulary import family_relationship, is_role_only_name
 
@@ -180,36 +181,81 @@ def find_child(conn: Connection, identifier: str) -> int | None:
 
 def load_child(conn: Connection, person_id: int, *, with_events: bool = True) -> ChildRecord:
     """The child's whole record: identity, family, and (optionally) every event, oldest first."""
-    root = root_of(conn, person_id)
-    members = group_members(conn, root)
-    people = conn.execute(select(persons_t).where(persons_t.c.id.in_(members)).order_by(persons_t.c.id)).all()
-    record = ChildRecord(
-        person_id=root,
-        members=members,
-        name=_best_name(people),
-        dob=_best_dob(people),
-        sex=next((p.sex for p in people if p.sex), None),
-        identifiers={},
-        invalid_identifiers=[],
-    )
-    for ident in conn.execute(
-        select(identifiers_t).where(identifiers_t.c.person_id.in_(members)).order_by(identifiers_t.c.id)
-    ):
-        if ident.kind == IdentifierKind.SOURCE_PERSON_ID.value:
-            continue
-        if ident.valid:
-            values = record.identifiers.setdefault(ident.kind, [])
-            if ident.value not in values:
-                values.append(ident.value)
-        else:
-            record.invalid_identifiers.append((ident.kind, ident.value, ident.problem or "invalid"))
-    record.family = load_family(conn, members)
-    record.coverage = load_coverage(conn)
-    record.disagreements = disagreements(conn, members)
+    (record,) = load_children(conn, [person_id])
     if with_events:
-        _bring_up_to_date(conn, root, members)
+        _bring_up_to_date(conn, record.person_id, record.members)
         record.entries = load_entries(conn, record)
     return record
+
+
+def load_children(conn: Connection, person_ids: Sequence[int]) -> list[ChildRecord]:
+    """The records (identity, family, coverage; no events) of the children these persons belong to,
+    one per person asked, read together: a few queries for many children, not a few per child (the
+    refresh after an import reads thousands)."""
+    root_by_person = roots_of(conn, person_ids)
+    roots = [root_by_person.get(p, p) for p in person_ids]
+    members_of = _members_of_roots(conn, sorted(set(roots)))
+    everyone = sorted({m for members in members_of.values() for m in members})
+    people: dict[int, list[Any]] = defaultdict(list)
+    owner = {m: root for root, members in members_of.items() for m in members}
+    for part in chunks(everyone):
+        for row in conn.execute(select(persons_t).where(persons_t.c.id.in_(part)).order_by(persons_t.c.id)):
+            people[owner[row.id]].append(row)
+    idents: dict[int, list[Any]] = defaultdict(list)
+    for part in chunks(everyone):
+        for ident in conn.execute(
+            select(identifiers_t).where(identifiers_t.c.person_id.in_(part)).order_by(identifiers_t.c.id)
+        ):
+            idents[owner[ident.person_id]].append(ident)
+    families = load_families(conn, members_of)
+    coverage = load_coverage(conn)
+    records: dict[int, ChildRecord] = {}
+    for root in dict.fromkeys(roots):
+        found = sorted(people[root], key=lambda row: row.id)
+        record = ChildRecord(
+            person_id=root,
+            members=members_of[root],
+            name=_best_name(found),
+            dob=_best_dob(found),
+            sex=next((p.sex for p in found if p.sex), None),
+            identifiers={},
+            invalid_identifiers=[],
+        )
+        for ident in sorted(idents[root], key=lambda row: row.id):
+            if ident.kind == IdentifierKind.SOURCE_PERSON_ID.value:
+                continue
+            if ident.valid:
+                values = record.identifiers.setdefault(ident.kind, [])
+                if ident.value not in values:
+                    values.append(ident.value)
+            else:
+                record.invalid_identifiers.append((ident.kind, ident.value, ident.problem or "invalid"))
+        record.family = families[root]
+        record.coverage = list(coverage)
+        record.disagreements = disagreements(conn, record.members)
+        records[root] = record
+    return [records[root] for root in roots]
+
+
+def _members_of_roots(conn: Connection, roots: Sequence[int]) -> dict[int, list[int]]:
+    """Every source person joined under each group root (the root included), sorted."""
+    query = text(
+        """
+        WITH RECURSIVE grp(id, root) AS (
+            SELECT id, id FROM persons WHERE id IN :roots
+            UNION
+            SELECT p.id, grp.root FROM persons p JOIN grp ON p.merged_into_id = grp.id
+        )
+        SELECT id, root FROM grp
+        """
+    ).bindparams(bindparam("roots", expanding=True))
+    found: dict[int, list[int]] = {root: [] for root in roots}
+    for part in chunks(list(roots)):
+        for person, root in conn.execute(query, {"roots": list(part)}):
+            found[int(root)].append(int(person))
+    for members in found.values():
+        members.sort()
+    return found
 
 
 def _bring_up_to_date(conn: Connection, root: int, members: list[int]) -> None:
@@ -262,14 +308,26 @@ def load_coverage(conn: Connection) -> list[AgencyCoverage]:
 
 def load_family(conn: Connection, members: list[int]) -> list[FamilyMember]:
     """Adults and siblings around the child, one entry per person and relationship."""
-    rows = conn.execute(
-        select(relationships_t, persons_t.c.display_name)
-        .join(persons_t, persons_t.c.id == relationships_t.c.person_id)
-        .where(relationships_t.c.child_id.in_(members))
-        .order_by(relationships_t.c.id)
-    ).all()
+    return load_families(conn, {0: members})[0]
+
+
+def load_families(conn: Connection, members_of: dict[int, list[int]]) -> dict[int, list[FamilyMember]]:
+    """``load_family`` of several children (by key: their members), read together."""
+    owner = {m: key for key, members in members_of.items() for m in members}
+    rows_of: dict[int, list[Any]] = defaultdict(list)
+    for part in chunks(sorted(owner)):
+        for row in conn.execute(
+            select(relationships_t, persons_t.c.display_name)
+            .join(persons_t, persons_t.c.id == relationships_t.c.person_id)
+            .where(relationships_t.c.child_id.in_(part))
+        ):
+            rows_of[owner[row.child_id]].append(row)
+    roots = roots_of(conn, {row.person_id for rows in rows_of.values() for row in rows})
+    return {key: _family(sorted(rows_of[key], key=lambda row: row.id), roots) for key in members_of}
+
+
+def _family(rows: list[Any], roots: dict[int, int]) -> list[FamilyMember]:
     grouped: dict[tuple[Any, str], FamilyMember] = {}
-    roots = roots_of(conn, {row.person_id for row in rows})
     for row in rows:
         root = roots.get(row.person_id, row.person_id)
         # Same real person (joined by identifiers) or, lacking identifiers, same name in this child's life.

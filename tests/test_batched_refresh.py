@@ -114,3 +114,19 @@ def test_an_undone_merge_refreshed_in_one_group_gives_each_event_to_its_own_chil
             assert row.child_id == root_of(conn, row.subject_id)
         assert {r.child_id for r in conn.execute(select(LinkRun.__table__))} == roots
         assert {r.child_id for r in conn.execute(select(AuditSnapshot.__table__))} == roots
+
+
+def test_children_read_together_are_read_as_each_alone(authority, engine):
+    """``load_children_facts`` (a group read in a few queries) gives every child exactly the facts,
+    family, coverage, plans and identity ``load_child_facts`` gives them read alone."""
+    from chronology.analysis.load import load_child_facts, load_children_facts
+    from chronology.record import load_child, load_children
+
+    with engine.connect() as conn:
+        ids = list(iter_child_ids(conn))
+        assert len(ids) > 10
+        together = load_children_facts(conn, ids)
+        alone = [load_child_facts(conn, child_id, links=False) for child_id in ids]
+        assert sum(len(c.facts) for c in together) > 100 and any(c.family for c in together)
+        assert together == alone
+        assert load_children(conn, ids) == [load_child(conn, child_id, with_events=False) for child_id in ids]

@@ -48,28 +48,58 @@ def fingerprint(child: ChildFacts) -> str:
 
 def stored_graph(conn: Connection, child: ChildFacts) -> LinkGraph | None:
     """The stored graph of this child, or None when it was never built or its inputs have changed."""
-    stored = conn.execute(select(runs_t.c.fingerprint).where(runs_t.c.child_id == child.person_id)).scalar()
-    if stored is None or stored != fingerprint(child):
-        return None
-    graph = LinkGraph()
-    rows = conn.execute(
-        select(links_t.c.event_a_id, links_t.c.event_b_id, links_t.c.kind, links_t.c.reason)
-        .where(links_t.c.child_id == child.person_id)
-        .order_by(links_t.c.event_a_id, links_t.c.event_b_id, links_t.c.id)
+    return stored_graphs(conn, [child])[child.person_id]
+
+
+def stored_graphs(conn: Connection, children: Sequence[ChildFacts]) -> dict[int, LinkGraph | None]:
+    """``stored_graph`` of several children (by child id), read together."""
+    ids = [child.person_id for child in children]
+    stored = {
+        int(child_id): digest
+        for child_id, digest in _rows_in(
+            conn, select(runs_t.c.child_id, runs_t.c.fingerprint), runs_t.c.child_id, ids
+        )
+    }
+    current = [child.person_id for child in children if stored.get(child.person_id) == fingerprint(child)]
+    graphs: dict[int, LinkGraph | None] = dict.fromkeys(ids)
+    if not current:
+        return graphs
+    for child_id in current:
+        graphs[child_id] = LinkGraph()
+    links = select(
+        links_t.c.id,
+        links_t.c.child_id,
+        links_t.c.event_a_id,
+        links_t.c.event_b_id,
+        links_t.c.kind,
+        links_t.c.reason,
     )
-    graph.links = [Link(int(a), int(b), kind, reason) for a, b, kind, reason in rows]
-    for event_id, cluster, episode, unmatched in conn.execute(
-        select(
-            groups_t.c.event_id, groups_t.c.incident_cluster, groups_t.c.episode, groups_t.c.unmatched_refs
-        ).where(groups_t.c.child_id == child.person_id)
+    for row in sorted(
+        _rows_in(conn, links, links_t.c.child_id, current),
+        key=lambda r: (r.child_id, r.event_a_id, r.event_b_id, r.id),
     ):
+        graph = graphs[int(row.child_id)]
+        assert graph is not None
+        graph.links.append(Link(int(row.event_a_id), int(row.event_b_id), row.kind, row.reason))
+    groups = select(
+        groups_t.c.child_id,
+        groups_t.c.event_id,
+        groups_t.c.incident_cluster,
+        groups_t.c.episode,
+        groups_t.c.unmatched_refs,
+    )
+    for child_id, event_id, cluster, episode, unmatched in _rows_in(
+        conn, groups, groups_t.c.child_id, current
+    ):
+        graph = graphs[int(child_id)]
+        assert graph is not None
         if cluster:
             graph.clusters[int(event_id)] = cluster
         if episode:
             graph.episodes[int(event_id)] = episode
         if unmatched:
             graph.unmatched[int(event_id)] = tuple(unmatched)
-    return graph
+    return graphs
 
 
 def save_graph(conn: Connection, child: ChildFacts, graph: LinkGraph) -> bool:

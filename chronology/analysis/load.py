@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import namedtuple
-from collections.abc import Iterable, Iterator
+from collections import defaultdict, namedtuple
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Text, select, type_coerce
@@ -21,15 +21,17 @@ from chronology.analysis.facts import ChildFacts, Fact, FamilyPerson, Involved, 
 from chronology.analysis.graph_store import stored_graph
 from chronology.analysis.links import build_links
 from chronology.analysis.plans import derive_plans
+from chronology.db.chunks import chunks
 from chronology.db.models import Event, Person
 from chronology.events import IdentifierKind
 from chronology.people import root_of, roots_of
-from chronology.record import ChildRecord, FamilyMember, describe_mention, load_child
+from chronology.record import ChildRecord, FamilyMember, describe_mention, load_child, load_children
 
 events_t = Event.__table__
 persons_t = Person.__table__
 EVENT_COLUMNS = (
     events_t.c.id,
+    events_t.c.subject_id,
     events_t.c.natural_key,
     events_t.c.date,
     events_t.c.date_precision,
@@ -84,8 +86,38 @@ def load_child_facts(
         record = load_child(conn, person_id, with_events=False)
     roots = _RootCache(conn)
     rows = _event_rows(conn, record.members)
-    named = {m["person_id"] for row in rows for m in row.persons or () if m.get("person_id") is not None}
-    roots.prefetch(named | {p for member in record.family for p in member.person_ids})
+    child = _child_facts(record, rows, roots, as_of)
+    if links:
+        graph = stored_graph(conn, child) or build_links(child)
+        child.links, child.clusters, child.episodes = graph.links, graph.clusters, graph.episodes
+        child.unmatched = graph.unmatched
+    return child
+
+
+def load_children_facts(conn: Connection, person_ids: Sequence[int]) -> list[ChildFacts]:
+    """``load_child_facts(..., links=False)`` of many children, read together: a few queries for the
+    lot (records, events, the roots of everyone named), not a dozen per child."""
+    records = load_children(conn, person_ids)
+    owner = {m: record.person_id for record in records for m in record.members}
+    rows_of: dict[int, list[Any]] = defaultdict(list)
+    for part in chunks(sorted(owner)):
+        for row in _event_rows(conn, list(part)):
+            rows_of[owner[row.subject_id]].append(row)
+    roots = _RootCache(conn)
+    roots.prefetch(
+        {p for rows in rows_of.values() for p in _named(rows)}
+        | {p for record in records for member in record.family for p in member.person_ids}
+    )
+    return [_child_facts(record, rows_of[record.person_id], roots, None) for record in records]
+
+
+def _named(rows: list[Any]) -> Iterator[int]:
+    return (m["person_id"] for row in rows for m in row.persons or () if m.get("person_id") is not None)
+
+
+def _child_facts(record: ChildRecord, rows: list[Any], roots: _RootCache, as_of: dt.date | None) -> ChildFacts:
+    """The child's facts and plans from their record and event rows (no links yet)."""
+    roots.prefetch([*_named(rows), *(p for member in record.family for p in member.person_ids)])
     relationships = _relationships_by_root(record.family, roots)
     involved = _Involvement(record, roots, relationships)
     facts = [_fact(row, involved) for row in rows]
@@ -101,10 +133,6 @@ def load_child_facts(
     )
     child.as_of = as_of or _default_as_of(child)
     child.plans = derive_plans(child)
-    if links:
-        graph = stored_graph(conn, child) or build_links(child)
-        child.links, child.clusters, child.episodes = graph.links, graph.clusters, graph.episodes
-        child.unmatched = graph.unmatched
     return child
 
 
@@ -112,8 +140,8 @@ EventRow = namedtuple("EventRow", [column.name for column in EVENT_COLUMNS])  # 
 _JSON_AT = frozenset(i for i, column in enumerate(EVENT_COLUMNS) if isinstance(column.type, JSON))
 
 
-def _event_rows(conn: Connection, members: list[int]) -> list[Any]:
-    """The child's events. JSON columns come as text where the driver leaves them text (SQLite) and
+def _event_rows(conn: Connection, members: Sequence[int]) -> list[Any]:
+    """The events of these persons (a child's members, or several children's). JSON columns come as text where the driver leaves them text (SQLite) and
     each distinct text is decoded once: the same categories, themes, labels and people recur on
     thousands of events. (Every use below copies what it keeps, so sharing a decoded value is safe.)"""
     columns = [type_coerce(c, Text).label(c.name) if i in _JSON_AT else c for i, c in enumerate(EVENT_COLUMNS)]

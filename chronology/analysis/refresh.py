@@ -27,9 +27,15 @@ from sqlalchemy import Connection, Engine, delete, func, select
 from chronology.analysis import parallel
 from chronology.analysis.facts import ChildFacts, Flag
 from chronology.analysis.flag_store import assess, forget_snapshots, store_child, write_assessments
-from chronology.analysis.graph_store import forget_graphs, save_graph, save_graphs, stored_graph
+from chronology.analysis.graph_store import (
+    forget_graphs,
+    save_graph,
+    save_graphs,
+    stored_graph,
+    stored_graphs,
+)
 from chronology.analysis.links import LinkGraph, build_links
-from chronology.analysis.load import load_child_facts
+from chronology.analysis.load import load_child_facts, load_children_facts
 from chronology.analysis.pattern_settings import PatternSettings, load_pattern_settings
 from chronology.db.chunks import chunks
 from chronology.db.models import AnalysisQueue, AuditSnapshot, LinkRun, Person, Relationship
@@ -131,17 +137,32 @@ class _Computed:
 
 def _compute(engine: Engine, child_id: int, settings: PatternSettings | None) -> _Computed:
     """Read the child and compute its graph and flags, outside any write transaction."""
+    (computed,) = _compute_group(engine, [child_id], settings)
+    return computed
+
+
+def _compute_group(
+    engine: Engine, child_ids: Sequence[int], settings: PatternSettings | None
+) -> list[_Computed]:
+    """Read these children together (a few queries for the group), then compute each one's graph and
+    flags, outside any write transaction."""
     began = time.perf_counter()
     with engine.connect() as conn:
-        child = load_child_facts(conn, child_id, links=False)
-        graph = stored_graph(conn, child)
-    fresh = graph is None
-    if graph is None:
-        graph = build_links(child)
-    child.links, child.clusters, child.episodes = graph.links, graph.clusters, graph.episodes
-    child.unmatched = graph.unmatched
-    flags, profile = assess(child, settings)
-    return _Computed(child, graph, fresh, flags, profile, time.perf_counter() - began)
+        children = load_children_facts(conn, child_ids)
+        stored = stored_graphs(conn, children)
+    read = (time.perf_counter() - began) / max(len(children), 1)
+    computed = []
+    for child in children:
+        began = time.perf_counter()
+        graph = stored[child.person_id]
+        fresh = graph is None
+        if graph is None:
+            graph = build_links(child)
+        child.links, child.clusters, child.episodes = graph.links, graph.clusters, graph.episodes
+        child.unmatched = graph.unmatched
+        flags, profile = assess(child, settings)
+        computed.append(_Computed(child, graph, fresh, flags, profile, read + time.perf_counter() - began))
+    return computed
 
 
 def _write(engine: Engine, computed: list[_Computed]) -> list[bool]:
@@ -166,16 +187,15 @@ def refresh_one(engine: Engine, child_id: int, settings: PatternSettings | None 
 def refresh_children(
     engine: Engine, child_ids: Sequence[int], progress: Callable[[int, int], None] | None = None
 ) -> RefreshTally:
-    """Rebuild these children: each read and computed on its own, then written ``WRITE_GROUP`` at a
-    time in one short transaction (a transaction per child was most of a small child's refresh)."""
+    """Rebuild these children ``WRITE_GROUP`` at a time: a group is read together, each child computed
+    on its own, and the group written in one short transaction (a few queries and a transaction per
+    child were most of a small child's refresh)."""
     settings = load_pattern_settings()
     tally = RefreshTally(processes={os.getpid()})
     for start in range(0, len(child_ids), WRITE_GROUP):
-        computed = []
-        for child_id in child_ids[start : start + WRITE_GROUP]:
-            computed.append(_compute(engine, child_id, settings))
-            if progress is not None:
-                progress(start + len(computed), len(child_ids))
+        computed = _compute_group(engine, child_ids[start : start + WRITE_GROUP], settings)
+        if progress is not None:
+            progress(start + len(computed), len(child_ids))
         began = time.perf_counter()
         changed = _write(engine, computed)
         share = (time.perf_counter() - began) / len(computed)

@@ -299,7 +299,7 @@ def test_an_incident_keeps_its_name_whatever_the_filters_and_window(client, logi
 def test_each_view_reads_the_child_once(client, login, web_engine, amy, monkeypatch):  # noqa: F811
     """Identity, family and coverage are read once per request: the analysis is handed the record the
     route read (``load_child_facts(..., record=...)``) instead of reading the child again. Counted where
-    every read of a child goes (``load_child`` reads the family), however it was imported. (The import's
+    every read of a child goes (``load_children`` reads the families), however it was imported. (The import's
     analysis is rebuilt first: a child still waiting for it is rebuilt, which reads them, on each read.)"""
     import chronology.record as record_module
     from chronology.analysis.refresh import refresh_queued
@@ -309,13 +309,13 @@ def test_each_view_reads_the_child_once(client, login, web_engine, amy, monkeypa
     data = client.get(f"/children/{amy}/timeline/data", base_url=BASE).get_json()
     event_id = _items(data)[0]["id"]
     reads: list[object] = []
-    original = record_module.load_family
+    original = record_module.load_families
 
     def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
         reads.append(args)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(record_module, "load_family", counted)
+    monkeypatch.setattr(record_module, "load_families", counted)
     for path in ("timeline", "timeline/data", "timeline/context", f"timeline/events/{event_id}", "timeline/table",
                  "timeline.csv", "timeline.docx", f"events/{event_id}"):
         reads.clear()
