@@ -20,7 +20,9 @@ from sqlalchemy import Engine
 from chronology import settings
 from chronology.analysis import parallel
 from chronology.analysis.flag_store import assess, forget_others, write_assessments
-from chronology.analysis.load import iter_child_ids, load_child_facts
+from chronology.analysis.graph_store import stored_graphs
+from chronology.analysis.links import build_links
+from chronology.analysis.load import iter_child_ids, load_children_facts
 from chronology.analysis.pattern_settings import load_pattern_settings
 from chronology.analysis.refresh import WRITE_GROUP
 from commands.link import DASK_HELP, worker_engine
@@ -34,10 +36,14 @@ def store_children(engine: Engine, child_ids: Iterable[int]) -> tuple[int, int]:
     ids = list(child_ids)
     flags = 0
     for start in range(0, len(ids), WRITE_GROUP):
+        with engine.connect() as conn:
+            children = load_children_facts(conn, ids[start : start + WRITE_GROUP])
+            stored = stored_graphs(conn, children)
         assessed = []
-        for child_id in ids[start : start + WRITE_GROUP]:
-            with engine.connect() as conn:
-                child = load_child_facts(conn, child_id)
+        for child in children:
+            graph = stored[child.person_id] or build_links(child)
+            child.links, child.clusters, child.episodes = graph.links, graph.clusters, graph.episodes
+            child.unmatched = graph.unmatched
             found, profile = assess(child, pattern_settings)
             assessed.append((child, found, profile))
             flags += len(found)

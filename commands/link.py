@@ -20,9 +20,9 @@ from sqlalchemy import Engine
 from chronology import settings
 from chronology.analysis import parallel
 from chronology.analysis.facts import ChildFacts
-from chronology.analysis.graph_store import forget_children, save_graphs, stored_graph
+from chronology.analysis.graph_store import forget_children, save_graphs, stored_graphs
 from chronology.analysis.links import LinkGraph, build_links
-from chronology.analysis.load import iter_child_ids, load_child_facts
+from chronology.analysis.load import iter_child_ids, load_children_facts
 from chronology.analysis.refresh import WRITE_GROUP
 from chronology.db.engine import make_engine
 from commands.store import open_store
@@ -59,15 +59,18 @@ def link_children(engine: Engine, child_ids: Iterable[int]) -> LinkTally:
     for start in range(0, len(ids), WRITE_GROUP):
         built: list[tuple[ChildFacts, LinkGraph, float]] = []
         unchanged: list[tuple[ChildFacts, LinkGraph, float]] = []
-        for child_id in ids[start : start + WRITE_GROUP]:
+        began = time.perf_counter()
+        with engine.connect() as conn:
+            children = load_children_facts(conn, ids[start : start + WRITE_GROUP])
+            stored = stored_graphs(conn, children)
+        read = (time.perf_counter() - began) / max(len(children), 1)
+        for child in children:
             began = time.perf_counter()
-            with engine.connect() as conn:
-                child = load_child_facts(conn, child_id, links=False)
-                current = stored_graph(conn, child)
+            current = stored[child.person_id]
             if current is None:
-                built.append((child, build_links(child), time.perf_counter() - began))
+                built.append((child, build_links(child), read + time.perf_counter() - began))
             else:
-                unchanged.append((child, current, time.perf_counter() - began))
+                unchanged.append((child, current, read))
         began = time.perf_counter()
         with engine.begin() as conn:
             changed = save_graphs(conn, [(child, graph) for child, graph, _ in built])
