@@ -21,12 +21,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, text, update
 
 from chronology.analysis_queue import queue_persons
 from chronology.db.chunks import chunks
 from chronology.db.models import MatchSuggestion, Person, PersonIdentifier, PersonMerge, utcnow
 from chronology.events import Identifier, IdentifierKind, PersonRef
+from chronology.identifier_index import Holder, IdentifierIndex
 from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
 from chronology.person_facts import FactRecorder
 
@@ -138,6 +139,19 @@ def group_members(conn: Connection, person_id: int) -> list[int]:
 
 
 RESOLVER_CACHE_SIZE = 10_000  # people remembered per import; a miss costs one query, not a wrong answer (bench: a 5k or 50k cache import equally fast)
+IDENTIFIERS_REMEMBERED = 40_000  # identifiers whose holders an import keeps at hand (a batch's, and recent ones)
+
+
+def match_group(kind: str) -> tuple[str, ...]:
+    """The kinds an identifier of ``kind`` matches (a UPN matches a former UPN): values of ``MATCH_ORDER``."""
+    return _MATCH_GROUPS.get(kind) or (kind,)
+
+
+_MATCH_GROUPS = {k.value: tuple(m.value for m in group) for group in MATCH_ORDER for k in group}
+_INSERT_PERSON = insert(persons_t).returning(persons_t.c.id)
+_PERSON_ROW = select(
+    persons_t.c.display_name, persons_t.c.dob, persons_t.c.sex, persons_t.c.attributes
+).where(persons_t.c.id == bindparam("person_id"))
 
 
 class _BoundedCache:
@@ -145,15 +159,19 @@ class _BoundedCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[tuple, int] = OrderedDict()
+        self._items: OrderedDict[Any, Any] = OrderedDict()
 
-    def get(self, key: tuple) -> int | None:
+    def get(self, key: Any) -> Any:
         value = self._items.get(key)
         if value is not None:
             self._items.move_to_end(key)
         return value
 
-    def __setitem__(self, key: tuple, value: int) -> None:
+    def peek(self, key: Any) -> Any:
+        """The value without counting it as used (a look ahead is not a use)."""
+        return self._items.get(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
         self._items[key] = value
         self._items.move_to_end(key)
         if len(self._items) > self.size:
@@ -218,7 +236,9 @@ class PersonResolver:
     """Finds or creates the source person behind a ``PersonRef`` and joins it to other agencies' records.
 
     Used inside one import transaction; caches what it has resolved so a million rows about a few
-    thousand children cost a few thousand queries, not millions.
+    thousand children cost a few thousand queries, not millions. What it writes of identifiers is
+    buffered until ``flush`` (or until something reads them back), and the identifiers of a batch of
+    rows can be looked up together beforehand (``prefetch``), so a new person costs no lookup query.
     """
 
     def __init__(self, conn: Connection, batch_id: int | None, actor: str) -> None:
@@ -226,6 +246,12 @@ class PersonResolver:
         self.batch_id = batch_id
         self.actor = actor
         self._cache = _BoundedCache(RESOLVER_CACHE_SIZE)
+        self._rows = _BoundedCache(RESOLVER_CACHE_SIZE)  # person id -> name, dob, sex, attributes held
+        self._pending_identifiers: list[dict] = []
+        # Children this import created -> holders of their local identifiers ("<child id>/<name>", see
+        # ``local_ref``) by value: nothing stored before this import can hold one, so none is asked for.
+        self._new_children = _BoundedCache(RESOLVER_CACHE_SIZE)
+        self.index = IdentifierIndex(conn, match_group, IDENTIFIERS_REMEMBERED, self._write_identifiers)
         self.forest = MergeForest(conn)
         self.new_persons = 0
         self.merges = 0
@@ -233,6 +259,44 @@ class PersonResolver:
         # (a child known by LA child ID, later named by a case note): they can match now, too.
         self.completed_dobs: set[dt.date] = set()
         self.facts = FactRecorder(conn, batch_id)
+
+    # --- batches -------------------------------------------------------------------------------
+    def prefetch(self, wanted: Iterable[tuple[PersonRef, str, bool]]) -> None:
+        """Look up at once the identifiers of references (ref, source, is_child) about to be resolved,
+        skipping those already resolved in this import: one query per kind and chunk, not per row."""
+        keys, seen = [], set()
+        for ref, source_system, is_child in wanted:
+            if not ref.identifiers:
+                continue
+            raw_key = self._raw_key(ref, source_system, is_child)
+            if raw_key in seen or self._cache.peek(raw_key) is not None:
+                continue
+            seen.add(raw_key)
+            keys.extend(
+                self.index.key(c.kind.value, c.scope, c.value)
+                for c in (check_identifier(i) for i in ref.identifiers if i.value and i.value.strip())
+            )
+        self.index.fetch(keys)
+
+    def known_id(self, ref: PersonRef, source_system: str, is_child: bool = True) -> int | None:
+        """The person this import already resolved ``ref`` to, if it still remembers (a look ahead)."""
+        if not ref.identifiers:
+            return None
+        return self._cache.peek(self._raw_key(ref, source_system, is_child))
+
+    def flush(self) -> None:
+        """Write what is buffered: identifiers given and facts stated since the last flush."""
+        self._write_identifiers()
+        self.facts.flush()
+
+    def _write_identifiers(self) -> None:
+        if self._pending_identifiers:
+            self.conn.execute(insert(identifiers_t), self._pending_identifiers)
+            self._pending_identifiers = []
+
+    @staticmethod
+    def _raw_key(ref: PersonRef, source_system: str, is_child: bool) -> tuple:
+        return (source_system, is_child, tuple((i.kind, i.scope, i.value) for i in ref.identifiers))
 
     # --- subjects -------------------------------------------------------------------------------
     def resolve(
@@ -263,7 +327,7 @@ class PersonResolver:
         is_child: bool,
         attributes: dict[str, str] | None,
     ) -> int:
-        raw_key = (source_system, is_child, tuple((i.kind, i.scope, i.value) for i in ref.identifiers))
+        raw_key = self._raw_key(ref, source_system, is_child)
         cached = self._cache.get(raw_key) if ref.identifiers else None
         if cached is not None:
             return cached
@@ -274,16 +338,16 @@ class PersonResolver:
             if ref.identifiers:
                 self._cache[raw_key] = cached
             return cached
-        holders = self._identifier_rows(checked)
+        holders = self._holders(checked, source_system)
         person_id = self._find_in_source(ref, source_system, checked, is_child, holders)
         if person_id is None:
             person_id = self._create(ref, source_system, is_child)
             added = checked
         else:
-            added = self._missing_identifiers(person_id, checked)
+            added = self._missing_identifiers(person_id, checked, holders)
             self._fill_blanks(person_id, ref)
         if added:
-            self._add_identifiers(person_id, added, source_system)
+            self._add_identifiers(person_id, added, source_system, is_child)
             self._join_matches(person_id, [c for c in added if c.valid], holders)
         self._cache[key] = person_id
         if ref.identifiers:
@@ -292,37 +356,71 @@ class PersonResolver:
             self._keep_attributes(person_id, attributes)
         return person_id
 
+    def _holders(self, checked: list[CheckedIdentifier], source_system: str) -> list[Holder]:
+        """Every holder, stored or written by this import, of each identifier (UPN and former UPN
+        count as one kind), ordered by person."""
+        known: list[Holder] = []
+        asked = []
+        for c in checked:
+            local = self._local_holders(c, source_system)
+            if local is None:
+                asked.append(self.index.key(c.kind.value, c.scope, c.value))
+            else:
+                known.extend(local.get(c.value, ()))
+        if not known:
+            return self.index.holders(asked)
+        return sorted([*known, *self.index.holders(asked)], key=lambda h: h.person_id)
+
+    def _local_holders(self, c: CheckedIdentifier, source_system: str) -> dict[str, list[Holder]] | None:
+        """For a local identifier of a child this import created: its holders by value (else None)."""
+        if c.kind is not IdentifierKind.SOURCE_PERSON_ID or c.scope != source_system:
+            return None
+        child, slash, _ = c.value.partition("/")
+        if not slash or not child.isdigit():
+            return None
+        return self._new_children.peek(int(child))
+
     def _fill_blanks(self, person_id: int, ref: PersonRef) -> None:
         """A later record of the same source may name someone first seen only by ID ("P123:father")."""
-        row = self.conn.execute(
-            select(persons_t.c.display_name, persons_t.c.dob, persons_t.c.sex).where(
-                persons_t.c.id == person_id
-            )
-        ).one()
+        row = self._person_row(person_id)
         values: dict[str, object] = {}
         display = ref.display_name()
-        if not row.display_name and display:
+        if not row["display_name"] and display:
             values.update(
                 display_name=display, surname=ref.surname, forenames=ref.forenames, name_key=name_key(display)
             )
-        if row.dob is None and ref.dob is not None:
+        if row["dob"] is None and ref.dob is not None:
             values.update(dob=ref.dob.earliest(), dob_precision=ref.dob.precision.value)
-        if not row.sex and ref.sex:
+        if not row["sex"] and ref.sex:
             values["sex"] = ref.sex
         if values:
             self.conn.execute(update(persons_t).where(persons_t.c.id == person_id).values(**values))
-            dob = values.get("dob", row.dob)
+            dob = values.get("dob", row["dob"])
+            row.update((name, values[name]) for name in ("display_name", "dob", "sex") if name in values)
             if isinstance(dob, dt.date) and ("dob" in values or "display_name" in values):
                 self.completed_dobs.add(dob)
 
     def _keep_attributes(self, person_id: int, attributes: dict[str, str]) -> None:
-        held = (
-            self.conn.execute(select(persons_t.c.attributes).where(persons_t.c.id == person_id)).scalar()
-            or {}
-        )
+        row = self._person_row(person_id)
+        held = row["attributes"] or {}
         merged = {**held, **attributes}
         if merged != held:
             self.conn.execute(update(persons_t).where(persons_t.c.id == person_id).values(attributes=merged))
+            row["attributes"] = merged
+
+    def _person_row(self, person_id: int) -> dict[str, Any]:
+        """The person's name, dob, sex and attributes as stored: remembered once read or written."""
+        row = self._rows.get(person_id)
+        if row is None:
+            stored = self.conn.execute(_PERSON_ROW, {"person_id": person_id}).one()
+            row = {
+                "display_name": stored.display_name,
+                "dob": stored.dob,
+                "sex": stored.sex,
+                "attributes": stored.attributes,
+            }
+            self._rows[person_id] = row
+        return row
 
     def resolve_named_person(
         self,
@@ -336,21 +434,11 @@ class PersonResolver:
         people and are resolved when the chronology is read, against the child's known family."""
         from chronology.vocabulary import is_role_only_name
 
-        name = ref.display_name()
         if not ref.identifiers:
+            name = ref.display_name()
             if not name or is_role_only_name(name):
                 return None
-            local = Identifier(IdentifierKind.SOURCE_PERSON_ID, f"{child_id}/{name_key(name)}", source_system)
-            ref = PersonRef(
-                name=ref.name,
-                surname=ref.surname,
-                forenames=ref.forenames,
-                dob=ref.dob,
-                sex=ref.sex,
-                postcode=ref.postcode,
-                role=ref.role,
-                identifiers=[local],
-            )
+            ref = local_ref(child_id, ref, source_system)
         return self.resolve(ref, source_system, is_child=False, where=where)
 
     # --- internals ------------------------------------------------------------------------------
@@ -363,43 +451,13 @@ class PersonResolver:
         dob = ref.dob.iso() if ref.dob else None
         return (source_system, is_child, "name", name_key(ref.display_name()), dob)
 
-    def _identifier_rows(self, checked: list[CheckedIdentifier]) -> list[Any]:
-        """Every stored identifier equal to one of these (UPN and former UPN count as one kind)."""
-        if not checked:
-            return []
-        clauses = []
-        for c in checked:
-            kinds = next((group for group in MATCH_ORDER if c.kind in group), (c.kind,))
-            clauses.append(
-                and_(
-                    identifiers_t.c.kind.in_([k.value for k in kinds]),
-                    identifiers_t.c.scope == c.scope,
-                    identifiers_t.c.value == c.value,
-                )
-            )
-        query = (
-            select(
-                identifiers_t.c.person_id,
-                identifiers_t.c.kind,
-                identifiers_t.c.scope,
-                identifiers_t.c.value,
-                identifiers_t.c.valid,
-                identifiers_t.c.source_system,
-                persons_t.c.is_child,
-            )
-            .join(persons_t, persons_t.c.id == identifiers_t.c.person_id)
-            .where(or_(*clauses))
-            .order_by(identifiers_t.c.person_id)
-        )
-        return list(self.conn.execute(query))
-
     def _find_in_source(
         self,
         ref: PersonRef,
         source_system: str,
         checked: list[CheckedIdentifier],
         is_child: bool,
-        holders: list[Any],
+        holders: list[Holder],
     ) -> int | None:
         """A person this same source already gave us, by any identifier it used (valid or not: a
         source's own mistyped number still names the same record within that source)."""
@@ -431,46 +489,45 @@ class PersonResolver:
         return self.conn.execute(query).scalar()
 
     def _create(self, ref: PersonRef, source_system: str, is_child: bool) -> int:
+        """A new source person: it holds nothing stored yet, so its row and facts are known as written."""
         display = ref.display_name()
-        result = self.conn.execute(
-            insert(persons_t)
-            .values(
-                source_system=source_system,
-                is_child=is_child,
-                display_name=display,
-                surname=ref.surname,
-                forenames=ref.forenames,
-                name_key=name_key(display),
-                dob=ref.dob.earliest() if ref.dob else None,
-                dob_precision=ref.dob.precision.value if ref.dob else None,
-                sex=ref.sex,
-                postcode=ref.postcode,
-                created_batch_id=self.batch_id,
-                created_at=utcnow(),
-            )
-            .returning(persons_t.c.id)
-        )
-        self.new_persons += 1
-        return int(result.scalar_one())
-
-    def _missing_identifiers(
-        self, person_id: int, checked: list[CheckedIdentifier]
-    ) -> list[CheckedIdentifier]:
-        held = {
-            (row.kind, row.scope, row.value)
-            for row in self.conn.execute(
-                select(identifiers_t.c.kind, identifiers_t.c.scope, identifiers_t.c.value).where(
-                    identifiers_t.c.person_id == person_id
-                )
-            )
+        dob = ref.dob.earliest() if ref.dob else None
+        values = {
+            "source_system": source_system,
+            "is_child": is_child,
+            "display_name": display,
+            "surname": ref.surname,
+            "forenames": ref.forenames,
+            "name_key": name_key(display),
+            "dob": dob,
+            "dob_precision": ref.dob.precision.value if ref.dob else None,
+            "sex": ref.sex,
+            "postcode": ref.postcode,
+            "created_batch_id": self.batch_id,
+            "created_at": utcnow(),
         }
+        person_id = int(self.conn.execute(_INSERT_PERSON, values).scalar_one())
+        self.new_persons += 1
+        self._rows[person_id] = {"display_name": display, "dob": dob, "sex": ref.sex, "attributes": None}
+        self.facts.new_person(person_id)
+        if is_child:
+            self._new_children[person_id] = {}
+        return person_id
+
+    @staticmethod
+    def _missing_identifiers(
+        person_id: int, checked: list[CheckedIdentifier], holders: list[Holder]
+    ) -> list[CheckedIdentifier]:
+        """Those of ``checked`` the person does not hold (``holders``: every holder of each of them)."""
+        held = {(h.kind, h.scope, h.value) for h in holders if h.person_id == person_id}
         return [c for c in checked if (c.kind.value, c.scope, c.value) not in held]
 
-    def _add_identifiers(self, person_id: int, checked: list[CheckedIdentifier], source_system: str) -> None:
+    def _add_identifiers(
+        self, person_id: int, checked: list[CheckedIdentifier], source_system: str, is_child: bool
+    ) -> None:
         unique = {(c.kind, c.scope, c.value): c for c in checked}
-        self.conn.execute(
-            insert(identifiers_t),
-            [
+        for c in unique.values():
+            self._pending_identifiers.append(
                 {
                     "person_id": person_id,
                     "kind": c.kind.value,
@@ -481,11 +538,15 @@ class PersonResolver:
                     "source_system": source_system,
                     "batch_id": self.batch_id,
                 }
-                for c in unique.values()
-            ],
-        )
+            )
+            holder = Holder(person_id, c.kind.value, c.scope, c.value, c.valid, source_system, is_child)
+            local = self._local_holders(c, source_system)
+            if local is None:
+                self.index.add(holder)
+            else:
+                local.setdefault(c.value, []).append(holder)
 
-    def _join_matches(self, person_id: int, valid: list[CheckedIdentifier], holders: list[Any]) -> None:
+    def _join_matches(self, person_id: int, valid: list[CheckedIdentifier], holders: list[Holder]) -> None:
         for kinds in MATCH_ORDER:
             kind_values = {k.value for k in kinds}
             for ident in (c for c in valid if c.kind in kinds):
@@ -511,6 +572,7 @@ class PersonResolver:
         mine_members, their_members = forest.members(mine), forest.members(theirs)
         if forest.blocked(mine_members, their_members):
             return
+        self._write_identifiers()  # the groups' NHS numbers are read from the table
         conflict = _conflicting_nhs(self.conn, mine_members, their_members)
         if conflict:
             suggest(
@@ -531,6 +593,22 @@ class PersonResolver:
         record_merge(self.conn, merged, into, ident.kind.value, evidence, self.actor)
         forest.join(merged, into)
         self.merges += 1
+
+
+def local_ref(child_id: int, ref: PersonRef, source_system: str) -> PersonRef:
+    """A person named without identifiers, as this child's record at this source knows them: by a
+    local identifier made of the child and the name, so the same name is the same person there."""
+    local = Identifier(IdentifierKind.SOURCE_PERSON_ID, f"{child_id}/{name_key(ref.display_name())}", source_system)
+    return PersonRef(
+        name=ref.name,
+        surname=ref.surname,
+        forenames=ref.forenames,
+        dob=ref.dob,
+        sex=ref.sex,
+        postcode=ref.postcode,
+        role=ref.role,
+        identifiers=[local],
+    )
 
 
 def record_merge(conn: Connection, merged: int, into: int, method: str, evidence: str, actor: str) -> int:
