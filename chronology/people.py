@@ -625,17 +625,25 @@ def record_merge(conn: Connection, merged: int, into: int, method: str, evidence
     return int(result.scalar_one())
 
 
-def _valid_nhs(conn: Connection, members: list[int]) -> set[str]:
-    query = select(identifiers_t.c.value).where(
-        identifiers_t.c.person_id.in_(members),
-        identifiers_t.c.kind == IdentifierKind.NHS_NUMBER.value,
-        identifiers_t.c.valid.is_(True),
-    )
-    return set(conn.execute(query).scalars())
+def _valid_nhs(conn: Connection, members: list[int]) -> dict[int, set[str]]:
+    """Each member's valid NHS numbers (members holding none are left out)."""
+    held: dict[int, set[str]] = defaultdict(set)
+    for part in chunks(sorted(members)):
+        query = select(identifiers_t.c.person_id, identifiers_t.c.value).where(
+            identifiers_t.c.person_id.in_(part),
+            identifiers_t.c.kind == IdentifierKind.NHS_NUMBER.value,
+            identifiers_t.c.valid.is_(True),
+        )
+        for person_id, value in conn.execute(query):
+            held[int(person_id)].add(value)
+    return held
 
 
 def _conflicting_nhs(conn: Connection, group_a: list[int], group_b: list[int]) -> str | None:
-    a, b = _valid_nhs(conn, group_a), _valid_nhs(conn, group_b)
+    """The two groups' valid NHS numbers when both hold some and none in common (asked in one query)."""
+    held = _valid_nhs(conn, [*group_a, *group_b])
+    a = set().union(*(held.get(p, ()) for p in group_a))
+    b = set().union(*(held.get(p, ()) for p in group_b))
     if a and b and not a & b:
         return f"{', '.join(sorted(a))} and {', '.join(sorted(b))}"
     return None
@@ -706,7 +714,7 @@ def find_suggestions(
         if wanted_dobs is None or row.dob in wanted_dobs:
             by_dob[(row.dob, row.is_child)].append(row)
     roots: dict[int, int] = {}
-    made = 0
+    candidates: dict[tuple[int, int], dict[str, Any]] = {}  # first reason for each pair, in order
     for block in by_dob.values():
         if len(block) < 2:
             continue
@@ -721,9 +729,30 @@ def find_suggestions(
                     continue
                 if forest.blocked(forest.members(root_a), forest.members(root_b)):
                     continue
-                if suggest(conn, root_a, root_b, reason, score) is not None:
-                    made += 1
-    return made
+                pair = (min(root_a, root_b), max(root_a, root_b))
+                candidates.setdefault(pair, {"reason": reason, "score": score})
+    return _suggest_all(conn, candidates)
+
+
+def _suggest_all(conn: Connection, candidates: dict[tuple[int, int], dict[str, Any]]) -> int:
+    """``suggest`` for many pairs (lower id first), asking which are recorded already per chunk and
+    writing the new ones in one statement per chunk; returns how many were new."""
+    wanted = sorted({a for a, _ in candidates})
+    recorded: set[tuple[int, int]] = set()
+    for part in chunks(wanted):
+        query = select(suggestions_t.c.person_a_id, suggestions_t.c.person_b_id).where(
+            suggestions_t.c.person_a_id.in_(part)
+        )
+        recorded.update((int(a), int(b)) for a, b in conn.execute(query))
+    now = utcnow()
+    new = [
+        {"person_a_id": a, "person_b_id": b, **said, "status": "pending", "created_at": now}
+        for (a, b), said in candidates.items()
+        if (a, b) not in recorded
+    ]
+    for part in chunks(new):
+        conn.execute(insert(suggestions_t), list(part))
+    return len(new)
 
 
 def _score_pair(first, second) -> tuple[float, str]:  # type: ignore[no-untyped-def]

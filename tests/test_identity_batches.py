@@ -4,6 +4,7 @@ little the import is allowed to remember."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
@@ -16,6 +17,7 @@ from chronology.db.models import MatchSuggestion, Person, PersonFact, PersonIden
 from chronology.events import Identifier, IdentifierKind, PersonRef
 from chronology.identifiers import make_nhs_number, make_upn
 from chronology.ingest import FileInfo, import_items
+from chronology.people import list_suggestions
 from chronology.record import find_child, load_child
 from tests.factories import child, event
 
@@ -116,3 +118,16 @@ def test_a_batch_of_new_children_is_looked_up_together_not_row_by_row(engine):
     with engine.connect() as conn:
         identifiers = conn.execute(select(func.count()).select_from(PersonIdentifier.__table__)).scalar_one()
     assert identifiers == 600  # each child's two, each father's local one: written, if in batches
+
+
+def test_two_records_of_one_child_like_a_third_make_one_suggestion_not_two(engine):
+    dob = dt.date(2016, 4, 9)
+    joined = [
+        event(child(nhs=NHS[0], name="Rosa Diaz", dob=dob), record_id="P1"),
+        event(child(nhs=NHS[0], name="Rosa Diaz", dob=dob), agency="Health", record_id="H1"),
+    ]
+    load(engine, joined, "joined.csv")
+    report = load(engine, [event(child(la_id="LA1", name="Rosa Diaz", dob=dob), agency="School")], "school.csv")
+    assert report.suggestions == 1  # the two joined records are one person: one pair to decide
+    with engine.connect() as conn:
+        assert len(list_suggestions(conn)) == 1
