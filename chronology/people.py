@@ -438,6 +438,12 @@ class PersonResolver:
             name = ref.display_name()
             if not name or is_role_only_name(name):
                 return None
+            local = (IdentifierKind.SOURCE_PERSON_ID, source_system, local_value(child_id, name))
+            known = self._cache.get((source_system, False, (local,)))
+            if known is not None:  # named in this child's record before: no reference to build
+                file_name, row = where or (None, None)
+                self.facts.note(known, ref, source_system, file_name, row)
+                return known
             ref = local_ref(child_id, ref, source_system)
         return self.resolve(ref, source_system, is_child=False, where=where)
 
@@ -598,7 +604,7 @@ class PersonResolver:
 def local_ref(child_id: int, ref: PersonRef, source_system: str) -> PersonRef:
     """A person named without identifiers, as this child's record at this source knows them: by a
     local identifier made of the child and the name, so the same name is the same person there."""
-    local = Identifier(IdentifierKind.SOURCE_PERSON_ID, f"{child_id}/{name_key(ref.display_name())}", source_system)
+    local = Identifier(IdentifierKind.SOURCE_PERSON_ID, local_value(child_id, ref.display_name()), source_system)
     return PersonRef(
         name=ref.name,
         surname=ref.surname,
@@ -609,6 +615,11 @@ def local_ref(child_id: int, ref: PersonRef, source_system: str) -> PersonRef:
         role=ref.role,
         identifiers=[local],
     )
+
+
+def local_value(child_id: int, name: str | None) -> str:
+    """The value of the local identifier of a person named ``name`` in this child's record."""
+    return f"{child_id}/{name_key(name)}"
 
 
 def record_merge(conn: Connection, merged: int, into: int, method: str, evidence: str, actor: str) -> int:
