@@ -16,6 +16,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from chronology.analysis_queue import queue_persons
+from chronology.bulk_insert import insert_rows
 from chronology.coverage_check import Declared, check_coverage
 from chronology.db.chunks import chunks
 from chronology.db.models import (
@@ -420,7 +421,7 @@ class _Loader:
             fresh = _drop_existing(self.conn, events_t.c.natural_key, self.events)
             self.report.duplicates_skipped += len(self.events) - len(fresh)
             if fresh:
-                self.conn.execute(insert(events_t), fresh)
+                insert_rows(self.conn, events_t, fresh)
                 self.report.events_imported += len(fresh)
                 self.report.events_undated += sum(1 for row in fresh if row["date"] is None)
             self.events = {}
@@ -431,14 +432,14 @@ class _Loader:
             self.report.relationships_imported -= already
             self.report.duplicates_skipped += already
             if fresh:
-                self.conn.execute(insert(relationships_t), fresh)
+                insert_rows(self.conn, relationships_t, fresh)
             self.relationship_rows = {}
             self.counted_relationships = set()
         if self.issues:
-            self.conn.execute(insert(issues_t), self.issues)
+            insert_rows(self.conn, issues_t, self.issues)
             self.issues = []
         if self.skipped_items:
-            self.conn.execute(insert(skipped_t), self.skipped_items)
+            insert_rows(self.conn, skipped_t, self.skipped_items)
             self.skipped_items = []
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, or_, select, text, update
 
 from chronology.analysis_queue import queue_persons
+from chronology.bulk_insert import insert_rows
 from chronology.db.chunks import chunks
 from chronology.db.models import MatchSuggestion, Person, PersonIdentifier, PersonMerge, utcnow
 from chronology.events import Identifier, IdentifierKind, PersonRef
@@ -291,7 +292,7 @@ class PersonResolver:
 
     def _write_identifiers(self) -> None:
         if self._pending_identifiers:
-            self.conn.execute(insert(identifiers_t), self._pending_identifiers)
+            insert_rows(self.conn, identifiers_t, self._pending_identifiers)
             self._pending_identifiers = []
 
     @staticmethod

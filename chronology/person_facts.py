@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
+from chronology.bulk_insert import insert_rows
 from chronology.db.chunks import chunks
 from chronology.db.models import PersonFact
 from chronology.events import PersonRef
@@ -159,5 +160,5 @@ class FactRecorder:
 
     def flush(self) -> None:
         if self.pending:
-            self.conn.execute(insert(facts_t), self.pending)
+            insert_rows(self.conn, facts_t, self.pending)
             self.pending = []
