@@ -249,6 +249,8 @@ class PersonResolver:
         self._cache = _BoundedCache(RESOLVER_CACHE_SIZE)
         self._rows = _BoundedCache(RESOLVER_CACHE_SIZE)  # person id -> name, dob, sex, attributes held
         self._pending_identifiers: list[dict] = []
+        self._unwritten_nhs: dict[int, set[str]] = defaultdict(set)  # valid ones among those, by person
+        self._pending_merges: list[dict] = []
         # Children this import created -> holders of their local identifiers ("<child id>/<name>", see
         # ``local_ref``) by value: nothing stored before this import can hold one, so none is asked for.
         self._new_children = _BoundedCache(RESOLVER_CACHE_SIZE)
@@ -288,12 +290,31 @@ class PersonResolver:
     def flush(self) -> None:
         """Write what is buffered: identifiers given and facts stated since the last flush."""
         self._write_identifiers()
+        self._write_merges()
         self.facts.flush()
 
     def _write_identifiers(self) -> None:
         if self._pending_identifiers:
             insert_rows(self.conn, identifiers_t, self._pending_identifiers)
             self._pending_identifiers = []
+            self._unwritten_nhs.clear()
+
+    def _write_merges(self) -> None:
+        """The joins made since the last flush, and their people queued as ``record_merge`` would:
+        each person with the method of the first join that touched them."""
+        if not self._pending_merges:
+            return
+        first_why: dict[int, str] = {}
+        for row in self._pending_merges:
+            for person in (row["merged_id"], row["into_id"]):
+                first_why.setdefault(person, f"merged by {row['method']}")
+        by_why: dict[str, list[int]] = defaultdict(list)
+        for person, why in first_why.items():
+            by_why[why].append(person)
+        for why, persons in by_why.items():
+            queue_persons(self.conn, persons, why)
+        insert_rows(self.conn, merges_t, self._pending_merges)
+        self._pending_merges = []
 
     @staticmethod
     def _raw_key(ref: PersonRef, source_system: str, is_child: bool) -> tuple:
@@ -546,6 +567,8 @@ class PersonResolver:
                     "batch_id": self.batch_id,
                 }
             )
+            if c.valid and c.kind is IdentifierKind.NHS_NUMBER:
+                self._unwritten_nhs[person_id].add(c.value)
             holder = Holder(person_id, c.kind.value, c.scope, c.value, c.valid, source_system, is_child)
             local = self._local_holders(c, source_system)
             if local is None:
@@ -579,8 +602,7 @@ class PersonResolver:
         mine_members, their_members = forest.members(mine), forest.members(theirs)
         if forest.blocked(mine_members, their_members):
             return
-        self._write_identifiers()  # the groups' NHS numbers are read from the table
-        conflict = _conflicting_nhs(self.conn, mine_members, their_members)
+        conflict = _conflicting_nhs(self.conn, mine_members, their_members, self._unwritten_nhs)
         if conflict:
             suggest(
                 self.conn,
@@ -597,7 +619,9 @@ class PersonResolver:
         else:
             merged, into = mine, other
         evidence = f"{METHOD_WORDS[ident.kind]} {ident.value} held by both records"
-        record_merge(self.conn, merged, into, ident.kind.value, evidence, self.actor)
+        # written (and the two queued for their analysis) at the next flush, with the identifiers
+        self.conn.execute(update(persons_t).where(persons_t.c.id == merged).values(merged_into_id=into))
+        self._pending_merges.append(merge_row(merged, into, ident.kind.value, evidence, self.actor))
         forest.join(merged, into)
         self.merges += 1
 
@@ -627,14 +651,20 @@ def record_merge(conn: Connection, merged: int, into: int, method: str, evidence
     """Join root ``merged`` (and everything under it) to ``into``'s group, and say how."""
     conn.execute(update(persons_t).where(persons_t.c.id == merged).values(merged_into_id=into))
     queue_persons(conn, (merged, into), f"merged by {method}")
-    result = conn.execute(
-        insert(merges_t)
-        .values(
-            merged_id=merged, into_id=into, method=method, evidence=evidence, made_by=actor, made_at=utcnow()
-        )
-        .returning(merges_t.c.id)
-    )
-    return int(result.scalar_one())
+    row = merge_row(merged, into, method, evidence, actor)
+    return int(conn.execute(insert(merges_t).values(**row).returning(merges_t.c.id)).scalar_one())
+
+
+def merge_row(merged: int, into: int, method: str, evidence: str, actor: str) -> dict[str, Any]:
+    """The ``person_merges`` row saying how ``merged`` was joined to ``into``."""
+    return {
+        "merged_id": merged,
+        "into_id": into,
+        "method": method,
+        "evidence": evidence,
+        "made_by": actor,
+        "made_at": utcnow(),
+    }
 
 
 def _valid_nhs(conn: Connection, members: list[int]) -> dict[int, set[str]]:
@@ -651,9 +681,16 @@ def _valid_nhs(conn: Connection, members: list[int]) -> dict[int, set[str]]:
     return held
 
 
-def _conflicting_nhs(conn: Connection, group_a: list[int], group_b: list[int]) -> str | None:
-    """The two groups' valid NHS numbers when both hold some and none in common (asked in one query)."""
+def _conflicting_nhs(
+    conn: Connection, group_a: list[int], group_b: list[int], unwritten: dict[int, set[str]] | None = None
+) -> str | None:
+    """The two groups' valid NHS numbers when both hold some and none in common (asked in one query;
+    ``unwritten``: valid NHS numbers by person an import holds but has not written yet)."""
     held = _valid_nhs(conn, [*group_a, *group_b])
+    extra = unwritten or {}
+    for person in [*group_a, *group_b]:
+        if person in extra:
+            held[person] |= extra[person]
     a = set().union(*(held.get(p, ()) for p in group_a))
     b = set().union(*(held.get(p, ()) for p in group_b))
     if a and b and not a & b:

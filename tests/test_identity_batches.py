@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 
 import pytest
 from sqlalchemy import event as sa_event
@@ -13,7 +14,14 @@ from sqlalchemy import func, select
 
 import chronology.ingest as ingest
 import chronology.people as people
-from chronology.db.models import MatchSuggestion, Person, PersonFact, PersonIdentifier, PersonMerge
+from chronology.db.models import (
+    AnalysisQueue,
+    MatchSuggestion,
+    Person,
+    PersonFact,
+    PersonIdentifier,
+    PersonMerge,
+)
 from chronology.events import Identifier, IdentifierKind, PersonRef
 from chronology.identifiers import make_nhs_number, make_upn
 from chronology.ingest import FileInfo, import_items
@@ -87,6 +95,9 @@ def test_who_is_joined_does_not_depend_on_what_the_import_remembers(engine, monk
         assert len(load_child(conn, find_child(conn, NHS[9])).members) == 2
         suggestions = conn.execute(select(MatchSuggestion.__table__.c.reason)).scalars().all()
     assert any("hold different NHS numbers" in reason for reason in suggestions)
+    with engine.connect() as conn:  # every person a join touched waits for their analysis, saying why
+        why = Counter(conn.execute(select(AnalysisQueue.__table__.c.why)).scalars())
+    assert why == {"import 1": 10, "merged by nhs_number": 10, "merged by la_child_id": 9, "import 3": 1}
     before = counts(engine)
     assert before["person_merges"] == 10 + 9  # NHS number (police, social care), LA child ID (school)
     again = load(engine, police_rows(), "police.csv")
