@@ -51,7 +51,6 @@ class IdentifierIndex:
         self.size = size
         self.before_read = before_read  # writes identifiers still buffered, so a read sees them
         self._held: OrderedDict[Key, list[Holder]] = OrderedDict()
-        self.queries = 0
 
     def key(self, kind: str, scope: str, value: str) -> Key:
         return (self.group_of(kind), scope, value)
@@ -102,7 +101,6 @@ class IdentifierIndex:
                     .join(persons_t, persons_t.c.id == identifiers_t.c.person_id)
                     .where(identifiers_t.c.kind.in_(kinds), identifiers_t.c.value.in_(part))
                 )
-                self.queries += 1
                 for row in self.conn.execute(query):
                     entry = read.get((kinds, row.scope, row.value))
                     if entry is not None:
