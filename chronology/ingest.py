@@ -16,7 +16,9 @@ from functools import lru_cache
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from chronology.analysis_queue import queue_persons
+from chronology.bulk_insert import insert_rows
 from chronology.coverage_check import Declared, check_coverage
+from chronology.db.chunks import chunks
 from chronology.db.models import (
     Event,
     ImportBatch,
@@ -34,6 +36,7 @@ from chronology.events import (
     ImportWarning,
     PartialDate,
     PersonRecord,
+    PersonRef,
     Precision,
     Provenance,
     Reference,
@@ -43,10 +46,10 @@ from chronology.events import (
 )
 from chronology.events import Relationship as RelationshipItem
 from chronology.import_lock import ImportBusy, importing_alone
-from chronology.people import PersonResolver, find_suggestions
-from chronology.person_facts import disagreements
+from chronology.people import PersonResolver, find_suggestions, local_ref
+from chronology.person_facts import Disagreement, disagreements_of_groups
 from chronology.references import merge_references, references_in_text
-from chronology.vocabulary import family_relationship, themes_for
+from chronology.vocabulary import family_relationship, is_role_only_name, themes_for
 
 events_t = Event.__table__
 batches_t = ImportBatch.__table__
@@ -60,6 +63,7 @@ BATCH_SIZE = 2000
 POLICE_REFERENCE_KINDS = frozenset({"police_occurrence", "crime"})
 KEY_LOOKUP_CHUNK = 500
 ISSUES_KEPT_IN_REPORT = 50
+FACT_GROUPS_PER_QUERY = 500  # persons whose facts are checked together after an import
 
 
 @dataclass(slots=True)
@@ -151,14 +155,22 @@ class FileInfo:
     today: dt.date | None = None  # "now" for the data-held checks (None: today)
 
 
+ITEM_TYPES = (CanonicalEvent, RelationshipItem, RejectedRow, PersonRecord, Coverage, Skipped, ImportWarning)
+
+
 class _Loader:
-    """Buffers rows and writes them in batches inside the caller's transaction."""
+    """Buffers rows and writes them in batches inside the caller's transaction.
+
+    Items wait in ``waiting`` until a batch is full; the identifiers of the whole batch are then
+    looked up at once, and each item is taken in the order it came, as if one by one.
+    """
 
     def __init__(self, conn: Connection, batch_id: int, actor: str, report: ImportReport) -> None:
         self.conn = conn
         self.batch_id = batch_id
         self.report = report
         self.people = PersonResolver(conn, batch_id, actor)
+        self.waiting: list[ImportItem] = []
         self.events: dict[str, dict] = {}
         self.issues: list[dict] = []
         self.skipped_items: list[dict] = []  # kept with the batch so the report read later lists them
@@ -173,6 +185,38 @@ class _Loader:
         self.days: dict[str, Counter[dt.date]] = {}  # agency -> dated events per day, to check coverage
 
     def add(self, item: ImportItem) -> None:
+        if not isinstance(item, ITEM_TYPES):  # a programming error in an importer, not bad input
+            raise TypeError(f"importer produced {type(item).__name__}, not an import item")
+        self.waiting.append(item)
+        if len(self.waiting) >= BATCH_SIZE:
+            self._take_waiting()
+
+    def _take_waiting(self) -> None:
+        items, self.waiting = self.waiting, []
+        self.people.prefetch(self._refs_of(items))
+        for item in items:
+            self._take(item)
+
+    def _refs_of(self, items: list[ImportItem]) -> Iterable[tuple[PersonRef, str, bool]]:
+        """The references the items will resolve, as far as they can be known before resolving: a
+        person named without identifiers is known by their child's id, so only when that child is."""
+        for item in items:
+            if isinstance(item, CanonicalEvent):
+                system = item.provenance.source_system
+                yield item.subject, system, True
+                child_id = None if not item.persons else self.people.known_id(item.subject, system)
+                for ref in item.persons:
+                    if ref.identifiers:
+                        yield ref, system, False
+                    elif child_id is not None and (name := ref.display_name()) and not is_role_only_name(name):
+                        yield local_ref(child_id, ref, system), system, False
+            elif isinstance(item, RelationshipItem):
+                yield item.child, item.provenance.source_system, True
+                yield item.person, item.provenance.source_system, False
+            elif isinstance(item, PersonRecord):
+                yield item.person, item.provenance.source_system, item.is_child
+
+    def _take(self, item: ImportItem) -> None:
         if isinstance(item, CanonicalEvent):
             self.report.rows_read += 1
             self._add_event(item)
@@ -206,10 +250,8 @@ class _Loader:
         elif isinstance(item, ImportWarning):
             self.report.warnings += 1
             self._issue("warning", item.row, item.path, item.field, item.message, None, item.location())
-        else:  # a programming error in an importer, not bad input
-            raise TypeError(f"importer produced {type(item).__name__}, not an import item")
         if len(self.events) + len(self.issues) + len(self.relationship_rows) + len(self.skipped_items) >= BATCH_SIZE:
-            self.flush()
+            self._write()
 
     def _widen_coverage(self, item: Coverage) -> None:
         """The file says what period it covers; the widest span given is kept on the batch."""
@@ -369,12 +411,17 @@ class _Loader:
         return key
 
     def flush(self) -> None:
-        self.people.facts.flush()
+        """Take the items waiting and write everything buffered."""
+        self._take_waiting()
+        self._write()
+
+    def _write(self) -> None:
+        self.people.flush()
         if self.events:
             fresh = _drop_existing(self.conn, events_t.c.natural_key, self.events)
             self.report.duplicates_skipped += len(self.events) - len(fresh)
             if fresh:
-                self.conn.execute(insert(events_t), fresh)
+                insert_rows(self.conn, events_t, fresh)
                 self.report.events_imported += len(fresh)
                 self.report.events_undated += sum(1 for row in fresh if row["date"] is None)
             self.events = {}
@@ -385,14 +432,14 @@ class _Loader:
             self.report.relationships_imported -= already
             self.report.duplicates_skipped += already
             if fresh:
-                self.conn.execute(insert(relationships_t), fresh)
+                insert_rows(self.conn, relationships_t, fresh)
             self.relationship_rows = {}
             self.counted_relationships = set()
         if self.issues:
-            self.conn.execute(insert(issues_t), self.issues)
+            insert_rows(self.conn, issues_t, self.issues)
             self.issues = []
         if self.skipped_items:
-            self.conn.execute(insert(skipped_t), self.skipped_items)
+            insert_rows(self.conn, skipped_t, self.skipped_items)
             self.skipped_items = []
 
 
@@ -656,23 +703,27 @@ def _check_coverage(conn: Connection, batch_id: int, loader: _Loader, info: File
 def _warn_disagreeing_facts(conn: Connection, loader: _Loader) -> None:
     """Each person this file gave a new date of birth, sex or name whose records now disagree: one
     warning naming the person, every value and its source (none is chosen; the child's page shows them)."""
-    loader.people.facts.flush()
+    loader.people.flush()
     forest = loader.people.forest
     roots = sorted({forest.root(person_id) for person_id in loader.people.facts.changed})
-    for root in roots:
-        members = forest.members(root)
-        found = disagreements(conn, members)
-        if not found:
-            continue
-        who = _who(conn, members)
-        loader.warn_file(
-            f"the records of {who} disagree about who they are: "
-            + "; ".join(d.describe() for d in found)
-            + ". Each value is kept with its source and the record is marked 'facts disagree': none is "
-            "chosen; check the source records",
-            location="identity",
-        )
+    for part in chunks(roots, FACT_GROUPS_PER_QUERY):
+        groups = [forest.members(root) for root in part]
+        for members, found in zip(groups, disagreements_of_groups(conn, groups), strict=True):
+            if found:
+                _warn_disagreeing(conn, loader, members, found)
     loader.flush()
+
+
+def _warn_disagreeing(conn: Connection, loader: _Loader, members: list[int], found: list[Disagreement]) -> None:
+    """One warning naming the person, every value that disagrees and its sources."""
+    who = _who(conn, members)
+    loader.warn_file(
+        f"the records of {who} disagree about who they are: "
+        + "; ".join(d.describe() for d in found)
+        + ". Each value is kept with its source and the record is marked 'facts disagree': none is "
+        "chosen; check the source records",
+        location="identity",
+    )
 
 
 def _who(conn: Connection, members: list[int]) -> str:

@@ -21,12 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, text, update
 
 from chronology.analysis_queue import queue_persons
+from chronology.bulk_insert import insert_rows
 from chronology.db.chunks import chunks
 from chronology.db.models import MatchSuggestion, Person, PersonIdentifier, PersonMerge, utcnow
 from chronology.events import Identifier, IdentifierKind, PersonRef
+from chronology.identifier_index import Holder, IdentifierIndex
 from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
 from chronology.person_facts import FactRecorder
 
@@ -138,6 +140,19 @@ def group_members(conn: Connection, person_id: int) -> list[int]:
 
 
 RESOLVER_CACHE_SIZE = 10_000  # people remembered per import; a miss costs one query, not a wrong answer (bench: a 5k or 50k cache import equally fast)
+IDENTIFIERS_REMEMBERED = 40_000  # identifiers whose holders an import keeps at hand (a batch's, and recent ones)
+
+
+def match_group(kind: str) -> tuple[str, ...]:
+    """The kinds an identifier of ``kind`` matches (a UPN matches a former UPN): values of ``MATCH_ORDER``."""
+    return _MATCH_GROUPS.get(kind) or (kind,)
+
+
+_MATCH_GROUPS = {k.value: tuple(m.value for m in group) for group in MATCH_ORDER for k in group}
+_INSERT_PERSON = insert(persons_t).returning(persons_t.c.id)
+_PERSON_ROW = select(
+    persons_t.c.display_name, persons_t.c.dob, persons_t.c.sex, persons_t.c.attributes
+).where(persons_t.c.id == bindparam("person_id"))
 
 
 class _BoundedCache:
@@ -145,15 +160,19 @@ class _BoundedCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[tuple, int] = OrderedDict()
+        self._items: OrderedDict[Any, Any] = OrderedDict()
 
-    def get(self, key: tuple) -> int | None:
+    def get(self, key: Any) -> Any:
         value = self._items.get(key)
         if value is not None:
             self._items.move_to_end(key)
         return value
 
-    def __setitem__(self, key: tuple, value: int) -> None:
+    def peek(self, key: Any) -> Any:
+        """The value without counting it as used (a look ahead is not a use)."""
+        return self._items.get(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
         self._items[key] = value
         self._items.move_to_end(key)
         if len(self._items) > self.size:
@@ -218,7 +237,9 @@ class PersonResolver:
     """Finds or creates the source person behind a ``PersonRef`` and joins it to other agencies' records.
 
     Used inside one import transaction; caches what it has resolved so a million rows about a few
-    thousand children cost a few thousand queries, not millions.
+    thousand children cost a few thousand queries, not millions. What it writes of identifiers is
+    buffered until ``flush`` (or until something reads them back), and the identifiers of a batch of
+    rows can be looked up together beforehand (``prefetch``), so a new person costs no lookup query.
     """
 
     def __init__(self, conn: Connection, batch_id: int | None, actor: str) -> None:
@@ -226,6 +247,14 @@ class PersonResolver:
         self.batch_id = batch_id
         self.actor = actor
         self._cache = _BoundedCache(RESOLVER_CACHE_SIZE)
+        self._rows = _BoundedCache(RESOLVER_CACHE_SIZE)  # person id -> name, dob, sex, attributes held
+        self._pending_identifiers: list[dict] = []
+        self._unwritten_nhs: dict[int, set[str]] = defaultdict(set)  # valid ones among those, by person
+        self._pending_merges: list[dict] = []
+        # Children this import created -> holders of their local identifiers ("<child id>/<name>", see
+        # ``local_ref``) by value: nothing stored before this import can hold one, so none is asked for.
+        self._new_children = _BoundedCache(RESOLVER_CACHE_SIZE)
+        self.index = IdentifierIndex(conn, match_group, IDENTIFIERS_REMEMBERED, self._write_identifiers)
         self.forest = MergeForest(conn)
         self.new_persons = 0
         self.merges = 0
@@ -233,6 +262,63 @@ class PersonResolver:
         # (a child known by LA child ID, later named by a case note): they can match now, too.
         self.completed_dobs: set[dt.date] = set()
         self.facts = FactRecorder(conn, batch_id)
+
+    # --- batches -------------------------------------------------------------------------------
+    def prefetch(self, wanted: Iterable[tuple[PersonRef, str, bool]]) -> None:
+        """Look up at once the identifiers of references (ref, source, is_child) about to be resolved,
+        skipping those already resolved in this import: one query per kind and chunk, not per row."""
+        keys, seen = [], set()
+        for ref, source_system, is_child in wanted:
+            if not ref.identifiers:
+                continue
+            raw_key = self._raw_key(ref, source_system, is_child)
+            if raw_key in seen or self._cache.peek(raw_key) is not None:
+                continue
+            seen.add(raw_key)
+            keys.extend(
+                self.index.key(c.kind.value, c.scope, c.value)
+                for c in (check_identifier(i) for i in ref.identifiers if i.value and i.value.strip())
+            )
+        self.index.fetch(keys)
+
+    def known_id(self, ref: PersonRef, source_system: str, is_child: bool = True) -> int | None:
+        """The person this import already resolved ``ref`` to, if it still remembers (a look ahead)."""
+        if not ref.identifiers:
+            return None
+        return self._cache.peek(self._raw_key(ref, source_system, is_child))
+
+    def flush(self) -> None:
+        """Write what is buffered: identifiers given and facts stated since the last flush."""
+        self._write_identifiers()
+        self._write_merges()
+        self.facts.flush()
+
+    def _write_identifiers(self) -> None:
+        if self._pending_identifiers:
+            insert_rows(self.conn, identifiers_t, self._pending_identifiers)
+            self._pending_identifiers = []
+            self._unwritten_nhs.clear()
+
+    def _write_merges(self) -> None:
+        """The joins made since the last flush, and their people queued as ``record_merge`` would:
+        each person with the method of the first join that touched them."""
+        if not self._pending_merges:
+            return
+        first_why: dict[int, str] = {}
+        for row in self._pending_merges:
+            for person in (row["merged_id"], row["into_id"]):
+                first_why.setdefault(person, f"merged by {row['method']}")
+        by_why: dict[str, list[int]] = defaultdict(list)
+        for person, why in first_why.items():
+            by_why[why].append(person)
+        for why, persons in by_why.items():
+            queue_persons(self.conn, persons, why)
+        insert_rows(self.conn, merges_t, self._pending_merges)
+        self._pending_merges = []
+
+    @staticmethod
+    def _raw_key(ref: PersonRef, source_system: str, is_child: bool) -> tuple:
+        return (source_system, is_child, tuple((i.kind, i.scope, i.value) for i in ref.identifiers))
 
     # --- subjects -------------------------------------------------------------------------------
     def resolve(
@@ -263,7 +349,7 @@ class PersonResolver:
         is_child: bool,
         attributes: dict[str, str] | None,
     ) -> int:
-        raw_key = (source_system, is_child, tuple((i.kind, i.scope, i.value) for i in ref.identifiers))
+        raw_key = self._raw_key(ref, source_system, is_child)
         cached = self._cache.get(raw_key) if ref.identifiers else None
         if cached is not None:
             return cached
@@ -274,16 +360,16 @@ class PersonResolver:
             if ref.identifiers:
                 self._cache[raw_key] = cached
             return cached
-        holders = self._identifier_rows(checked)
+        holders = self._holders(checked, source_system)
         person_id = self._find_in_source(ref, source_system, checked, is_child, holders)
         if person_id is None:
             person_id = self._create(ref, source_system, is_child)
             added = checked
         else:
-            added = self._missing_identifiers(person_id, checked)
+            added = self._missing_identifiers(person_id, checked, holders)
             self._fill_blanks(person_id, ref)
         if added:
-            self._add_identifiers(person_id, added, source_system)
+            self._add_identifiers(person_id, added, source_system, is_child)
             self._join_matches(person_id, [c for c in added if c.valid], holders)
         self._cache[key] = person_id
         if ref.identifiers:
@@ -292,37 +378,71 @@ class PersonResolver:
             self._keep_attributes(person_id, attributes)
         return person_id
 
+    def _holders(self, checked: list[CheckedIdentifier], source_system: str) -> list[Holder]:
+        """Every holder, stored or written by this import, of each identifier (UPN and former UPN
+        count as one kind), ordered by person."""
+        known: list[Holder] = []
+        asked = []
+        for c in checked:
+            local = self._local_holders(c, source_system)
+            if local is None:
+                asked.append(self.index.key(c.kind.value, c.scope, c.value))
+            else:
+                known.extend(local.get(c.value, ()))
+        if not known:
+            return self.index.holders(asked)
+        return sorted([*known, *self.index.holders(asked)], key=lambda h: h.person_id)
+
+    def _local_holders(self, c: CheckedIdentifier, source_system: str) -> dict[str, list[Holder]] | None:
+        """For a local identifier of a child this import created: its holders by value (else None)."""
+        if c.kind is not IdentifierKind.SOURCE_PERSON_ID or c.scope != source_system:
+            return None
+        child, slash, _ = c.value.partition("/")
+        if not slash or not child.isdigit():
+            return None
+        return self._new_children.peek(int(child))
+
     def _fill_blanks(self, person_id: int, ref: PersonRef) -> None:
         """A later record of the same source may name someone first seen only by ID ("P123:father")."""
-        row = self.conn.execute(
-            select(persons_t.c.display_name, persons_t.c.dob, persons_t.c.sex).where(
-                persons_t.c.id == person_id
-            )
-        ).one()
+        row = self._person_row(person_id)
         values: dict[str, object] = {}
         display = ref.display_name()
-        if not row.display_name and display:
+        if not row["display_name"] and display:
             values.update(
                 display_name=display, surname=ref.surname, forenames=ref.forenames, name_key=name_key(display)
             )
-        if row.dob is None and ref.dob is not None:
+        if row["dob"] is None and ref.dob is not None:
             values.update(dob=ref.dob.earliest(), dob_precision=ref.dob.precision.value)
-        if not row.sex and ref.sex:
+        if not row["sex"] and ref.sex:
             values["sex"] = ref.sex
         if values:
             self.conn.execute(update(persons_t).where(persons_t.c.id == person_id).values(**values))
-            dob = values.get("dob", row.dob)
+            dob = values.get("dob", row["dob"])
+            row.update((name, values[name]) for name in ("display_name", "dob", "sex") if name in values)
             if isinstance(dob, dt.date) and ("dob" in values or "display_name" in values):
                 self.completed_dobs.add(dob)
 
     def _keep_attributes(self, person_id: int, attributes: dict[str, str]) -> None:
-        held = (
-            self.conn.execute(select(persons_t.c.attributes).where(persons_t.c.id == person_id)).scalar()
-            or {}
-        )
+        row = self._person_row(person_id)
+        held = row["attributes"] or {}
         merged = {**held, **attributes}
         if merged != held:
             self.conn.execute(update(persons_t).where(persons_t.c.id == person_id).values(attributes=merged))
+            row["attributes"] = merged
+
+    def _person_row(self, person_id: int) -> dict[str, Any]:
+        """The person's name, dob, sex and attributes as stored: remembered once read or written."""
+        row = self._rows.get(person_id)
+        if row is None:
+            stored = self.conn.execute(_PERSON_ROW, {"person_id": person_id}).one()
+            row = {
+                "display_name": stored.display_name,
+                "dob": stored.dob,
+                "sex": stored.sex,
+                "attributes": stored.attributes,
+            }
+            self._rows[person_id] = row
+        return row
 
     def resolve_named_person(
         self,
@@ -336,21 +456,17 @@ class PersonResolver:
         people and are resolved when the chronology is read, against the child's known family."""
         from chronology.vocabulary import is_role_only_name
 
-        name = ref.display_name()
         if not ref.identifiers:
+            name = ref.display_name()
             if not name or is_role_only_name(name):
                 return None
-            local = Identifier(IdentifierKind.SOURCE_PERSON_ID, f"{child_id}/{name_key(name)}", source_system)
-            ref = PersonRef(
-                name=ref.name,
-                surname=ref.surname,
-                forenames=ref.forenames,
-                dob=ref.dob,
-                sex=ref.sex,
-                postcode=ref.postcode,
-                role=ref.role,
-                identifiers=[local],
-            )
+            local = (IdentifierKind.SOURCE_PERSON_ID, source_system, local_value(child_id, name))
+            known = self._cache.get((source_system, False, (local,)))
+            if known is not None:  # named in this child's record before: no reference to build
+                file_name, row = where or (None, None)
+                self.facts.note(known, ref, source_system, file_name, row)
+                return known
+            ref = local_ref(child_id, ref, source_system)
         return self.resolve(ref, source_system, is_child=False, where=where)
 
     # --- internals ------------------------------------------------------------------------------
@@ -363,43 +479,13 @@ class PersonResolver:
         dob = ref.dob.iso() if ref.dob else None
         return (source_system, is_child, "name", name_key(ref.display_name()), dob)
 
-    def _identifier_rows(self, checked: list[CheckedIdentifier]) -> list[Any]:
-        """Every stored identifier equal to one of these (UPN and former UPN count as one kind)."""
-        if not checked:
-            return []
-        clauses = []
-        for c in checked:
-            kinds = next((group for group in MATCH_ORDER if c.kind in group), (c.kind,))
-            clauses.append(
-                and_(
-                    identifiers_t.c.kind.in_([k.value for k in kinds]),
-                    identifiers_t.c.scope == c.scope,
-                    identifiers_t.c.value == c.value,
-                )
-            )
-        query = (
-            select(
-                identifiers_t.c.person_id,
-                identifiers_t.c.kind,
-                identifiers_t.c.scope,
-                identifiers_t.c.value,
-                identifiers_t.c.valid,
-                identifiers_t.c.source_system,
-                persons_t.c.is_child,
-            )
-            .join(persons_t, persons_t.c.id == identifiers_t.c.person_id)
-            .where(or_(*clauses))
-            .order_by(identifiers_t.c.person_id)
-        )
-        return list(self.conn.execute(query))
-
     def _find_in_source(
         self,
         ref: PersonRef,
         source_system: str,
         checked: list[CheckedIdentifier],
         is_child: bool,
-        holders: list[Any],
+        holders: list[Holder],
     ) -> int | None:
         """A person this same source already gave us, by any identifier it used (valid or not: a
         source's own mistyped number still names the same record within that source)."""
@@ -431,46 +517,45 @@ class PersonResolver:
         return self.conn.execute(query).scalar()
 
     def _create(self, ref: PersonRef, source_system: str, is_child: bool) -> int:
+        """A new source person: it holds nothing stored yet, so its row and facts are known as written."""
         display = ref.display_name()
-        result = self.conn.execute(
-            insert(persons_t)
-            .values(
-                source_system=source_system,
-                is_child=is_child,
-                display_name=display,
-                surname=ref.surname,
-                forenames=ref.forenames,
-                name_key=name_key(display),
-                dob=ref.dob.earliest() if ref.dob else None,
-                dob_precision=ref.dob.precision.value if ref.dob else None,
-                sex=ref.sex,
-                postcode=ref.postcode,
-                created_batch_id=self.batch_id,
-                created_at=utcnow(),
-            )
-            .returning(persons_t.c.id)
-        )
-        self.new_persons += 1
-        return int(result.scalar_one())
-
-    def _missing_identifiers(
-        self, person_id: int, checked: list[CheckedIdentifier]
-    ) -> list[CheckedIdentifier]:
-        held = {
-            (row.kind, row.scope, row.value)
-            for row in self.conn.execute(
-                select(identifiers_t.c.kind, identifiers_t.c.scope, identifiers_t.c.value).where(
-                    identifiers_t.c.person_id == person_id
-                )
-            )
+        dob = ref.dob.earliest() if ref.dob else None
+        values = {
+            "source_system": source_system,
+            "is_child": is_child,
+            "display_name": display,
+            "surname": ref.surname,
+            "forenames": ref.forenames,
+            "name_key": name_key(display),
+            "dob": dob,
+            "dob_precision": ref.dob.precision.value if ref.dob else None,
+            "sex": ref.sex,
+            "postcode": ref.postcode,
+            "created_batch_id": self.batch_id,
+            "created_at": utcnow(),
         }
+        person_id = int(self.conn.execute(_INSERT_PERSON, values).scalar_one())
+        self.new_persons += 1
+        self._rows[person_id] = {"display_name": display, "dob": dob, "sex": ref.sex, "attributes": None}
+        self.facts.new_person(person_id)
+        if is_child:
+            self._new_children[person_id] = {}
+        return person_id
+
+    @staticmethod
+    def _missing_identifiers(
+        person_id: int, checked: list[CheckedIdentifier], holders: list[Holder]
+    ) -> list[CheckedIdentifier]:
+        """Those of ``checked`` the person does not hold (``holders``: every holder of each of them)."""
+        held = {(h.kind, h.scope, h.value) for h in holders if h.person_id == person_id}
         return [c for c in checked if (c.kind.value, c.scope, c.value) not in held]
 
-    def _add_identifiers(self, person_id: int, checked: list[CheckedIdentifier], source_system: str) -> None:
+    def _add_identifiers(
+        self, person_id: int, checked: list[CheckedIdentifier], source_system: str, is_child: bool
+    ) -> None:
         unique = {(c.kind, c.scope, c.value): c for c in checked}
-        self.conn.execute(
-            insert(identifiers_t),
-            [
+        for c in unique.values():
+            self._pending_identifiers.append(
                 {
                     "person_id": person_id,
                     "kind": c.kind.value,
@@ -481,11 +566,17 @@ class PersonResolver:
                     "source_system": source_system,
                     "batch_id": self.batch_id,
                 }
-                for c in unique.values()
-            ],
-        )
+            )
+            if c.valid and c.kind is IdentifierKind.NHS_NUMBER:
+                self._unwritten_nhs[person_id].add(c.value)
+            holder = Holder(person_id, c.kind.value, c.scope, c.value, c.valid, source_system, is_child)
+            local = self._local_holders(c, source_system)
+            if local is None:
+                self.index.add(holder)
+            else:
+                local.setdefault(c.value, []).append(holder)
 
-    def _join_matches(self, person_id: int, valid: list[CheckedIdentifier], holders: list[Any]) -> None:
+    def _join_matches(self, person_id: int, valid: list[CheckedIdentifier], holders: list[Holder]) -> None:
         for kinds in MATCH_ORDER:
             kind_values = {k.value for k in kinds}
             for ident in (c for c in valid if c.kind in kinds):
@@ -511,7 +602,7 @@ class PersonResolver:
         mine_members, their_members = forest.members(mine), forest.members(theirs)
         if forest.blocked(mine_members, their_members):
             return
-        conflict = _conflicting_nhs(self.conn, mine_members, their_members)
+        conflict = _conflicting_nhs(self.conn, mine_members, their_members, self._unwritten_nhs)
         if conflict:
             suggest(
                 self.conn,
@@ -528,36 +619,80 @@ class PersonResolver:
         else:
             merged, into = mine, other
         evidence = f"{METHOD_WORDS[ident.kind]} {ident.value} held by both records"
-        record_merge(self.conn, merged, into, ident.kind.value, evidence, self.actor)
+        # written (and the two queued for their analysis) at the next flush, with the identifiers
+        self.conn.execute(update(persons_t).where(persons_t.c.id == merged).values(merged_into_id=into))
+        self._pending_merges.append(merge_row(merged, into, ident.kind.value, evidence, self.actor))
         forest.join(merged, into)
         self.merges += 1
+
+
+def local_ref(child_id: int, ref: PersonRef, source_system: str) -> PersonRef:
+    """A person named without identifiers, as this child's record at this source knows them: by a
+    local identifier made of the child and the name, so the same name is the same person there."""
+    local = Identifier(IdentifierKind.SOURCE_PERSON_ID, local_value(child_id, ref.display_name()), source_system)
+    return PersonRef(
+        name=ref.name,
+        surname=ref.surname,
+        forenames=ref.forenames,
+        dob=ref.dob,
+        sex=ref.sex,
+        postcode=ref.postcode,
+        role=ref.role,
+        identifiers=[local],
+    )
+
+
+def local_value(child_id: int, name: str | None) -> str:
+    """The value of the local identifier of a person named ``name`` in this child's record."""
+    return f"{child_id}/{name_key(name)}"
 
 
 def record_merge(conn: Connection, merged: int, into: int, method: str, evidence: str, actor: str) -> int:
     """Join root ``merged`` (and everything under it) to ``into``'s group, and say how."""
     conn.execute(update(persons_t).where(persons_t.c.id == merged).values(merged_into_id=into))
     queue_persons(conn, (merged, into), f"merged by {method}")
-    result = conn.execute(
-        insert(merges_t)
-        .values(
-            merged_id=merged, into_id=into, method=method, evidence=evidence, made_by=actor, made_at=utcnow()
+    row = merge_row(merged, into, method, evidence, actor)
+    return int(conn.execute(insert(merges_t).values(**row).returning(merges_t.c.id)).scalar_one())
+
+
+def merge_row(merged: int, into: int, method: str, evidence: str, actor: str) -> dict[str, Any]:
+    """The ``person_merges`` row saying how ``merged`` was joined to ``into``."""
+    return {
+        "merged_id": merged,
+        "into_id": into,
+        "method": method,
+        "evidence": evidence,
+        "made_by": actor,
+        "made_at": utcnow(),
+    }
+
+
+def _valid_nhs(conn: Connection, members: list[int]) -> dict[int, set[str]]:
+    """Each member's valid NHS numbers (members holding none are left out)."""
+    held: dict[int, set[str]] = defaultdict(set)
+    for part in chunks(sorted(members)):
+        query = select(identifiers_t.c.person_id, identifiers_t.c.value).where(
+            identifiers_t.c.person_id.in_(part),
+            identifiers_t.c.kind == IdentifierKind.NHS_NUMBER.value,
+            identifiers_t.c.valid.is_(True),
         )
-        .returning(merges_t.c.id)
-    )
-    return int(result.scalar_one())
+        for person_id, value in conn.execute(query):
+            held[int(person_id)].add(value)
+    return held
 
 
-def _valid_nhs(conn: Connection, members: list[int]) -> set[str]:
-    query = select(identifiers_t.c.value).where(
-        identifiers_t.c.person_id.in_(members),
-        identifiers_t.c.kind == IdentifierKind.NHS_NUMBER.value,
-        identifiers_t.c.valid.is_(True),
-    )
-    return set(conn.execute(query).scalars())
-
-
-def _conflicting_nhs(conn: Connection, group_a: list[int], group_b: list[int]) -> str | None:
-    a, b = _valid_nhs(conn, group_a), _valid_nhs(conn, group_b)
+def _conflicting_nhs(
+    conn: Connection, group_a: list[int], group_b: list[int], unwritten: dict[int, set[str]] | None = None
+) -> str | None:
+    """The two groups' valid NHS numbers when both hold some and none in common (asked in one query;
+    ``unwritten``: valid NHS numbers by person an import holds but has not written yet)."""
+    held = _valid_nhs(conn, [*group_a, *group_b])
+    extra = unwritten or {}
+    for person in [*group_a, *group_b]:
+        if person in extra:
+            held[person] |= extra[person]
+    a = set().union(*(held.get(p, ()) for p in group_a))
+    b = set().union(*(held.get(p, ()) for p in group_b))
     if a and b and not a & b:
         return f"{', '.join(sorted(a))} and {', '.join(sorted(b))}"
     return None
@@ -628,7 +763,7 @@ def find_suggestions(
         if wanted_dobs is None or row.dob in wanted_dobs:
             by_dob[(row.dob, row.is_child)].append(row)
     roots: dict[int, int] = {}
-    made = 0
+    candidates: dict[tuple[int, int], dict[str, Any]] = {}  # first reason for each pair, in order
     for block in by_dob.values():
         if len(block) < 2:
             continue
@@ -643,9 +778,30 @@ def find_suggestions(
                     continue
                 if forest.blocked(forest.members(root_a), forest.members(root_b)):
                     continue
-                if suggest(conn, root_a, root_b, reason, score) is not None:
-                    made += 1
-    return made
+                pair = (min(root_a, root_b), max(root_a, root_b))
+                candidates.setdefault(pair, {"reason": reason, "score": score})
+    return _suggest_all(conn, candidates)
+
+
+def _suggest_all(conn: Connection, candidates: dict[tuple[int, int], dict[str, Any]]) -> int:
+    """``suggest`` for many pairs (lower id first), asking which are recorded already per chunk and
+    writing the new ones in one statement per chunk; returns how many were new."""
+    wanted = sorted({a for a, _ in candidates})
+    recorded: set[tuple[int, int]] = set()
+    for part in chunks(wanted):
+        query = select(suggestions_t.c.person_a_id, suggestions_t.c.person_b_id).where(
+            suggestions_t.c.person_a_id.in_(part)
+        )
+        recorded.update((int(a), int(b)) for a, b in conn.execute(query))
+    now = utcnow()
+    new = [
+        {"person_a_id": a, "person_b_id": b, **said, "status": "pending", "created_at": now}
+        for (a, b), said in candidates.items()
+        if (a, b) not in recorded
+    ]
+    for part in chunks(new):
+        conn.execute(insert(suggestions_t), list(part))
+    return len(new)
 
 
 def _score_pair(first, second) -> tuple[float, str]:  # type: ignore[no-untyped-def]
