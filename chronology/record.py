@@ -29,7 +29,7 @@ from chronology.db.models import (
 from chronology.events import IdentifierKind, PartialDate
 from chronology.identifiers import normalise_nhs_number, normalise_upn
 from chronology.people import name_key, root_of, roots_of
-from chronology.person_facts import Disagreement, disagreements
+from chronology.person_facts import Disagreement, disagreements_of_groups
 from chronology.vocabulary import family_relationship, is_role_only_name
 
 events_t = Event.__table__
@@ -209,6 +209,9 @@ def load_children(conn: Connection, person_ids: Sequence[int]) -> list[ChildReco
             idents[owner[ident.person_id]].append(ident)
     families = load_families(conn, members_of)
     coverage = load_coverage(conn)
+    disagreeing = dict(
+        zip(members_of, disagreements_of_groups(conn, list(members_of.values())), strict=True)
+    )
     records: dict[int, ChildRecord] = {}
     for root in dict.fromkeys(roots):
         found = sorted(people[root], key=lambda row: row.id)
@@ -232,7 +235,7 @@ def load_children(conn: Connection, person_ids: Sequence[int]) -> list[ChildReco
                 record.invalid_identifiers.append((ident.kind, ident.value, ident.problem or "invalid"))
         record.family = families[root]
         record.coverage = list(coverage)
-        record.disagreements = disagreements(conn, record.members)
+        record.disagreements = disagreeing[root]
         records[root] = record
     return [records[root] for root in roots]
 
