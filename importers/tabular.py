@@ -282,6 +282,8 @@ class Table:
         self._rows = rows
         self._closer = closer
         self._by_key = {column.key: column for column in self.columns}
+        self._keys = tuple(column.key for column in self.columns)
+        self._all_text = fmt == "csv"  # csv.reader gives only str: rows take the fast path in _make_row
 
     @property
     def file_name(self) -> str:
@@ -312,6 +314,16 @@ class Table:
                 yield row
 
     def _make_row(self, number: int, values: Sequence[object]) -> TableRow | None:
+        if self._all_text and len(values) <= len(self._keys):
+            # The common CSV row, checked as a whole: no NUL, no cell too long, nothing past the header.
+            joined = "".join(values)  # a CSV row's values are all str
+            if "\x00" not in joined and len(joined) <= MAX_CELL_CHARS:
+                if not joined.strip():
+                    return None
+                cells = dict(zip(self._keys, values, strict=False))
+                for key in self._keys[len(values) :]:
+                    cells[key] = ""
+                return TableRow(number=number, cells=cells)
         texts = [cell_text(value) for value in values]
         if not any(text.strip() for text in texts):
             return None
