@@ -191,9 +191,11 @@ class RowReader:
         self.row = row
         self.file = table.file_name
         self.number = row.number
-        self.warnings: list[ImportWarning] = [
-            ImportWarning(self.file, row.number, column, message) for column, message in row.warnings
-        ]
+        self.warnings: list[ImportWarning] = (
+            [ImportWarning(self.file, row.number, column, message) for column, message in row.warnings]
+            if row.warnings
+            else []
+        )
         self.kept: dict[str, str] = {}
 
     def convert(self) -> ImportItem:
@@ -237,8 +239,11 @@ class RowReader:
 
     def flag(self, name: str) -> bool | None:
         """A Y/N cell; anything else is kept as written with a warning (and counts as not given)."""
+        text = self.text(name)
+        if not text:
+            return None
         try:
-            return parse_flag(self.text(name))
+            return parse_flag(text)
         except ValueError as exc:
             self.warn(name, f"{exc}; the text is kept as written")
             self.keep(name)

@@ -270,6 +270,7 @@ class Table:
         closer: Callable[[], None] | None = None,
     ) -> None:
         self.path = path
+        self._file_name = path.name  # named in every row's messages
         self.format = fmt
         self.sheet = sheet
         self.encoding = encoding
@@ -287,7 +288,7 @@ class Table:
 
     @property
     def file_name(self) -> str:
-        return self.path.name
+        return self._file_name
 
     @property
     def keys(self) -> list[str]:

@@ -403,8 +403,8 @@ class _Row(RowReader):
 
     def date_field(self, name: str, what: str) -> PartialDate | None:
         """An optional date; unreadable text is kept as an attribute with a warning."""
+        text = self._texts[name]
         value = self.native(name)
-        text = self.text(name)
         if not text and value is None:
             return None
         try:
@@ -445,6 +445,8 @@ class _Row(RowReader):
 
     def time(self, name: str) -> dt.time | None:
         """A workbook time or date-time cell as it is; otherwise the text, read as a time."""
+        if not self._texts[name] and not self.row.native:  # the usual blank CSV cell
+            return None
         value = self.native(name)
         if isinstance(value, dt.datetime):
             return value.time()
