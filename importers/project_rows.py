@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -159,23 +159,36 @@ def column_references(
     return found
 
 
+@lru_cache(maxsize=4096)
+def checked_nhs_number(text: str) -> tuple[str, str | None]:
+    """(the number without separators, why it is not valid or None): a child's number is on many
+    rows of a file, so each distinct text is checked once."""
+    return normalise_nhs_number(text), nhs_number_problem(text)
+
+
+@lru_cache(maxsize=4096)
+def checked_upn(text: str) -> tuple[str, str | None]:
+    """(the UPN normalised, why it is not valid or None), worked out once per distinct text."""
+    return normalise_upn(text), upn_problem(text)
+
+
 class ProjectRow(RowReader):
     """One data row of a project-format table: cells by field, typed values and identifiers read
     the same way in every project format."""
 
     def cells(self, names: Sequence[str]) -> dict[str, str]:
         """The named fields' non-empty cells as written, under the field names (kept on the item)."""
-        return {name: self.raw(name) for name in names if self.raw(name).strip()}
+        return {name: value for name in names if (value := self.raw(name)).strip()}
 
     def unmapped(self, besides: Sequence[str] = ()) -> dict[str, str]:
         """Every non-empty column no field reads, under its header as written, verbatim; then the
         mapped cells that could not be used. ``besides`` names fields the item already keeps
         under their own names, so a cell of theirs is not kept twice under its header."""
-        used = set(self.columns.values())
+        cells = self.row.cells
         result = {
-            self.table.name_of(key): value
-            for key, value in self.row.cells.items()
-            if key not in used and value.strip()
+            header: value
+            for key, header in self.table.unmapped_columns(self.columns)
+            if (value := cells.get(key, "")).strip()
         }
         for name, value in self.kept.items():
             result.setdefault(name, value)
@@ -237,20 +250,22 @@ class ProjectRow(RowReader):
         text = self.text(name)
         if not text:
             return None
-        if problem := nhs_number_problem(text):
+        normalised, problem = checked_nhs_number(text)
+        if problem:
             self.warn(
                 name, f"NHS number '{text}' is not valid: {problem}; kept, but never used to match records"
             )
-        return Identifier(IdentifierKind.NHS_NUMBER, normalise_nhs_number(text) or text)
+        return Identifier(IdentifierKind.NHS_NUMBER, normalised or text)
 
     def upn(self, name: str = "upn") -> Identifier | None:
         """The UPN as given, with a warning when it fails its check letter (kept, never matched on)."""
         text = self.text(name)
         if not text:
             return None
-        if problem := upn_problem(text):
+        normalised, problem = checked_upn(text)
+        if problem:
             self.warn(name, f"UPN '{text}' is not valid: {problem}; kept, but never used to match records")
-        return Identifier(IdentifierKind.UPN, normalise_upn(text) or text)
+        return Identifier(IdentifierKind.UPN, normalised or text)
 
     def person(
         self, identifiers: list[Identifier], role: str | None = None, *, prefix: str = ""

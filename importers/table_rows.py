@@ -209,7 +209,8 @@ class RowReader:
 
     def raw(self, name: str) -> str:
         """A mapped cell exactly as written ('' when the file has no such column)."""
-        return self.row.get(self.columns.get(name))
+        key = self.columns.get(name)
+        return "" if key is None else self.row.cells.get(key, "")
 
     def text(self, name: str) -> str:
         """A mapped cell, surrounding spaces stripped."""

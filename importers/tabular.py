@@ -284,6 +284,7 @@ class Table:
         self._closer = closer
         self._by_key = {column.key: column for column in self.columns}
         self._keys = tuple(column.key for column in self.columns)
+        self._unmapped: tuple[Mapping[str, str], tuple[tuple[str, str], ...]] | None = None
         self._all_text = fmt == "csv"  # csv.reader gives only str: rows take the fast path in _make_row
 
     @property
@@ -301,6 +302,15 @@ class Table:
     def name_of(self, key: str) -> str:
         """The header as written for a column key (for messages and attributes)."""
         return self._by_key[key].name
+
+    def unmapped_columns(self, columns: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+        """(key, header as written) of each column no field in ``columns`` reads, in table order:
+        what a row keeps as attributes. Worked out once for the mapping every row of a file shares."""
+        if self._unmapped is None or self._unmapped[0] is not columns:
+            used = set(columns.values())
+            found = tuple((column.key, column.name) for column in self.columns if column.key not in used)
+            self._unmapped = (columns, found)
+        return self._unmapped[1]
 
     def where(self) -> str:
         """File (and sheet) for messages."""

@@ -46,7 +46,6 @@ from chronology.events import (
     Reference,
     ReferenceRole,
 )
-from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
 from chronology.labels import keyed, label_key
 from chronology.references import merge_references
 from chronology.settings import load_config
@@ -54,6 +53,8 @@ from chronology.vocabulary import is_event_type
 from importers.base import Importer, ImportOptions, register
 from importers.project_rows import (
     POLICE_REF_PREFIX,
+    checked_nhs_number,
+    checked_upn,
     column_references,
     referring_agency,
     split_references,
@@ -225,18 +226,6 @@ class _Layout:
 
 
 @lru_cache(maxsize=4096)
-def _nhs_number(text: str) -> tuple[str, str | None]:
-    """(normalised, problem) of an NHS number: one child's number is on many rows of a file."""
-    return normalise_nhs_number(text), nhs_number_problem(text)
-
-
-@lru_cache(maxsize=4096)
-def _upn(text: str) -> tuple[str, str | None]:
-    """(normalised, problem) of a UPN, worked out once per distinct text."""
-    return normalise_upn(text), upn_problem(text)
-
-
-@lru_cache(maxsize=4096)
 def _split_categories(text: str) -> tuple[str, ...]:
     """The ';'-separated categories of a cell, stripped, blanks dropped."""
     return tuple(part.strip() for part in text.split(";") if part.strip())
@@ -375,7 +364,7 @@ class _Row(RowReader):
         if child_id := self.text("child_id"):
             identifiers.append(Identifier(IdentifierKind.LA_CHILD_ID, child_id))
         if nhs := self.text("nhs_number"):
-            normalised, problem = _nhs_number(nhs)
+            normalised, problem = checked_nhs_number(nhs)
             identifiers.append(Identifier(IdentifierKind.NHS_NUMBER, normalised))
             if problem:
                 self.warn(
@@ -383,7 +372,7 @@ class _Row(RowReader):
                     f"NHS number '{nhs}' is not valid: {problem}; kept, but never used to match records",
                 )
         if upn := self.text("upn"):
-            normalised, problem = _upn(upn)
+            normalised, problem = checked_upn(upn)
             identifiers.append(Identifier(IdentifierKind.UPN, normalised))
             if problem:
                 self.warn(
