@@ -192,6 +192,8 @@ class ProjectRow(RowReader):
         }
         for name, value in self.kept.items():
             result.setdefault(name, value)
+        if not result or not besides:
+            return result
         skip = {self.header(name) for name in besides}
         return {name: value for name, value in result.items() if name not in skip}
 
