@@ -361,9 +361,9 @@ class _Row(RowReader):
 
     def subject(self) -> PersonRef | None:
         identifiers: list[Identifier] = []
-        if child_id := self.text("child_id"):
+        if child_id := self._texts["child_id"]:
             identifiers.append(Identifier(IdentifierKind.LA_CHILD_ID, child_id))
-        if nhs := self.text("nhs_number"):
+        if nhs := self._texts["nhs_number"]:
             normalised, problem = checked_nhs_number(nhs)
             identifiers.append(Identifier(IdentifierKind.NHS_NUMBER, normalised))
             if problem:
@@ -371,14 +371,14 @@ class _Row(RowReader):
                     "nhs_number",
                     f"NHS number '{nhs}' is not valid: {problem}; kept, but never used to match records",
                 )
-        if upn := self.text("upn"):
+        if upn := self._texts["upn"]:
             normalised, problem = checked_upn(upn)
             identifiers.append(Identifier(IdentifierKind.UPN, normalised))
             if problem:
                 self.warn(
                     "upn", f"UPN '{upn}' is not valid: {problem}; kept, but never used to match records"
                 )
-        name = self.text("child_name") or None
+        name = self._texts["child_name"] or None
         dob = self.date_field("child_dob", "date of birth")
         if not identifiers and not name:
             return None
@@ -408,7 +408,7 @@ class _Row(RowReader):
     def start_date(self) -> tuple[PartialDate | None, str | None, dt.time | None]:
         """(date, text as written when undated or uncertain, a time carried in a date cell)."""
         value = self.native("start_date")
-        text = self.text("start_date")
+        text = self._texts["start_date"]
         date: PartialDate | None = None
         time_from_date: dt.time | None = None
         if isinstance(value, dt.datetime) and value.time() != dt.time(0):
@@ -444,7 +444,7 @@ class _Row(RowReader):
         return super().time(name)
 
     def seq(self) -> int | None:
-        text = self.text("seq")
+        text = self._texts["seq"]
         if not text:
             return None
         try:
@@ -478,7 +478,7 @@ class _Row(RowReader):
 
     def check_precision(self, date: PartialDate | None) -> None:
         """An export's date_precision must agree with the date's own form; warn when not."""
-        given = self.text("date_precision").lower()
+        given = self._texts["date_precision"].lower()
         if not given:
             return
         actual = date.precision.value if date else "unknown"
