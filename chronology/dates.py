@@ -306,6 +306,13 @@ def parse_time(text: str) -> dt.time:
     """Read a clock time: HH:MM, H:MM, HH:MM:SS (optionally with a fraction) or four digits HHMM."""
     if not isinstance(text, str):
         raise DateParseError(f"{text!r} is not a time: expected text, got {type(text).__name__}")
+    return _parse_time_cached(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_time_cached(text: str) -> dt.time:
+    """``parse_time`` once per text: a file repeats its times (the answer is immutable; a text that
+    raises is not cached)."""
     body = " ".join(text.split())
     if not body:
         raise DateParseError("No time given: the field is blank")
@@ -326,6 +333,13 @@ def parse_datetime(text: str, *, today: dt.date | None = None) -> tuple[PartialD
     """
     if not isinstance(text, str):
         raise DateParseError(f"{text!r} is not a date: expected text, got {type(text).__name__}")
+    return _parse_datetime_cached(text, today or _today())
+
+
+@lru_cache(maxsize=8192)
+def _parse_datetime_cached(text: str, today: dt.date) -> tuple[PartialDate, dt.time | None]:
+    """``parse_datetime`` once per (text, today), like ``parse_date``: the rows of one police
+    occurrence, and the occurrence's events, read the same date and time."""
     body = " ".join(text.split())
     match = _DATE_THEN_TIME.fullmatch(body)
     if match is None:

@@ -693,3 +693,20 @@ def test_a_repeated_date_is_read_again_for_another_today() -> None:
     assert parse_date("01/02/2027", today=dt.date(2026, 6, 1)) == parse_date(
         "01/02/2027", today=dt.date(2026, 6, 1)
     )
+
+
+def test_times_and_date_times_read_again_give_the_same_answer_and_the_same_error() -> None:
+    # parse_time and parse_datetime keep their answers per text; an error must be raised every time
+    for _ in range(2):
+        assert parse_datetime("2021-03-04 17:30", today=TODAY) == (PartialDate(2021, 3, 4), dt.time(17, 30))
+        assert parse_time("0930") == dt.time(9, 30)
+        with pytest.raises(DateParseError, match="there is no hour 25"):
+            parse_time("25:00")
+        with pytest.raises(DateParseError, match=r"^'2021-03-04 25:00' is not a real time"):
+            parse_datetime("2021-03-04 25:00", today=TODAY)
+
+
+def test_a_date_time_is_read_against_the_today_it_is_given() -> None:
+    # the kept answer is per (text, today): a two-digit year pivots on the today of each call
+    assert parse_datetime("04/03/30 10:00", today=dt.date(2031, 1, 1))[0].year == 2030
+    assert parse_datetime("04/03/30 10:00", today=dt.date(2026, 1, 1))[0].year == 1930
