@@ -152,6 +152,31 @@ def test_unescape_formula_strips_exactly_one_quote() -> None:
     assert unescape_formula("'") == "'"
 
 
+_CELL_TEXTS = st.text(
+    alphabet=st.sampled_from(["'", "=", "+", "-", "@", "\r", "\n", " ", "a", "é"]), max_size=6
+)
+
+
+def _field_text(text: str) -> str:
+    """What a mapped template cell reads as: the export's escaping undone, else stripped."""
+    unescaped = unescape_formula(text)
+    return unescaped if unescaped is not text else text.strip()
+
+
+@settings(max_examples=150, deadline=None)
+@given(agency=_CELL_TEXTS, impact=_CELL_TEXTS, note=_CELL_TEXTS)
+def test_every_cell_reads_unescaped_or_stripped_whichever_column_it_is(
+    agency: str, impact: str, note: str
+) -> None:
+    # agency is the first column the row reads, impact a later one, Note an attribute column
+    with tempfile.TemporaryDirectory() as folder:
+        rows = [[*HEADER, "Note"], [*row(agency=agency, impact_on_child=impact), note]]
+        event, _ = one_event(write_csv(Path(folder), rows), agency="Fallback")
+    assert event.agency == (_field_text(agency) or "Fallback")
+    assert event.impact_on_child == (_field_text(impact) or None)
+    assert event.attributes == ({"Note": unescape_formula(note)} if note.strip() else {})
+
+
 def test_cell_text_never_uses_a_locale_date_form() -> None:
     assert cell_text(dt.datetime(2021, 3, 4)) == "2021-03-04"
     assert cell_text(dt.datetime(2021, 3, 4, 10, 30)) == "2021-03-04 10:30"
