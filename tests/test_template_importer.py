@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -34,6 +35,7 @@ from importers.base import ImportOptions
 from importers.table_rows import parse_flag
 from importers.tabular import (
     MAX_CELL_CHARS,
+    Table,
     cell_text,
     estimate_rows,
     normalise_header,
@@ -184,6 +186,22 @@ def test_cell_text_never_uses_a_locale_date_form() -> None:
     assert cell_text(9434765919.0) == "9434765919"
     assert cell_text(2.5) == "2.5"
     assert cell_text(None) == ""
+
+
+def _no_rows() -> Iterator[tuple[int, list[str]]]:
+    yield from ()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet=" a'\x00\té", max_size=4), max_size=5), min_size=1, max_size=6))
+def test_csv_rows_are_made_exactly_as_the_general_path_makes_them(rows: list[list[str]]) -> None:
+    # a CSV row is checked as a whole (no NUL, nothing too long, nothing past the header) before its
+    # cells are taken as they are; whatever it holds, the row must equal the cell-by-cell reading
+    csv_table = Table(Path("t.csv"), "csv", 1, ["A", "B", "C"], _no_rows())
+    general = Table(Path("t.csv"), "xlsx", 1, ["A", "B", "C"], _no_rows())
+    long_rows = [["x" * (MAX_CELL_CHARS + 1)], ["x" * (MAX_CELL_CHARS // 2 + 1)] * 2]
+    for number, values in enumerate([*rows, *long_rows], start=2):
+        assert csv_table._make_row(number, values) == general._make_row(number, values)
 
 
 def test_resolve_columns_own_name_beats_alias() -> None:
