@@ -304,6 +304,12 @@ class _NominalRow(ProjectRow):
             return self.shared.get(name, own)
         return own
 
+    def text(self, name: str) -> str:
+        own = super().text(name)
+        if not own and name in _OCCURRENCE_FIELD_SET:
+            return self.raw(name).strip()
+        return own
+
 
 @dataclass(slots=True)
 class _Nominal:
