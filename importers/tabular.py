@@ -62,6 +62,7 @@ from chronology.settings import load_config
 
 __all__ = [
     "CSV_SUFFIXES",
+    "ESCAPED_AFTER_QUOTE",
     "MAX_CELL_CHARS",
     "TABULAR_SUFFIXES",
     "XLSX_SUFFIXES",
@@ -105,6 +106,8 @@ _SNIFF_LINES = 50
 _DELIMITERS = (",", ";", "\t")
 _CSV_FIELD_LIMIT = 2**31 - 1  # cell size is checked by MAX_CELL_CHARS instead, with a clear message
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What follows the ' of a cell the export escaped: a formula start, or the ' of a text that had one.
+ESCAPED_AFTER_QUOTE = frozenset((*_FORMULA_STARTS, "'"))
 _MAX_LISTED = 10
 _XLSX_SEARCH_PHYSICAL_ROWS = 1000
 
@@ -130,7 +133,7 @@ def unescape_formula(text: str) -> str:
     prefixes a text that itself starts with ``'`` before one of those), so taking exactly one away
     makes export -> import an exact round trip (``exporters/csv_safety.py`` is the other half).
     """
-    if len(text) >= 2 and text[0] == "'" and (text[1] in _FORMULA_STARTS or text[1] == "'"):
+    if len(text) >= 2 and text[0] == "'" and text[1] in ESCAPED_AFTER_QUOTE:
         return text[1:]
     return text
 

@@ -70,6 +70,7 @@ from importers.table_rows import (
     sniff_table,
 )
 from importers.tabular import (
+    ESCAPED_AFTER_QUOTE,
     Table,
     TableRow,
     aliases_from_config,
@@ -185,10 +186,6 @@ def used_keys(columns: dict[str, str]) -> frozenset[str]:
     return frozenset(key for name, key in columns.items() if name not in KEPT_AS_ATTRIBUTES)
 
 
-# A cell the export escaped starts with ' and then one of these (tabular.unescape_formula).
-_ESCAPED_AFTER_QUOTE = frozenset(("=", "+", "-", "@", "\t", "\r", "'"))
-
-
 class _Layout:
     """What every row of one file reads the same way, worked out once per file rather than per
     cell: which column each field reads, and the columns kept as attributes with their headers."""
@@ -220,7 +217,7 @@ class _Layout:
         # A cell starts with ' only if the joined row holds NUL' (the reader removes NULs from cells).
         if "\x00'" in "\x00" + "\x00".join(values):
             for name, value in zip(self._names, values, strict=True):
-                if value[:1] == "'" and value[1:2] in _ESCAPED_AFTER_QUOTE:
+                if value[:1] == "'" and value[1:2] in ESCAPED_AFTER_QUOTE:
                     texts[name] = value[1:]
         return texts
 
