@@ -37,6 +37,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import time
+from collections.abc import Callable
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -121,6 +123,28 @@ def _quote(text: str) -> str:
     if len(text) > _QUOTE_LIMIT:
         text = text[: _QUOTE_LIMIT - 1] + "…"
     return f"'{text}'"
+
+
+class _Today:
+    """``dt.date.today()`` without asking the system calendar for every date a file holds: the date
+    is kept while the clock is within that local day (exact wherever midnight happens once a day,
+    as it does in the UK), and read again once the clock leaves it either way."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._date = dt.date.min
+        self._since = self._until = 0.0  # timestamps of the local midnights around ``_date``
+
+    def __call__(self) -> dt.date:
+        now = self._clock()
+        if not self._since <= now < self._until:
+            self._date = dt.date.fromtimestamp(now)
+            self._since = dt.datetime.combine(self._date, dt.time()).timestamp()
+            self._until = dt.datetime.combine(self._date + dt.timedelta(days=1), dt.time()).timestamp()
+        return self._date
+
+
+_today = _Today()
 
 
 def _two_digit_year(yy: int, today: dt.date) -> int:
@@ -212,7 +236,7 @@ def parse_date(text: str, *, today: dt.date | None = None) -> PartialDate:
     if not isinstance(text, str):
         raise DateParseError(f"{text!r} is not a date: expected text, got {type(text).__name__}")
     # 'today' is part of the key: two-digit years and the future-date grace depend on it
-    return _parse_cached(text, today or dt.date.today())
+    return _parse_cached(text, today or _today())
 
 
 @lru_cache(maxsize=8192)
@@ -282,6 +306,13 @@ def parse_time(text: str) -> dt.time:
     """Read a clock time: HH:MM, H:MM, HH:MM:SS (optionally with a fraction) or four digits HHMM."""
     if not isinstance(text, str):
         raise DateParseError(f"{text!r} is not a time: expected text, got {type(text).__name__}")
+    return _parse_time_cached(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_time_cached(text: str) -> dt.time:
+    """``parse_time`` once per text: a file repeats its times (the answer is immutable; a text that
+    raises is not cached)."""
     body = " ".join(text.split())
     if not body:
         raise DateParseError("No time given: the field is blank")
@@ -302,6 +333,13 @@ def parse_datetime(text: str, *, today: dt.date | None = None) -> tuple[PartialD
     """
     if not isinstance(text, str):
         raise DateParseError(f"{text!r} is not a date: expected text, got {type(text).__name__}")
+    return _parse_datetime_cached(text, today or _today())
+
+
+@lru_cache(maxsize=8192)
+def _parse_datetime_cached(text: str, today: dt.date) -> tuple[PartialDate, dt.time | None]:
+    """``parse_datetime`` once per (text, today), like ``parse_date``: the rows of one police
+    occurrence, and the occurrence's events, read the same date and time."""
     body = " ".join(text.split())
     match = _DATE_THEN_TIME.fullmatch(body)
     if match is None:
@@ -321,8 +359,15 @@ def london_to_utc(day: dt.date, time: dt.time) -> dt.datetime:
     time in the hour repeated when they go back is taken as the first (BST) occurrence: sources
     do not say which was meant and the earlier one keeps the record's order stable.
     """
-    if time.tzinfo is not None:
+    if time.tzinfo is not None:  # before the cache: a time zone without an offset compares as naive
         raise ValueError("london_to_utc expects a local (naive) time, not one with a time zone")
+    return _london_to_utc(day, time)
+
+
+@lru_cache(maxsize=8192)
+def _london_to_utc(day: dt.date, time: dt.time) -> dt.datetime:
+    """``london_to_utc``, once per (day, time): a file's events share days and times. The answer is
+    immutable; a time that raises is not cached, so its message is made afresh each time."""
     naive = dt.datetime.combine(day, time)
     local = naive.replace(tzinfo=LONDON, fold=0)
     utc = local.astimezone(dt.UTC)
@@ -346,7 +391,7 @@ def from_excel(value: object, *, today: dt.date | None = None) -> PartialDate | 
     """
     if value is None:
         return None
-    today = today or dt.date.today()
+    today = today or _today()
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):

@@ -19,6 +19,7 @@ from chronology.events import Reference, ReferenceRole
 from chronology.settings import load_config
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+_DIGIT = re.compile(r"\d")  # every reference the text pattern finds holds one (its ``part``)
 
 
 def reference_token(value: str) -> str:
@@ -55,7 +56,7 @@ def _cue_kind(cue: str) -> str:
 
 def references_in_text(text: str | None, source: str = "text") -> list[Reference]:
     """References quoted in free text after a cue word, each once, in the order written."""
-    if not text:
+    if not text or _DIGIT.search(text) is None:  # most free text quotes no reference
         return []
     minimum = int(_settings()["min_characters"])
     found: list[Reference] = []

@@ -115,6 +115,7 @@ OCCURRENCE_FIELDS = (
     "crime_ref",
     "marac_ref",
 )
+_OCCURRENCE_FIELD_SET = frozenset(OCCURRENCE_FIELDS)
 # Kept on the event under these names, verbatim (what the link graph and a reader look for).
 ATTRIBUTE_FIELDS = (
     "occurrence_ref",
@@ -299,8 +300,14 @@ class _NominalRow(ProjectRow):
 
     def raw(self, name: str) -> str:
         own = super().raw(name)
-        if name in OCCURRENCE_FIELDS and not own.strip():
+        if name in _OCCURRENCE_FIELD_SET and not own.strip():
             return self.shared.get(name, own)
+        return own
+
+    def text(self, name: str) -> str:
+        own = super().text(name)
+        if not own and name in _OCCURRENCE_FIELD_SET:
+            return self.raw(name).strip()
         return own
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from functools import cache
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cache, lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import ClassVar
 
@@ -159,26 +160,84 @@ def column_references(
     return found
 
 
+@lru_cache(maxsize=4096)
+def checked_nhs_number(text: str) -> tuple[str, str | None]:
+    """(the number without separators, why it is not valid or None): a child's number is on many
+    rows of a file, so each distinct text is checked once."""
+    return normalise_nhs_number(text), nhs_number_problem(text)
+
+
+@lru_cache(maxsize=4096)
+def checked_upn(text: str) -> tuple[str, str | None]:
+    """(the UPN normalised, why it is not valid or None), worked out once per distinct text."""
+    return normalise_upn(text), upn_problem(text)
+
+
+class _FieldCells:
+    """The mapped cells of a row fetched in one C-level call, for the field mapping every row of a
+    file shares (so a row's texts are worked out at once, not one method call per cell)."""
+
+    __slots__ = ("columns", "keys", "names", "values")
+
+    def __init__(self, columns: Mapping[str, str]) -> None:
+        self.columns = columns
+        self.names = tuple(columns)
+        self.keys = keys = tuple(columns.values())
+        self.values: Callable[[Mapping[str, str]], tuple[str, ...]] = (
+            itemgetter(*keys) if len(keys) > 1 else lambda cells: tuple(cells[key] for key in keys)
+        )
+
+    def texts(self, cells: Mapping[str, str]) -> dict[str, str]:
+        """Field -> its cell with surrounding spaces stripped."""
+        try:
+            values = self.values(cells)
+        except KeyError:  # a row made without every column of its table
+            values = tuple(cells.get(key, "") for key in self.keys)
+        return dict(zip(self.names, map(str.strip, values), strict=True))
+
+
+_last_fields: _FieldCells | None = None  # the mapping of the file being read (rows come file by file)
+
+
+def _field_cells(columns: Mapping[str, str]) -> _FieldCells:
+    global _last_fields
+    fields = _last_fields
+    if fields is None or fields.columns is not columns:  # it holds its mapping, so no id is reused
+        fields = _last_fields = _FieldCells(columns)
+    return fields
+
+
 class ProjectRow(RowReader):
     """One data row of a project-format table: cells by field, typed values and identifiers read
     the same way in every project format."""
 
+    _texts: dict[str, str] | None = None
+
+    def text(self, name: str) -> str:
+        """A mapped cell, surrounding spaces stripped (every field's at once, on the first read)."""
+        texts = self._texts
+        if texts is None:
+            texts = self._texts = _field_cells(self.columns).texts(self.row.cells)
+        return texts.get(name, "")
+
     def cells(self, names: Sequence[str]) -> dict[str, str]:
         """The named fields' non-empty cells as written, under the field names (kept on the item)."""
-        return {name: self.raw(name) for name in names if self.raw(name).strip()}
+        return {name: value for name in names if (value := self.raw(name)).strip()}
 
     def unmapped(self, besides: Sequence[str] = ()) -> dict[str, str]:
         """Every non-empty column no field reads, under its header as written, verbatim; then the
         mapped cells that could not be used. ``besides`` names fields the item already keeps
         under their own names, so a cell of theirs is not kept twice under its header."""
-        used = set(self.columns.values())
+        cells = self.row.cells
         result = {
-            self.table.name_of(key): value
-            for key, value in self.row.cells.items()
-            if key not in used and value.strip()
+            header: value
+            for key, header in self.table.unmapped_columns(self.columns)
+            if (value := cells.get(key, "")).strip()
         }
         for name, value in self.kept.items():
             result.setdefault(name, value)
+        if not result or not besides:
+            return result
         skip = {self.header(name) for name in besides}
         return {name: value for name, value in result.items() if name not in skip}
 
@@ -237,20 +296,22 @@ class ProjectRow(RowReader):
         text = self.text(name)
         if not text:
             return None
-        if problem := nhs_number_problem(text):
+        normalised, problem = checked_nhs_number(text)
+        if problem:
             self.warn(
                 name, f"NHS number '{text}' is not valid: {problem}; kept, but never used to match records"
             )
-        return Identifier(IdentifierKind.NHS_NUMBER, normalise_nhs_number(text) or text)
+        return Identifier(IdentifierKind.NHS_NUMBER, normalised or text)
 
     def upn(self, name: str = "upn") -> Identifier | None:
         """The UPN as given, with a warning when it fails its check letter (kept, never matched on)."""
         text = self.text(name)
         if not text:
             return None
-        if problem := upn_problem(text):
+        normalised, problem = checked_upn(text)
+        if problem:
             self.warn(name, f"UPN '{text}' is not valid: {problem}; kept, but never used to match records")
-        return Identifier(IdentifierKind.UPN, normalise_upn(text) or text)
+        return Identifier(IdentifierKind.UPN, normalised or text)
 
     def person(
         self, identifiers: list[Identifier], role: str | None = None, *, prefix: str = ""

@@ -43,6 +43,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -128,8 +129,9 @@ UNREAD_TABLES = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=1024)
 def _key(column: str) -> str:
-    """A 903 column name as ``importers.tabular`` keys it (lower case)."""
+    """A 903 column name as ``importers.tabular`` keys it (lower case): asked for every cell read."""
     return column.lower()
 
 
@@ -206,7 +208,7 @@ class _Row:
         return self.reader.table.file_name
 
     def text(self, column: str) -> str:
-        return self.row.get(_key(column)).strip()
+        return self.row.cells.get(_key(column), "").strip()
 
     def warn(self, column: str | None, message: str) -> None:
         self.warnings.append(ImportWarning(self.file, self.row.number, column, message))
@@ -258,10 +260,9 @@ class _Row:
     def attributes(self, used: Iterable[str]) -> dict[str, str]:
         """Every non-empty cell not mapped to the subject or the event's dates, under its header."""
         skip = {_key(column) for column in used}
+        name_of = self.reader.table.name_of
         return {
-            self.reader.table.name_of(key): value
-            for key, value in self.row.cells.items()
-            if key not in skip and value.strip()
+            name_of(key): value for key, value in self.row.cells.items() if key not in skip and value.strip()
         }
 
 

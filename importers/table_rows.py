@@ -191,9 +191,11 @@ class RowReader:
         self.row = row
         self.file = table.file_name
         self.number = row.number
-        self.warnings: list[ImportWarning] = [
-            ImportWarning(self.file, row.number, column, message) for column, message in row.warnings
-        ]
+        self.warnings: list[ImportWarning] = (
+            [ImportWarning(self.file, row.number, column, message) for column, message in row.warnings]
+            if row.warnings
+            else []
+        )
         self.kept: dict[str, str] = {}
 
     def convert(self) -> ImportItem:
@@ -207,7 +209,8 @@ class RowReader:
 
     def raw(self, name: str) -> str:
         """A mapped cell exactly as written ('' when the file has no such column)."""
-        return self.row.get(self.columns.get(name))
+        key = self.columns.get(name)
+        return "" if key is None else self.row.cells.get(key, "")
 
     def text(self, name: str) -> str:
         """A mapped cell, surrounding spaces stripped."""
@@ -237,8 +240,11 @@ class RowReader:
 
     def flag(self, name: str) -> bool | None:
         """A Y/N cell; anything else is kept as written with a warning (and counts as not given)."""
+        text = self.text(name)
+        if not text:
+            return None
         try:
-            return parse_flag(self.text(name))
+            return parse_flag(text)
         except ValueError as exc:
             self.warn(name, f"{exc}; the text is kept as written")
             self.keep(name)

@@ -62,6 +62,7 @@ from chronology.settings import load_config
 
 __all__ = [
     "CSV_SUFFIXES",
+    "ESCAPED_AFTER_QUOTE",
     "MAX_CELL_CHARS",
     "TABULAR_SUFFIXES",
     "XLSX_SUFFIXES",
@@ -105,6 +106,8 @@ _SNIFF_LINES = 50
 _DELIMITERS = (",", ";", "\t")
 _CSV_FIELD_LIMIT = 2**31 - 1  # cell size is checked by MAX_CELL_CHARS instead, with a clear message
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What follows the ' of a cell the export escaped: a formula start, or the ' of a text that had one.
+ESCAPED_AFTER_QUOTE = frozenset((*_FORMULA_STARTS, "'"))
 _MAX_LISTED = 10
 _XLSX_SEARCH_PHYSICAL_ROWS = 1000
 
@@ -130,7 +133,7 @@ def unescape_formula(text: str) -> str:
     prefixes a text that itself starts with ``'`` before one of those), so taking exactly one away
     makes export -> import an exact round trip (``exporters/csv_safety.py`` is the other half).
     """
-    if len(text) >= 2 and text[0] == "'" and (text[1] in _FORMULA_STARTS or text[1] == "'"):
+    if len(text) >= 2 and text[0] == "'" and text[1] in ESCAPED_AFTER_QUOTE:
         return text[1:]
     return text
 
@@ -270,6 +273,7 @@ class Table:
         closer: Callable[[], None] | None = None,
     ) -> None:
         self.path = path
+        self._file_name = path.name  # named in every row's messages
         self.format = fmt
         self.sheet = sheet
         self.encoding = encoding
@@ -282,10 +286,13 @@ class Table:
         self._rows = rows
         self._closer = closer
         self._by_key = {column.key: column for column in self.columns}
+        self._keys = tuple(column.key for column in self.columns)
+        self._unmapped: tuple[Mapping[str, str], tuple[tuple[str, str], ...]] | None = None
+        self._all_text = fmt == "csv"  # csv.reader gives only str: rows take the fast path in _make_row
 
     @property
     def file_name(self) -> str:
-        return self.path.name
+        return self._file_name
 
     @property
     def keys(self) -> list[str]:
@@ -298,6 +305,15 @@ class Table:
     def name_of(self, key: str) -> str:
         """The header as written for a column key (for messages and attributes)."""
         return self._by_key[key].name
+
+    def unmapped_columns(self, columns: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+        """(key, header as written) of each column no field in ``columns`` reads, in table order:
+        what a row keeps as attributes. Worked out once for the mapping every row of a file shares."""
+        if self._unmapped is None or self._unmapped[0] is not columns:
+            used = set(columns.values())
+            found = tuple((column.key, column.name) for column in self.columns if column.key not in used)
+            self._unmapped = (columns, found)
+        return self._unmapped[1]
 
     def where(self) -> str:
         """File (and sheet) for messages."""
@@ -312,6 +328,16 @@ class Table:
                 yield row
 
     def _make_row(self, number: int, values: Sequence[object]) -> TableRow | None:
+        if self._all_text and len(values) <= len(self._keys):
+            # The common CSV row, checked as a whole: no NUL, no cell too long, nothing past the header.
+            joined = "".join(values)  # a CSV row's values are all str
+            if "\x00" not in joined and len(joined) <= MAX_CELL_CHARS:
+                if not joined.strip():
+                    return None
+                cells = dict(zip(self._keys, values, strict=False))
+                for key in self._keys[len(values) :]:
+                    cells[key] = ""
+                return TableRow(number=number, cells=cells)
         texts = [cell_text(value) for value in values]
         if not any(text.strip() for text in texts):
             return None

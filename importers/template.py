@@ -28,8 +28,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
-from functools import cache
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache, lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import ClassVar
 
@@ -45,7 +46,6 @@ from chronology.events import (
     Reference,
     ReferenceRole,
 )
-from chronology.identifiers import nhs_number_problem, normalise_nhs_number, normalise_upn, upn_problem
 from chronology.labels import keyed, label_key
 from chronology.references import merge_references
 from chronology.settings import load_config
@@ -53,6 +53,8 @@ from chronology.vocabulary import is_event_type
 from importers.base import Importer, ImportOptions, register
 from importers.project_rows import (
     POLICE_REF_PREFIX,
+    checked_nhs_number,
+    checked_upn,
     column_references,
     referring_agency,
     split_references,
@@ -68,6 +70,7 @@ from importers.table_rows import (
     sniff_table,
 )
 from importers.tabular import (
+    ESCAPED_AFTER_QUOTE,
     Table,
     TableRow,
     aliases_from_config,
@@ -148,7 +151,14 @@ def parse_persons(text: str) -> list[PersonRef]:
     Empty parts and stray spaces are ignored; a comma inside a name is part of the name; the last
     bracket is the role (``Mark (Mo) Jones (father)``); unbalanced brackets mean no role.
     """
-    people: list[PersonRef] = []
+    return [PersonRef(name=name, role=role) for name, role in _person_parts(text)]
+
+
+@lru_cache(maxsize=4096)
+def _person_parts(text: str) -> tuple[tuple[str | None, str | None], ...]:
+    """(name, role) of each person ``parse_persons`` reads: a file names the same people on many
+    rows, and a PersonRef can be changed by whoever holds it, so the parts are shared, not the people."""
+    people: list[tuple[str | None, str | None]] = []
     for part in text.split(";"):
         part = _EXPORT_NOTE.sub("", " ".join(part.split()))
         if not part:
@@ -157,10 +167,10 @@ def parse_persons(text: str) -> list[PersonRef]:
         if match:
             name = match["name"].strip() or None
             role = " ".join(match["role"].lower().split()) or None
-            people.append(PersonRef(name=name, role=role))
+            people.append((name, role))
         else:
-            people.append(PersonRef(name=part))
-    return people
+            people.append((part, None))
+    return tuple(people)
 
 
 def _once(labels: list[str]) -> list[str]:
@@ -176,38 +186,92 @@ def used_keys(columns: dict[str, str]) -> frozenset[str]:
     return frozenset(key for name, key in columns.items() if name not in KEPT_AS_ATTRIBUTES)
 
 
+class _Layout:
+    """What every row of one file reads the same way, worked out once per file rather than per
+    cell: which column each field reads, and the columns kept as attributes with their headers."""
+
+    __slots__ = ("_blank", "_keys", "_names", "_values", "columns", "extra_columns")
+
+    def __init__(self, table: Table, columns: dict[str, str]) -> None:
+        self.columns = columns
+        present = [(name, key) for name, key in columns.items() if name in FIELDS]
+        self._names = tuple(name for name, _ in present)
+        self._keys = keys = tuple(key for _, key in present)
+        # the mapped cells of a row as one tuple, fetched in C (a 1-tuple when only one is mapped)
+        self._values: Callable[[dict[str, str]], tuple[str, ...]] = (
+            itemgetter(*keys) if len(keys) > 1 else lambda cells: tuple(cells[key] for key in keys)
+        )
+        self._blank = dict.fromkeys(FIELDS, "")  # a field the file has no column for reads as ''
+        used = used_keys(columns)
+        self.extra_columns = tuple((key, table.name_of(key)) for key in table.keys if key not in used)
+
+    def texts(self, cells: dict[str, str]) -> dict[str, str]:
+        """Every field's text: export escaping undone (``unescape_formula``: exact round trip),
+        otherwise stripped; '' for a field the file has no column for."""
+        texts = self._blank.copy()
+        try:
+            values = self._values(cells)
+        except KeyError:  # a row made without every column of its table
+            values = tuple(cells.get(key, "") for key in self._keys)
+        texts.update(zip(self._names, map(str.strip, values), strict=True))
+        # A cell starts with ' only if the joined row holds NUL' (the reader removes NULs from cells).
+        if "\x00'" in "\x00" + "\x00".join(values):
+            for name, value in zip(self._names, values, strict=True):
+                if value[:1] == "'" and value[1:2] in ESCAPED_AFTER_QUOTE:
+                    texts[name] = value[1:]
+        return texts
+
+
+@lru_cache(maxsize=4096)
+def _split_categories(text: str) -> tuple[str, ...]:
+    """The ';'-separated categories of a cell, stripped, blanks dropped."""
+    return tuple(part.strip() for part in text.split(";") if part.strip())
+
+
+@lru_cache(maxsize=4096)
+def _classify(given: str, category: str) -> tuple[str, tuple[str, ...], str | None]:
+    """(event type, labels, the field to warn about or None) for a row's event_type and category
+    text: the row's own event_type if known, else the category's mapped type, else agency_record.
+    Pure in its two texts (and the cached config), which repeat on row after row of a file."""
+    mapping = _category_types()
+    labels = _once([key for part in _split_categories(category) if (key := label_key(part)) in mapping])
+    if given:
+        key = label_key(given)
+        own = [key] if key in mapping else []
+        code = _event_type_name(given)
+        if is_event_type(code):
+            return code, tuple(_once(own + labels)), None
+        if own:
+            return mapping[key], tuple(_once(own + labels)), None
+        return "other", tuple(labels), "event_type"
+    for candidate in [category, *_split_categories(category)]:
+        key = label_key(candidate)
+        if key in mapping:
+            return mapping[key], tuple(_once([key, *labels])), None
+    return DEFAULT_EVENT_TYPE, (), "category" if category else None
+
+
 class _Row(RowReader):
     """Turns one table row into an event (or a rejected row), gathering its warnings."""
 
-    def __init__(
-        self,
-        table: Table,
-        columns: dict[str, str],
-        row: TableRow,
-        options: ImportOptions,
-        used: frozenset[str] | None = None,
-    ) -> None:
-        super().__init__(table, columns, row)
+    def __init__(self, table: Table, layout: _Layout, row: TableRow, options: ImportOptions) -> None:
+        super().__init__(table, layout.columns, row)
         self.options = options
-        # column keys read as fields (the rest are kept as attributes): the same for every row
-        self.used = used if used is not None else used_keys(columns)
-        self._texts: dict[str, str] = {}  # each field's text, worked out once per row
-        self._categories: list[str] | None = None
+        self.layout = layout
+        self._texts = layout.texts(row.cells)  # each field's text, worked out once per row
 
     # -- access --
 
     def text(self, name: str) -> str:
         """Mapped cell: export escaping undone; stripped unless it was escaped (exact round trip)."""
-        found = self._texts.get(name)
-        if found is None:
-            raw = self.raw(name)
-            unescaped = unescape_formula(raw)
-            found = self._texts[name] = unescaped if unescaped is not raw else raw.strip()
-        return found
+        return self._texts.get(name, "")
 
     def native(self, name: str) -> object | None:
+        native = self.row.native
+        if not native:  # a CSV row: every cell is text
+            return None
         key = self.columns.get(name)
-        return self.row.native.get(key) if key else None
+        return native.get(key) if key else None
 
     def keep(self, name: str) -> None:
         """Keep a mapped cell that could not be used, export escaping undone: nothing is lost."""
@@ -220,10 +284,11 @@ class _Row(RowReader):
     def convert(self) -> ImportItem:
         if broken := self.broken():
             return broken
-        agency = self.text("agency") or (self.options.agency or "").strip()
+        texts = self._texts
+        agency = texts["agency"] or (self.options.agency or "").strip()
         if not agency:
             return self.reject("agency", "no agency: the cell is blank and none was given at import")
-        missing = [name for name in ("event", "source") if not self.text(name)]
+        missing = [name for name in ("event", "source") if not texts[name]]
         if missing:
             names = " and ".join(f"'{self.header(name)}'" for name in missing)
             return self.reject(missing[0], f"required value missing: {names} is blank")
@@ -235,14 +300,14 @@ class _Row(RowReader):
                 f"no child identified: give at least one of {names}",
             )
         date, date_text, time_from_date = self.start_date()
-        record_id = self.text("record_id") or None
+        record_id = texts["record_id"] or None
         event_type, labels = self.event_type()
         event = CanonicalEvent(
             subject=subject,
             agency=agency,
-            source=self.text("source"),
+            source=texts["source"],
             event_type=event_type,
-            summary=self.text("event"),
+            summary=texts["event"],
             provenance=Provenance(
                 source_system=f"template:{agency}",
                 file=self.file,
@@ -256,25 +321,27 @@ class _Row(RowReader):
             end=self.end_date(date),
             end_time=self.time("end_time"),
             categories=self.categories(),
-            impact_on_child=self.text("impact_on_child") or None,
-            action_outcome=self.text("action_outcome") or None,
-            analysis=self.text("analysis") or None,
+            impact_on_child=texts["impact_on_child"] or None,
+            action_outcome=texts["action_outcome"] or None,
+            analysis=texts["analysis"] or None,
             significant=bool(self.flag("significant")),
-            child_voice=self.text("child_voice") or None,
-            persons=parse_persons(self.text("persons")),
+            child_voice=texts["child_voice"] or None,
+            persons=parse_persons(texts["persons"]),
             seq=self.seq(),
             labels=labels,
         )
         self.check_precision(date)
-        used = self.used
-        for key, value in self.row.cells.items():
-            if key not in used and value.strip():
-                self.kept.setdefault(self.table.name_of(key), unescape_formula(value))
-        event.attributes = self.kept
+        cells = self.row.cells
+        kept = self.kept
+        for key, header in self.layout.extra_columns:
+            value = cells.get(key, "")
+            if value and value.strip():
+                kept.setdefault(header, unescape_formula(value))
+        event.attributes = kept
         event.references = self.references(event.categories)
         if event_type in REPORTING_TYPES:
             event.referring_agency = referring_agency(
-                self.text("referral_source"), event.categories, event.summary
+                texts["referral_source"], event.categories, event.summary
             )
         return event
 
@@ -291,22 +358,24 @@ class _Row(RowReader):
 
     def subject(self) -> PersonRef | None:
         identifiers: list[Identifier] = []
-        if child_id := self.text("child_id"):
+        if child_id := self._texts["child_id"]:
             identifiers.append(Identifier(IdentifierKind.LA_CHILD_ID, child_id))
-        if nhs := self.text("nhs_number"):
-            identifiers.append(Identifier(IdentifierKind.NHS_NUMBER, normalise_nhs_number(nhs)))
-            if problem := nhs_number_problem(nhs):
+        if nhs := self._texts["nhs_number"]:
+            normalised, problem = checked_nhs_number(nhs)
+            identifiers.append(Identifier(IdentifierKind.NHS_NUMBER, normalised))
+            if problem:
                 self.warn(
                     "nhs_number",
                     f"NHS number '{nhs}' is not valid: {problem}; kept, but never used to match records",
                 )
-        if upn := self.text("upn"):
-            identifiers.append(Identifier(IdentifierKind.UPN, normalise_upn(upn)))
-            if problem := upn_problem(upn):
+        if upn := self._texts["upn"]:
+            normalised, problem = checked_upn(upn)
+            identifiers.append(Identifier(IdentifierKind.UPN, normalised))
+            if problem:
                 self.warn(
                     "upn", f"UPN '{upn}' is not valid: {problem}; kept, but never used to match records"
                 )
-        name = self.text("child_name") or None
+        name = self._texts["child_name"] or None
         dob = self.date_field("child_dob", "date of birth")
         if not identifiers and not name:
             return None
@@ -320,8 +389,8 @@ class _Row(RowReader):
 
     def date_field(self, name: str, what: str) -> PartialDate | None:
         """An optional date; unreadable text is kept as an attribute with a warning."""
+        text = self._texts[name]
         value = self.native(name)
-        text = self.text(name)
         if not text and value is None:
             return None
         try:
@@ -336,7 +405,7 @@ class _Row(RowReader):
     def start_date(self) -> tuple[PartialDate | None, str | None, dt.time | None]:
         """(date, text as written when undated or uncertain, a time carried in a date cell)."""
         value = self.native("start_date")
-        text = self.text("start_date")
+        text = self._texts["start_date"]
         date: PartialDate | None = None
         time_from_date: dt.time | None = None
         if isinstance(value, dt.datetime) and value.time() != dt.time(0):
@@ -362,6 +431,8 @@ class _Row(RowReader):
 
     def time(self, name: str) -> dt.time | None:
         """A workbook time or date-time cell as it is; otherwise the text, read as a time."""
+        if not self._texts[name] and not self.row.native:  # the usual blank CSV cell
+            return None
         value = self.native(name)
         if isinstance(value, dt.datetime):
             return value.time()
@@ -370,7 +441,7 @@ class _Row(RowReader):
         return super().time(name)
 
     def seq(self) -> int | None:
-        text = self.text("seq")
+        text = self._texts["seq"]
         if not text:
             return None
         try:
@@ -382,49 +453,29 @@ class _Row(RowReader):
 
     def categories(self) -> list[str]:
         """The ';'-separated categories (a new list each call: the event keeps one as its own)."""
-        if self._categories is None:
-            self._categories = [part.strip() for part in self.text("category").split(";") if part.strip()]
-        return list(self._categories)
+        return list(_split_categories(self._texts["category"]))
 
     def event_type(self) -> tuple[str, list[str]]:
         """(event type, labels): the row's own event_type if known, else the category's mapped type,
         else agency_record with a warning. Labels are the label_keys of every category (and event
         type wording) config/template.toml lists, looked up by ``label_key``."""
-        given = self.text("event_type")
-        mapping = _category_types()
-        labels = self.category_labels()
-        if given:
-            key = label_key(given)
-            own = [key] if key in mapping else []
-            code = _event_type_name(given)
-            if is_event_type(code):
-                return code, _once(own + labels)
-            if own:
-                return mapping[key], _once(own + labels)
+        given = self._texts["event_type"]
+        category = self._texts["category"]
+        event_type, labels, warn = _classify(given, category)
+        if warn == "event_type":
             self.warn("event_type", f"'{given}' is not a known event type; the event is recorded as 'other'")
             self.keep("event_type")
-            return "other", labels
-        category = self.text("category")
-        for candidate in [category, *self.categories()]:
-            key = label_key(candidate)
-            if key in mapping:
-                return mapping[key], _once([key, *labels])
-        if category:
+        elif warn == "category":
             self.warn(
                 "category",
                 f"no category of '{category}' is in config/template.toml [category_event_types]; "
                 f"recorded as {DEFAULT_EVENT_TYPE}",
             )
-        return DEFAULT_EVENT_TYPE, []
-
-    def category_labels(self) -> list[str]:
-        """label_key of each ';'-separated category config/template.toml lists."""
-        mapping = _category_types()
-        return _once([key for part in self.categories() if (key := label_key(part)) in mapping])
+        return event_type, list(labels)
 
     def check_precision(self, date: PartialDate | None) -> None:
         """An export's date_precision must agree with the date's own form; warn when not."""
-        given = self.text("date_precision").lower()
+        given = self._texts["date_precision"].lower()
         if not given:
             return
         actual = date.precision.value if date else "unknown"
@@ -459,8 +510,8 @@ class TemplateImporter(Importer):
             self._check_columns(table, columns, options)
             yield from file_notices(table)
             yield from repeated_columns(table, columns)
-            used = used_keys(columns)
-            yield from convert_rows(table, lambda row: _Row(table, columns, row, options, used))
+            layout = _Layout(table, columns)
+            yield from convert_rows(table, lambda row: _Row(table, layout, row, options))
 
     @staticmethod
     def _check_columns(table: Table, columns: dict[str, str], options: ImportOptions) -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from chronology.dates import (
     LONDON,
     DateParseError,
+    _Today,
     from_excel,
     london_to_utc,
     parse_date,
@@ -516,6 +517,44 @@ def test_aware_time_is_a_programming_error() -> None:
         london_to_utc(dt.date(2021, 7, 1), dt.time(12, 0, tzinfo=dt.UTC))
 
 
+def test_a_time_zone_without_a_fixed_offset_is_refused_even_after_the_naive_time_was_read() -> None:
+    # dt.time(12, tzinfo=LONDON) has no offset, so it compares equal to the naive dt.time(12): the
+    # answer kept for the naive time must not be handed to it
+    day = dt.date(2021, 7, 3)
+    assert london_to_utc(day, dt.time(12, 0)) == dt.datetime(2021, 7, 3, 11, 0, tzinfo=dt.UTC)
+    assert dt.time(12, 0, tzinfo=LONDON) == dt.time(12, 0)
+    with pytest.raises(ValueError, match="naive"):
+        london_to_utc(day, dt.time(12, 0, tzinfo=LONDON))
+
+
+def test_a_time_in_the_gap_is_reported_every_time_it_is_read() -> None:
+    for _ in range(3):
+        with pytest.raises(DateParseError, match="does not exist in UK local time"):
+            london_to_utc(dt.date(2022, 3, 27), dt.time(1, 10))
+
+
+# --- today --------------------------------------------------------------------------------------
+
+
+def test_today_follows_the_clock_across_midnight_either_way() -> None:
+    midnight = dt.datetime(2024, 6, 1).timestamp()  # local midnight starting 1 June
+    now = [midnight - 1]
+    today = _Today(clock=lambda: now[0])
+    assert today() == dt.date(2024, 5, 31)
+    now[0] = midnight - 0.001
+    assert today() == dt.date(2024, 5, 31)
+    now[0] = midnight
+    assert today() == dt.date(2024, 6, 1)
+    now[0] = midnight + 86_399
+    assert today() == dt.date(2024, 6, 1)
+    now[0] = midnight - 3600  # the clock was put back
+    assert today() == dt.date(2024, 5, 31)
+
+
+def test_today_is_the_system_date() -> None:
+    assert _Today()() == dt.date.today()
+
+
 # --- spreadsheet cells ------------------------------------------------------------------------
 
 
@@ -651,4 +690,23 @@ def test_a_repeated_date_is_read_again_for_another_today() -> None:
     assert parse_date("01/02/2027", today=dt.date(2026, 6, 1)).earliest() == dt.date(2027, 2, 1)
     with pytest.raises(DateParseError, match="in the future"):
         parse_date("01/02/2027", today=dt.date(2025, 6, 1))
-    assert parse_date("01/02/2027", today=dt.date(2026, 6, 1)) == parse_date("01/02/2027", today=dt.date(2026, 6, 1))
+    assert parse_date("01/02/2027", today=dt.date(2026, 6, 1)) == parse_date(
+        "01/02/2027", today=dt.date(2026, 6, 1)
+    )
+
+
+def test_times_and_date_times_read_again_give_the_same_answer_and_the_same_error() -> None:
+    # parse_time and parse_datetime keep their answers per text; an error must be raised every time
+    for _ in range(2):
+        assert parse_datetime("2021-03-04 17:30", today=TODAY) == (PartialDate(2021, 3, 4), dt.time(17, 30))
+        assert parse_time("0930") == dt.time(9, 30)
+        with pytest.raises(DateParseError, match="there is no hour 25"):
+            parse_time("25:00")
+        with pytest.raises(DateParseError, match=r"^'2021-03-04 25:00' is not a real time"):
+            parse_datetime("2021-03-04 25:00", today=TODAY)
+
+
+def test_a_date_time_is_read_against_the_today_it_is_given() -> None:
+    # the kept answer is per (text, today): a two-digit year pivots on the today of each call
+    assert parse_datetime("04/03/30 10:00", today=dt.date(2031, 1, 1))[0].year == 2030
+    assert parse_datetime("04/03/30 10:00", today=dt.date(2026, 1, 1))[0].year == 1930

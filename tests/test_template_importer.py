@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -34,6 +35,7 @@ from importers.base import ImportOptions
 from importers.table_rows import parse_flag
 from importers.tabular import (
     MAX_CELL_CHARS,
+    Table,
     cell_text,
     estimate_rows,
     normalise_header,
@@ -152,6 +154,31 @@ def test_unescape_formula_strips_exactly_one_quote() -> None:
     assert unescape_formula("'") == "'"
 
 
+_CELL_TEXTS = st.text(
+    alphabet=st.sampled_from(["'", "=", "+", "-", "@", "\r", "\n", " ", "a", "é"]), max_size=6
+)
+
+
+def _field_text(text: str) -> str:
+    """What a mapped template cell reads as: the export's escaping undone, else stripped."""
+    unescaped = unescape_formula(text)
+    return unescaped if unescaped is not text else text.strip()
+
+
+@settings(max_examples=150, deadline=None)
+@given(agency=_CELL_TEXTS, impact=_CELL_TEXTS, note=_CELL_TEXTS)
+def test_every_cell_reads_unescaped_or_stripped_whichever_column_it_is(
+    agency: str, impact: str, note: str
+) -> None:
+    # agency is the first column the row reads, impact a later one, Note an attribute column
+    with tempfile.TemporaryDirectory() as folder:
+        rows = [[*HEADER, "Note"], [*row(agency=agency, impact_on_child=impact), note]]
+        event, _ = one_event(write_csv(Path(folder), rows), agency="Fallback")
+    assert event.agency == (_field_text(agency) or "Fallback")
+    assert event.impact_on_child == (_field_text(impact) or None)
+    assert event.attributes == ({"Note": unescape_formula(note)} if note.strip() else {})
+
+
 def test_cell_text_never_uses_a_locale_date_form() -> None:
     assert cell_text(dt.datetime(2021, 3, 4)) == "2021-03-04"
     assert cell_text(dt.datetime(2021, 3, 4, 10, 30)) == "2021-03-04 10:30"
@@ -159,6 +186,22 @@ def test_cell_text_never_uses_a_locale_date_form() -> None:
     assert cell_text(9434765919.0) == "9434765919"
     assert cell_text(2.5) == "2.5"
     assert cell_text(None) == ""
+
+
+def _no_rows() -> Iterator[tuple[int, list[str]]]:
+    yield from ()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet=" a'\x00\té", max_size=4), max_size=5), min_size=1, max_size=6))
+def test_csv_rows_are_made_exactly_as_the_general_path_makes_them(rows: list[list[str]]) -> None:
+    # a CSV row is checked as a whole (no NUL, nothing too long, nothing past the header) before its
+    # cells are taken as they are; whatever it holds, the row must equal the cell-by-cell reading
+    csv_table = Table(Path("t.csv"), "csv", 1, ["A", "B", "C"], _no_rows())
+    general = Table(Path("t.csv"), "xlsx", 1, ["A", "B", "C"], _no_rows())
+    long_rows = [["x" * (MAX_CELL_CHARS + 1)], ["x" * (MAX_CELL_CHARS // 2 + 1)] * 2]
+    for number, values in enumerate([*rows, *long_rows], start=2):
+        assert csv_table._make_row(number, values) == general._make_row(number, values)
 
 
 def test_resolve_columns_own_name_beats_alias() -> None:
