@@ -352,14 +352,14 @@ class PersonResolver:
         raw_key = self._raw_key(ref, source_system, is_child)
         cached = self._cache.get(raw_key) if ref.identifiers else None
         if cached is not None:
-            return cached
+            return self._found_again(cached, ref, attributes)
         checked = [check_identifier(i) for i in ref.identifiers if i.value and i.value.strip()]
         key = self._cache_key(ref, source_system, checked, is_child)
         cached = self._cache.get(key)
         if cached is not None:
             if ref.identifiers:
                 self._cache[raw_key] = cached
-            return cached
+            return self._found_again(cached, ref, attributes)
         holders = self._holders(checked, source_system)
         person_id = self._find_in_source(ref, source_system, checked, is_child, holders)
         if person_id is None:
@@ -374,6 +374,15 @@ class PersonResolver:
         self._cache[key] = person_id
         if ref.identifiers:
             self._cache[raw_key] = person_id
+        if attributes:
+            self._keep_attributes(person_id, attributes)
+        return person_id
+
+    def _found_again(self, person_id: int, ref: PersonRef, attributes: dict[str, str] | None) -> int:
+        """A person this import found already: a later row may still name them, date their birth or
+        give their sex (first seen by ID alone), or an identity record add attributes."""
+        if ref.sex or ref.dob is not None or ref.name or ref.surname or ref.forenames:
+            self._fill_blanks(person_id, ref)
         if attributes:
             self._keep_attributes(person_id, attributes)
         return person_id
