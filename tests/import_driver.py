@@ -5,7 +5,7 @@ process, optionally pausing at a named stage so a test can kill it there or star
 
 STAGE is ``batch:K`` (inside the import's transaction, after K batches of rows were written),
 ``committed`` (the file's transaction committed, its children's analysis not yet rebuilt) or
-``refresh:K`` (after K children's analysis was rebuilt). At the stage the driver prints
+``refresh:K`` (after at least K children's analysis was rebuilt). At the stage the driver prints
 ``PAUSED <stage>`` and waits: until RELEASE_FILE exists, or for ever (to be killed). It prints the
 import report's lines and exits 1 when the import failed. A test helper only: production code has
 no pause hook, the stages are reached through the progress callbacks every import already takes.
@@ -43,8 +43,12 @@ def main(argv: list[str]) -> int:
         if kind == "batch" and batches == int(count):
             pause()
 
+    paused = False
+
     def on_child(done: int, _total: int) -> None:
-        if kind == "refresh" and done == int(count):
+        nonlocal paused  # the refresh reports children written a group at a time: stop at the first past K
+        if kind == "refresh" and done >= int(count) and not paused:
+            paused = True
             pause()
 
     import chronology.ingest

@@ -194,8 +194,6 @@ def refresh_children(
     tally = RefreshTally(processes={os.getpid()})
     for start in range(0, len(child_ids), WRITE_GROUP):
         computed = _compute_group(engine, child_ids[start : start + WRITE_GROUP], settings)
-        if progress is not None:
-            progress(start + len(computed), len(child_ids))
         began = time.perf_counter()
         changed = _write(engine, computed)
         share = (time.perf_counter() - began) / len(computed)
@@ -204,6 +202,8 @@ def refresh_children(
             tally.graphs_changed += was_changed
             tally.flags += len(done.flags)
             tally.per_child.append(done.seconds + share)
+        if progress is not None:  # children whose analysis is written
+            progress(tally.children, len(child_ids))
     return tally
 
 
