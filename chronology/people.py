@@ -751,7 +751,7 @@ def find_suggestions(
         )
         if not wanted_dobs:
             return 0
-    rows = conn.execute(
+    query = (
         select(
             persons_t.c.id,
             persons_t.c.dob,
@@ -766,7 +766,13 @@ def find_suggestions(
             persons_t.c.dob_precision == "day",
         )
         .order_by(persons_t.c.dob, persons_t.c.id)
-    ).all()
+    )
+    if wanted_dobs is None:
+        rows = conn.execute(query).all()
+    else:  # only the people born on those days: an import does not read the whole authority's people
+        rows = [
+            row for part in chunks(sorted(wanted_dobs)) for row in conn.execute(query.where(persons_t.c.dob.in_(part)))
+        ]
     by_dob: dict[tuple[dt.date, bool], list] = defaultdict(list)
     for row in rows:
         if wanted_dobs is None or row.dob in wanted_dobs:
