@@ -9,7 +9,7 @@ value and its sources side by side. No value is chosen.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,6 +23,8 @@ from chronology.events import PersonRef
 facts_t = PersonFact.__table__
 
 FACT_LABELS = {"dob": "date of birth", "sex": "sex", "name": "name"}
+FACTS_REMEMBERED = 20_000  # people whose facts an import keeps at hand
+FACT_VALUE_LENGTH = 300  # characters of a value kept
 
 
 def facts_of(ref: PersonRef) -> list[tuple[str, str]]:
@@ -118,13 +120,36 @@ class FactRecorder:
     def __init__(self, conn: Connection, batch_id: int | None) -> None:
         self.conn = conn
         self.batch_id = batch_id
-        self.known: dict[int, set[tuple[str, str]]] = {}
+        # the facts held of the people this import spoke of lately: bounded, so a file about a whole
+        # authority does not keep every person's; one forgotten is asked for again (after a flush)
+        self.known: OrderedDict[int, set[tuple[str, str]]] = OrderedDict()
         self.pending: list[dict] = []
         self.changed: set[int] = set()  # persons given a value they did not have
 
     def new_person(self, person_id: int) -> None:
         """A person created by this import has no stored facts: none need asking for."""
-        self.known[person_id] = set()
+        self._remember(person_id, set())
+
+    def _remember(self, person_id: int, facts: set[tuple[str, str]]) -> None:
+        self.known[person_id] = facts
+        self.known.move_to_end(person_id)
+        if len(self.known) > FACTS_REMEMBERED:
+            self.known.popitem(last=False)
+
+    def _known(self, person_id: int) -> set[tuple[str, str]]:
+        known = self.known.get(person_id)
+        if known is not None:
+            self.known.move_to_end(person_id)
+            return known
+        self.flush()  # what this import noted of them and has not written yet is then asked with the rest
+        known = {
+            (fact, value)
+            for fact, value in self.conn.execute(
+                select(facts_t.c.fact, facts_t.c.value).where(facts_t.c.person_id == person_id)
+            )
+        }
+        self._remember(person_id, known)
+        return known
 
     def note(
         self, person_id: int, ref: PersonRef, source_system: str, file_name: str | None, row: int | None
@@ -132,16 +157,9 @@ class FactRecorder:
         stated = facts_of(ref)
         if not stated:
             return
-        known = self.known.get(person_id)
-        if known is None:
-            known = {
-                (fact, value)
-                for fact, value in self.conn.execute(
-                    select(facts_t.c.fact, facts_t.c.value).where(facts_t.c.person_id == person_id)
-                )
-            }
-            self.known[person_id] = known
-        for fact, value in stated:
+        known = self._known(person_id)
+        for fact, said in stated:
+            value = said[:FACT_VALUE_LENGTH]  # as stored, so a value read back compares equal
             if (fact, value) in known:
                 continue
             known.add((fact, value))
@@ -150,7 +168,7 @@ class FactRecorder:
                 {
                     "person_id": person_id,
                     "fact": fact,
-                    "value": value[:300],
+                    "value": value,
                     "source_system": source_system,
                     "file_name": file_name,
                     "row": row,
