@@ -264,10 +264,9 @@ def _members_of_roots(conn: Connection, roots: Sequence[int]) -> dict[int, list[
 def _bring_up_to_date(conn: Connection, root: int, members: list[int]) -> None:
     """A record about to be read whose analysis still waits in the queue is rebuilt first, so the
     clusters and episodes shown are never those of before the last import or decision."""
-    from chronology.analysis.refresh import is_waiting, refresh_child
+    from chronology.analysis.refresh import refresh_if_waiting
 
-    if is_waiting(conn, [root, *members]):
-        refresh_child(conn, root)
+    refresh_if_waiting(conn, root, members)
 
 
 def _best_name(people: list[Any]) -> str | None:

@@ -13,7 +13,14 @@ from sqlalchemy import func, select, update
 from chronology.analysis.flag_store import stored_children
 from chronology.analysis.refresh import refresh_queued
 from chronology.analysis_queue import queue_persons, queue_size
-from chronology.db.models import AnalysisQueue, AuditSnapshot, EventGroup, MatchSuggestion, PersonMerge
+from chronology.db.models import (
+    AnalysisQueue,
+    AuditSnapshot,
+    EventGroup,
+    MatchSuggestion,
+    Person,
+    PersonMerge,
+)
 from chronology.identifiers import upn_check_letter
 from chronology.record import find_child
 from commands.main import cli
@@ -106,7 +113,9 @@ def test_the_audit_store_is_current_after_every_import(cli_env, engine, tmp_path
         assert queue_size(conn) == 0
 
 
-def test_an_unmatched_quoted_reference_is_counted_in_the_report_and_kept_on_the_event(cli_env, engine, tmp_path):
+def test_an_unmatched_quoted_reference_is_counted_in_the_report_and_kept_on_the_event(
+    cli_env, engine, tmp_path
+):
     _import(_police(tmp_path / "police.csv", "TVP-2019-0012345", "2022-03-01 22:10"))
     output = _import(_school(tmp_path / "school.csv", "TVP-2019-0099999", "02/03/2022"))
     assert "1 quoted police references match no police occurrence" in output
@@ -133,7 +142,9 @@ def _split_child(tmp_path: Path) -> None:
     _import(_write(tmp_path / "school.csv", SCHOOL_HEADER, rows))
 
 
-def test_confirming_a_suggestion_and_undoing_the_merge_rebuild_the_children_at_once(cli_env, engine, tmp_path):
+def test_confirming_a_suggestion_and_undoing_the_merge_rebuild_the_children_at_once(
+    cli_env, engine, tmp_path
+):
     _split_child(tmp_path)
     with engine.connect() as conn:
         suggestion = conn.execute(select(MatchSuggestion.__table__.c.id)).scalar_one()
@@ -166,8 +177,8 @@ def test_a_refresh_that_stopped_part_way_is_finished_by_the_next_and_a_requeue_i
         assert queue_size(conn) and not conn.execute(select(EventGroup.__table__)).all()
     rows = _export(tmp_path, "read-anyway.csv")  # reading a waiting child rebuilds it first
     assert rows[0]["incident_cluster"]
-    tally = refresh_queued(engine)  # the next run empties the queue; the child is already current
-    assert tally.children == 1 and tally.graphs_changed == 0
+    tally = refresh_queued(engine)  # the read took the child off the queue: nothing is left to do
+    assert tally.children == 0
     with engine.connect() as conn:
         assert queue_size(conn) == 0
         assert conn.execute(select(func.count()).select_from(EventGroup.__table__)).scalar_one() == 1
@@ -221,3 +232,35 @@ def test_upgrading_a_store_queues_every_child_and_init_db_brings_them_up_to_date
         assert queue_size(conn) == 0
         assert conn.execute(select(func.count()).select_from(AuditSnapshot.__table__)).scalar_one() == 2
     engine.dispose()
+
+
+def test_reading_a_waiting_child_rebuilds_them_once_and_takes_their_records_off_the_queue(
+    engine, cli_env, tmp_path, monkeypatch
+):
+    import chronology.analysis.refresh as refresh
+    from chronology.people import group_members
+    from chronology.record import load_child
+
+    path = _police(tmp_path / "police.csv", "OCC18/001017", "2022-03-02 22:10")
+    report = import_file(engine, path, PoliceImporter, ImportOptions(), actor="t", refresh=False)
+    assert report.status == "completed"
+    rebuilt: list[int] = []
+    real = refresh.refresh_child
+    monkeypatch.setattr(
+        refresh, "refresh_child", lambda conn, root, *a: rebuilt.append(root) or real(conn, root, *a)
+    )
+    with engine.begin() as conn:
+        child = find_child(conn, UPN)
+        adult = conn.execute(
+            select(Person.__table__.c.id).where(Person.__table__.c.is_child.is_(False))
+        ).scalar()
+        queue_persons(conn, [adult], "an adult's record changed")  # their children are rebuilt by the refresh
+        first = load_child(conn, child)
+    with engine.begin() as conn:
+        second = load_child(conn, child)
+        members = group_members(conn, child)
+        queued = {int(p) for p in conn.execute(select(AnalysisQueue.__table__.c.person_id)).scalars()}
+    assert rebuilt == [child]  # the second read found the child current
+    assert first.entries[0].incident_cluster and second.entries[0].incident_cluster
+    assert not queued & set(members)  # the child's own records are off the queue
+    assert queued == {adult}  # a queued adult stays: their other children may still wait

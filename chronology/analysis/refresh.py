@@ -267,6 +267,16 @@ def settings_dask_scheduler() -> str | None:
     return os.environ.get("CHRONOLOGY_DASK_SCHEDULER") or None
 
 
-def is_waiting(conn: Connection, person_ids: list[int]) -> bool:
-    """Whether any of these persons is still in the queue."""
-    return bool(_in_chunks(conn, queue_t.c.person_id, sorted(set(person_ids)), queue_t.c.person_id))
+def refresh_if_waiting(conn: Connection, root: int, members: list[int]) -> bool:
+    """Rebuild a child about to be read whose own records still wait in the queue, and take those
+    records off it (each later read would rebuild them again until the next refresh otherwise);
+    whether it was rebuilt. Queued adults stay queued: their other children still wait."""
+    persons = sorted({root, *members})
+    waiting = _in_chunks(conn, queue_t.c.person_id, persons, queue_t.c.person_id, queue_t.c.queued_at)
+    if not waiting:
+        return False
+    refresh_child(conn, root)
+    latest = max(queued_at for _, queued_at in waiting)
+    for part in chunks(persons):
+        conn.execute(delete(queue_t).where(queue_t.c.person_id.in_(part), queue_t.c.queued_at <= latest))
+    return True
