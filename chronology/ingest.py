@@ -63,6 +63,7 @@ BATCH_SIZE = 2000
 POLICE_REFERENCE_KINDS = frozenset({"police_occurrence", "crime"})
 KEY_LOOKUP_CHUNK = 500
 ISSUES_KEPT_IN_REPORT = 50
+NAME_LENGTH = 300  # characters a person's name, surname and forenames hold in the store (persons)
 FACT_GROUPS_PER_QUERY = 500  # persons whose facts are checked together after an import
 
 
@@ -187,7 +188,7 @@ class _Loader:
     def add(self, item: ImportItem) -> None:
         if not isinstance(item, ITEM_TYPES):  # a programming error in an importer, not bad input
             raise TypeError(f"importer produced {type(item).__name__}, not an import item")
-        self.waiting.append(item)
+        self.waiting.append(_refuse_overlong_names(item))
         if len(self.waiting) >= BATCH_SIZE:
             self._take_waiting()
 
@@ -441,6 +442,41 @@ class _Loader:
         if self.skipped_items:
             insert_rows(self.conn, skipped_t, self.skipped_items)
             self.skipped_items = []
+
+
+def _people_of(item: ImportItem) -> list[tuple[str, PersonRef]]:
+    """Who an item names, each with the words a data officer would use for them."""
+    if isinstance(item, CanonicalEvent):
+        return [("the child", item.subject), *(("a person named on the record", ref) for ref in item.persons)]
+    if isinstance(item, RelationshipItem):
+        return [("the child", item.child), (f"the {item.relationship or 'relative'}", item.person)]
+    if isinstance(item, PersonRecord):
+        return [("the person", item.person)]
+    return []
+
+
+def _refuse_overlong_names(item: ImportItem) -> ImportItem:
+    """A name longer than a person's record holds is no name (a note pasted into the name column, a
+    hostile file): the row is rejected saying so, rather than cut short or failing the whole file."""
+    for who, ref in _people_of(item):
+        for field_name, text in (
+            ("name", ref.name),
+            ("surname", ref.surname),
+            ("forenames", ref.forenames),
+            ("name", ref.display_name()),
+        ):
+            if text and len(text) > NAME_LENGTH:
+                where = item.provenance  # type: ignore[union-attr]
+                return RejectedRow(
+                    where.file,
+                    where.row,
+                    field_name,
+                    f"the {field_name} of {who} is {len(text):,} characters long, more than the "
+                    f"{NAME_LENGTH} a name can be: it is not read as a name (check the column it came from)",
+                    None,
+                    where.path,
+                )
+    return item
 
 
 def _where(provenance: Provenance) -> tuple[str, int | None]:

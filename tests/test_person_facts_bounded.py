@@ -1,7 +1,7 @@
 """An import keeps the facts (date of birth, sex, name) of a bounded number of people at hand, so a file
 about a whole authority does not hold every person's: one forgotten is read again, with what the
 import has noted of them and not written yet. The facts stored must be the same however small the
-bound, and a value longer than is kept must not be added twice."""
+bound."""
 
 from __future__ import annotations
 
@@ -54,13 +54,3 @@ def test_the_facts_stored_are_the_same_however_few_people_are_kept_at_hand(engin
     import_file(engine, _rows(), "two.csv", "template")  # the same people again: found, facts re-noted
     narrow = _facts(engine)
     assert [(p, f, v) for p, f, v, _ in narrow] == [(p, f, v) for p, f, v, _ in wide]
-
-
-def test_a_value_longer_than_is_kept_is_not_added_twice(engine):
-    long_name = "Kai " + "Longname" * 60  # past the 300 characters a fact value keeps
-    rows = [event(child(la_id="LA1", name=long_name), record_id=f"R{n}", row=n + 2) for n in range(2)]
-    import_file(engine, rows[:1], "first.csv", "template")
-    report = import_file(engine, rows[1:], "second.csv", "template")
-    assert report.status == "completed", report.error
-    names = [v for _, f, v, _ in _facts(engine) if f == "name"]
-    assert names == [long_name[: person_facts.FACT_VALUE_LENGTH]]
