@@ -12,6 +12,7 @@ Name + date of birth only ever *suggests* a match for a person to confirm.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -639,16 +640,7 @@ def local_ref(child_id: int, ref: PersonRef, source_system: str) -> PersonRef:
     """A person named without identifiers, as this child's record at this source knows them: by a
     local identifier made of the child and the name, so the same name is the same person there."""
     local = Identifier(IdentifierKind.SOURCE_PERSON_ID, local_value(child_id, ref.display_name()), source_system)
-    return PersonRef(
-        name=ref.name,
-        surname=ref.surname,
-        forenames=ref.forenames,
-        dob=ref.dob,
-        sex=ref.sex,
-        postcode=ref.postcode,
-        role=ref.role,
-        identifiers=[local],
-    )
+    return dataclasses.replace(ref, identifiers=[local])
 
 
 def local_value(child_id: int, name: str | None) -> str:

@@ -431,8 +431,8 @@ class EntryQuery:
     offset: int = 0
 
 
-# What the timeline's items and counts need: no narrative, people or provenance.
-BRIEF_COLUMNS = (
+# When an event happened and in which lane: what every timeline read starts from.
+WHEN_COLUMNS = (
     events_t.c.id,
     events_t.c.date,
     events_t.c.date_precision,
@@ -443,6 +443,10 @@ BRIEF_COLUMNS = (
     events_t.c.end_uncertain,
     events_t.c.seq,
     events_t.c.agency,
+)
+# What the timeline's items and counts need: no narrative, people or provenance.
+BRIEF_COLUMNS = (
+    *WHEN_COLUMNS,
     events_t.c.event_type,
     events_t.c.categories,
     events_t.c.themes,
@@ -455,21 +459,7 @@ BRIEF_COLUMNS = (
 
 # What the timeline's filters read (dates, agency, significance) with the incident cluster: no text and
 # no JSON, whose decoding is most of the cost of reading thousands of events.
-FILTERED_COLUMNS = (
-    events_t.c.id,
-    events_t.c.date,
-    events_t.c.date_precision,
-    events_t.c.date_uncertain,
-    events_t.c.time,
-    events_t.c.end_date,
-    events_t.c.end_precision,
-    events_t.c.end_uncertain,
-    events_t.c.seq,
-    events_t.c.agency,
-    events_t.c.significant,
-    events_t.c.batch_id,
-    groups_t.c.incident_cluster,
-)
+FILTERED_COLUMNS = (*WHEN_COLUMNS, events_t.c.significant, events_t.c.batch_id, groups_t.c.incident_cluster)
 # Where an event sits on the timeline and its incident cluster: what placing and counting need.
 PLACEMENT_COLUMNS = (
     events_t.c.id,
