@@ -59,3 +59,21 @@ def event(
         categories=categories or [],
         persons=persons or [],
     )
+
+
+def one_child_two_agencies() -> tuple[CanonicalEvent, CanonicalEvent]:
+    """A police and a school record of one child, joined only by the NHS number both carry (a merge a
+    test can undo)."""
+    nhs = "9434765919"
+    police_row = event(
+        child(la_id="LA9", nhs=nhs), record_id="P1", categories=["Domestic abuse"], when=PartialDate(2022, 3, 1)
+    )
+    school_row = event(
+        child(nhs=nhs, upn="A123456789012"),
+        record_id="S1",
+        agency="Education",
+        categories=["Domestic abuse"],
+        when=PartialDate(2022, 6, 1),
+        file="school.csv",
+    )
+    return police_row, school_row

@@ -12,10 +12,9 @@ from chronology.analysis import refresh
 from chronology.analysis.load import iter_child_ids
 from chronology.analysis_queue import queue_persons
 from chronology.db.models import AuditFlag, AuditSnapshot, Event, EventGroup, EventLink, LinkRun
-from chronology.events import PartialDate
 from chronology.people import merges_for, root_of, undo_merge
 from commands.main import cli
-from tests.factories import child, event
+from tests.factories import one_child_two_agencies
 from tests.helpers import import_file
 
 ANALYSIS_TABLES = (EventLink, EventGroup, LinkRun, AuditFlag, AuditSnapshot)
@@ -73,21 +72,7 @@ def test_children_written_in_groups_store_exactly_what_one_at_a_time_stores(auth
 
 
 def test_an_undone_merge_refreshed_in_one_group_gives_each_event_to_its_own_child(engine):
-    nhs = "9434765919"
-    police_row = event(
-        child(la_id="LA9", nhs=nhs),
-        record_id="P1",
-        categories=["Domestic abuse"],
-        when=PartialDate(2022, 3, 1),
-    )
-    school_row = event(
-        child(nhs=nhs, upn="A123456789012"),
-        record_id="S1",
-        agency="Education",
-        categories=["Domestic abuse"],
-        when=PartialDate(2022, 6, 1),
-        file="school.csv",
-    )
+    police_row, school_row = one_child_two_agencies()
     import_file(engine, [police_row], "police.csv", "template")
     import_file(engine, [school_row], "school.csv", "template")
     refresh.refresh_queued(engine, workers=1)

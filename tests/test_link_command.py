@@ -165,26 +165,11 @@ def test_every_planted_cross_agency_incident_is_one_cluster_and_no_decoy_joins(
 
 def test_after_a_merge_is_undone_relinking_gives_each_event_to_its_own_child(engine, database_url):
     from chronology.analysis.load import iter_child_ids
-    from chronology.events import PartialDate
     from chronology.people import merges_for, root_of, undo_merge
-    from tests.factories import child, event
+    from tests.factories import one_child_two_agencies
     from tests.helpers import import_file
 
-    nhs = "9434765919"
-    police_row = event(
-        child(la_id="LA9", nhs=nhs),
-        record_id="P1",
-        categories=["Domestic abuse"],
-        when=PartialDate(2022, 3, 1),
-    )
-    school_row = event(
-        child(nhs=nhs, upn="A123456789012"),
-        record_id="S1",
-        agency="Education",
-        categories=["Domestic abuse"],
-        when=PartialDate(2022, 6, 1),
-        file="school.csv",
-    )
+    police_row, school_row = one_child_two_agencies()
     import_file(engine, [police_row], "police.csv", "template")
     import_file(engine, [school_row], "school.csv", "template")
     run_link(database_url, child_ids=None, workers=1)
